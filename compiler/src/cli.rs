@@ -1,0 +1,68 @@
+//! Command line of `ternc`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// `ternc`: a parallel Rust front end whose passes are reclamation checkpoints.
+///
+/// Lexes, parses, collects modules and items, interns the types written in item
+/// signatures and resolves `use` and type paths, on all cores. With no path it
+/// compiles the default corpus: this workspace's sources plus every crate source
+/// in the local cargo registry cache.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ternc", version, about)]
+pub struct Args {
+    /// Files and directories to compile (directories are walked for `.rs` files,
+    /// skipping `target/` and hidden directories).
+    pub paths: Vec<PathBuf>,
+
+    /// Number of worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Print a machine-readable JSON report on stdout instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write an SVG timeline of the run (one row per worker, one bar per task).
+    #[arg(long, value_name = "FILE.svg")]
+    pub timings: Option<PathBuf>,
+
+    /// Exit with status 1 if any diagnostic was reported.
+    #[arg(long)]
+    pub deny_errors: bool,
+
+    /// Print at most this many diagnostics (the rest are counted).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_diagnostics: usize,
+
+    /// How passes spread files over workers (for measuring the scheduler).
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Lpt, hide = true)]
+    pub schedule: ScheduleArg,
+
+    /// Never show the progress bar, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `--schedule` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleArg {
+    /// Largest file first, workers pull the next file from a shared counter.
+    Lpt,
+    /// Greedy byte-balanced chunks, one task per chunk.
+    Chunks,
+    /// rayon `par_iter().with_max_len(1)` over the size-sorted files.
+    Rayon,
+}
+
+impl From<ScheduleArg> for crate::passes::Schedule {
+    fn from(s: ScheduleArg) -> Self {
+        match s {
+            ScheduleArg::Lpt => Self::Lpt,
+            ScheduleArg::Chunks => Self::Chunks,
+            ScheduleArg::Rayon => Self::RayonMaxLen1,
+        }
+    }
+}

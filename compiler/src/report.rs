@@ -1,0 +1,277 @@
+//! Diagnostics and the final report, human-readable or JSON.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::session::CheckpointRecord;
+
+/// A problem in one file, printed as `file:line:col: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Index of the file in the session's file list.
+    pub file: u32,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub col: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Wall time of one pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassTime {
+    /// Pass name.
+    pub name: &'static str,
+    /// Wall time in microseconds, as seen by the driver (from before `install` to
+    /// after it returns, checkpoint excluded).
+    pub wall_us: u64,
+    /// Source bytes the pass went over (for MB/s).
+    pub bytes: u64,
+}
+
+/// One file's line in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    /// Path as found.
+    pub path: PathBuf,
+    /// Size in bytes (0 if it could not be read).
+    pub bytes: u64,
+    /// Tokens other than whitespace and comments.
+    pub tokens: u64,
+    /// Top-level items.
+    pub items: u64,
+    /// Diagnostics in this file.
+    pub errors: u64,
+}
+
+/// Memory of one worker's arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArenaMem {
+    /// Bytes handed out.
+    pub used: u64,
+    /// Bytes reserved from the allocator.
+    pub capacity: u64,
+}
+
+/// Everything `ternc` reports about a run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Worker threads.
+    pub threads: usize,
+    /// Per-file lines, in file order.
+    pub per_file: Vec<FileReport>,
+    /// Tokens other than whitespace and comments.
+    pub tokens: u64,
+    /// Identifier tokens.
+    pub idents: u64,
+    /// Distinct identifier texts.
+    pub idents_distinct: u64,
+    /// Symbols in the interner (identifiers, lifetimes, literals, ...).
+    pub symbols: u64,
+    /// Top-level items summed over files.
+    pub items: u64,
+    /// Items in all modules (inline modules' contents included).
+    pub items_all: u64,
+    /// Distinct hash-consed types.
+    pub types_interned: u64,
+    /// Types written in item signatures (before hash-consing).
+    pub types_written: u64,
+    /// Crate roots found by the module-tree collection.
+    pub crates: u64,
+    /// Modules (files and inline `mod` blocks).
+    pub modules: u64,
+    /// Paths resolved inside their crate.
+    pub resolved: u64,
+    /// Paths resolved to external names (std, prelude, other crates).
+    pub external: u64,
+    /// Paths not resolved.
+    pub unresolved: u64,
+    /// All diagnostics (sorted by file, line, col).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Pass timings, in order.
+    pub passes: Vec<PassTime>,
+    /// Checkpoints, in order.
+    pub checkpoints: Vec<CheckpointRecord>,
+    /// AST arena memory per worker (index = worker; the last is the driver thread).
+    pub ast_arenas: Vec<ArenaMem>,
+    /// Interner arena memory per worker.
+    pub interner_arenas: Vec<ArenaMem>,
+    /// Bytes of the interner's tables (hash table, symbol index).
+    pub interner_table_bytes: u64,
+    /// Total wall time, microseconds.
+    pub total_us: u64,
+}
+
+impl Report {
+    /// Number of files.
+    pub fn files(&self) -> u64 {
+        self.per_file.len() as u64
+    }
+    /// Sum of the file sizes.
+    pub fn bytes(&self) -> u64 {
+        self.per_file.iter().map(|f| f.bytes).sum()
+    }
+
+    /// The `--json` document.
+    pub fn to_json(&self) -> Value {
+        let arenas = |v: &[ArenaMem]| -> Value {
+            v.iter()
+                .enumerate()
+                .map(|(i, a)| json!({"worker": i, "used": a.used, "capacity": a.capacity}))
+                .collect()
+        };
+        json!({
+            "files": self.files(),
+            "bytes": self.bytes(),
+            "tokens": self.tokens,
+            "items": self.items,
+            "items_all": self.items_all,
+            "idents": self.idents,
+            "idents_distinct": self.idents_distinct,
+            "symbols": self.symbols,
+            "types_interned": self.types_interned,
+            "types_written": self.types_written,
+            "crates": self.crates,
+            "modules": self.modules,
+            "resolved": self.resolved,
+            "external": self.external,
+            "unresolved": self.unresolved,
+            "diagnostics": self.diagnostics.len(),
+            "threads": self.threads,
+            "total_ms": ms(self.total_us),
+            "passes": self.passes.iter().map(|p| json!({
+                "name": p.name,
+                "wall_ms": ms(p.wall_us),
+                "mb_per_s": mb_per_s(p.bytes, p.wall_us),
+            })).collect::<Value>(),
+            "checkpoints": self.checkpoints.iter().map(|c| json!({
+                "after": c.after,
+                "reclaimed_bytes": c.reclaimed_bytes,
+                "reclaimed_objects": c.reclaimed_objects,
+                "scratch_bytes": c.scratch_bytes,
+                "wall_ms": ms(c.wall_us),
+            })).collect::<Value>(),
+            "ast_arenas": arenas(&self.ast_arenas),
+            "interner_arenas": arenas(&self.interner_arenas),
+            "interner_table_bytes": self.interner_table_bytes,
+            "per_file": self.per_file.iter().map(|f| json!({
+                "path": f.path.display().to_string(),
+                "bytes": f.bytes,
+                "tokens": f.tokens,
+                "items": f.items,
+                "errors": f.errors,
+            })).collect::<Value>(),
+        })
+    }
+
+    /// The human report.
+    pub fn to_human(&self) -> String {
+        let mut s = String::new();
+        let bytes = self.bytes();
+        let _ = writeln!(
+            s,
+            "ternc: {} files, {} on {} thread{} in {:.1} ms ({:.1} MB/s overall)",
+            self.files(),
+            human_bytes(bytes),
+            self.threads,
+            if self.threads == 1 { "" } else { "s" },
+            ms(self.total_us),
+            mb_per_s(bytes, self.total_us)
+        );
+        let _ = writeln!(s, "\npasses:");
+        for p in &self.passes {
+            let _ = writeln!(
+                s,
+                "  {:<8} {:>10.2} ms {:>10.1} MB/s",
+                p.name,
+                ms(p.wall_us),
+                mb_per_s(p.bytes, p.wall_us)
+            );
+        }
+        let _ = writeln!(s, "\ncounts:");
+        let rows: [(&str, u64); 15] = [
+            ("files", self.files()),
+            ("bytes", bytes),
+            ("tokens", self.tokens),
+            ("identifiers", self.idents),
+            ("distinct identifiers", self.idents_distinct),
+            ("distinct symbols", self.symbols),
+            ("top-level items", self.items),
+            ("items (all modules)", self.items_all),
+            ("crates", self.crates),
+            ("modules", self.modules),
+            ("types written", self.types_written),
+            ("types interned", self.types_interned),
+            ("paths resolved", self.resolved),
+            ("paths external", self.external),
+            ("paths unresolved", self.unresolved),
+        ];
+        for (name, n) in rows {
+            let _ = writeln!(s, "  {name:<22} {n:>12}");
+        }
+        let _ = writeln!(s, "  {:<22} {:>12}", "diagnostics", self.diagnostics.len());
+        let _ = writeln!(s, "\nmemory:");
+        let arena_rows = |s: &mut String, what: &str, v: &[ArenaMem]| {
+            for (i, a) in v.iter().enumerate() {
+                let who = if i + 1 == v.len() {
+                    "driver".to_owned()
+                } else {
+                    format!("worker {i}")
+                };
+                let _ = writeln!(
+                    s,
+                    "  {what:<9} {who:<9} used {:>10}  capacity {:>10}",
+                    human_bytes(a.used),
+                    human_bytes(a.capacity)
+                );
+            }
+        };
+        arena_rows(&mut s, "ast", &self.ast_arenas);
+        arena_rows(&mut s, "interner", &self.interner_arenas);
+        let _ = writeln!(
+            s,
+            "  interner tables {}",
+            human_bytes(self.interner_table_bytes)
+        );
+        let _ = writeln!(s, "\ncheckpoints:");
+        for c in &self.checkpoints {
+            let _ = writeln!(
+                s,
+                "  after {:<8} reclaimed {:>10} ({} objects), scratch reset {:>10}, {:.3} ms",
+                c.after,
+                human_bytes(c.reclaimed_bytes),
+                c.reclaimed_objects,
+                human_bytes(c.scratch_bytes),
+                ms(c.wall_us)
+            );
+        }
+        s
+    }
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Megabytes (10^6 bytes) per second.
+pub fn mb_per_s(bytes: u64, us: u64) -> f64 {
+    if us == 0 {
+        0.0
+    } else {
+        bytes as f64 / us as f64
+    }
+}
+
+/// `1.5 MB`, `12.0 KB`, `7 B` (decimal units, as in MB/s).
+pub fn human_bytes(b: u64) -> String {
+    if b >= 1_000_000 {
+        format!("{:.1} MB", b as f64 / 1e6)
+    } else if b >= 1_000 {
+        format!("{:.1} KB", b as f64 / 1e3)
+    } else {
+        format!("{b} B")
+    }
+}
