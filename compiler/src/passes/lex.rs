@@ -1,6 +1,6 @@
 //! Lexing with ra-ap-rustc_lexer and interning identifiers, lifetimes and literals.
 
-use ra_ap_rustc_lexer::{FrontmatterAllowed, TokenKind, tokenize};
+use ra_ap_rustc_lexer::{FrontmatterAllowed, TokenKind, strip_shebang, tokenize};
 use rustc_hash::FxHashSet;
 
 use crate::session::{Interner, Symbol};
@@ -19,8 +19,9 @@ pub struct LexOut {
 /// Lexes `src`, interning identifiers, lifetimes and literals into `interner`.
 pub fn lex(src: &str, interner: &Interner) -> LexOut {
     let mut out = LexOut::default();
-    let mut pos = 0usize;
-    for tok in tokenize(src, FrontmatterAllowed::Yes) {
+    // A `#!` first line is not Rust (rustc strips it before lexing, too).
+    let mut pos = strip_shebang(src).unwrap_or(0);
+    for tok in tokenize(&src[pos..], FrontmatterAllowed::Yes) {
         let len = tok.len as usize;
         let text = &src[pos..pos + len];
         pos += len;
