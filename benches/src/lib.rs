@@ -1,1 +1,12 @@
-//! Shared bench helpers.
+//! Shared code of tern's benches: the thread-count parameter, the criterion
+//! settings every harness uses, a start/finish gate for timing several threads,
+//! the real-Rust corpus (files and lexed symbol streams) and a counting global
+//! allocator for memory-per-symbol figures.
+//!
+//! Every bench puts a floor or a peer beside tern in the same run; see
+//! `benches/RESULTS.md` for the tables and `scripts/bench.sh` for the command
+//! that reproduces them.
+
+pub mod alloc;
+pub mod corpus;
+pub mod harness;
