@@ -1,0 +1,356 @@
+//! Typed allocation methods of [`ArenaSet`]. Each `x`/`try_x` pair shares one body (`x`
+//! unwraps `try_x`), and every body ends in [`ArenaSet::alloc_layout_in`].
+
+use std::alloc::Layout;
+use std::iter;
+use std::marker::PhantomData;
+use std::mem::{align_of, needs_drop, size_of};
+use std::ptr::{self, NonNull};
+use std::slice;
+
+use smallvec::SmallVec;
+
+use crate::error::{AllocError, AllocErrorKind};
+use crate::set::{ArenaSet, Kind};
+use crate::slot::{CHUNK, OwnedSlot, ScratchBuf};
+
+/// Compile-time refusal of types with destructors (see "Values that need `Drop` are refused"
+/// on [`ArenaSet`]).
+macro_rules! assert_no_drop {
+    ($t:ty) => {
+        const {
+            assert!(
+                !needs_drop::<$t>(),
+                "tern-arena never runs destructors, so it refuses types that need Drop; \
+                 copy the data in (alloc_str, alloc_slice_copy) or keep owners elsewhere"
+            );
+        }
+    };
+}
+
+/// Panics with the error, or reports plain out-of-memory the way `Box` does.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn alloc_failed(e: &AllocError) -> ! {
+    if e.kind() == AllocErrorKind::OutOfMemory
+        && let Ok(layout) = Layout::from_size_align(e.requested_size(), e.requested_align())
+    {
+        std::alloc::handle_alloc_error(layout);
+    }
+    panic!("{e}")
+}
+
+impl<K: Kind> ArenaSet<K> {
+    /// Moves `value` into the calling thread's arena.
+    ///
+    /// Zero-sized values take no space. `T` must not need `Drop` (a compile-time error
+    /// otherwise).
+    ///
+    /// # Panics
+    ///
+    /// Past the [per-thread limit](crate::ArenasBuilder::limit_per_thread), with the
+    /// [`AllocError`] message; in a strict set, on a thread that does not belong to it.
+    #[inline]
+    pub fn alloc<T>(&self, value: T) -> &mut T {
+        match self.try_alloc(value) {
+            Ok(r) => r,
+            Err(e) => alloc_failed(&e),
+        }
+    }
+
+    /// [`alloc`](Self::alloc), returning an [`AllocError`] instead of panicking when the arena
+    /// cannot grow. (The value is dropped on error, which for a type without `Drop` is
+    /// nothing.)
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the arena cannot grow: past the
+    /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
+    /// allocator refuses.
+    #[inline]
+    #[expect(
+        clippy::mut_from_ref,
+        reason = "each call returns a fresh arena block, never an alias (as bumpalo's alloc)"
+    )]
+    pub fn try_alloc<T>(&self, value: T) -> Result<&mut T, AllocError> {
+        assert_no_drop!(T);
+        let owned = self.owned_slot();
+        let p = if size_of::<T>() == 0 {
+            NonNull::<T>::dangling()
+        } else {
+            self.alloc_layout_in(owned, Layout::new::<T>())?.cast::<T>()
+        };
+        // SAFETY: 1. `p` is either a fresh arena block of `Layout::new::<T>()` (aligned, valid
+        // for a write of `T`, referenced by nobody else) or, for a zero-sized `T`, a dangling
+        // aligned pointer, valid for zero-sized accesses; 2. the block stays allocated as long
+        // as `&self` is borrowed (arena memory is freed only by `reset(&mut self)` or drop), so
+        // the `&mut T` may live that long.
+        unsafe {
+            p.write(value);
+            Ok(&mut *p.as_ptr())
+        }
+    }
+
+    /// Copies `s` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
+    #[inline]
+    pub fn alloc_str(&self, s: &str) -> &str {
+        match self.try_alloc_str(s) {
+            Ok(r) => r,
+            Err(e) => alloc_failed(&e),
+        }
+    }
+
+    /// [`alloc_str`](Self::alloc_str), returning an [`AllocError`] instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the arena cannot grow: past the
+    /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
+    /// allocator refuses.
+    #[inline]
+    pub fn try_alloc_str(&self, s: &str) -> Result<&str, AllocError> {
+        let bytes = self.try_alloc_slice_copy(s.as_bytes())?;
+        // SAFETY: the bytes were copied unchanged from a `&str`, so they are valid UTF-8.
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    }
+
+    /// Copies `src` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
+    #[inline]
+    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &[T] {
+        match self.try_alloc_slice_copy(src) {
+            Ok(r) => r,
+            Err(e) => alloc_failed(&e),
+        }
+    }
+
+    /// [`alloc_slice_copy`](Self::alloc_slice_copy), returning an [`AllocError`] instead of
+    /// panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the arena cannot grow: past the
+    /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
+    /// allocator refuses.
+    #[inline]
+    pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&[T], AllocError> {
+        let owned = self.owned_slot();
+        // SAFETY: `src` is a live slice, so it has a valid layout and its bytes can be read.
+        unsafe { self.copy_into_arena(owned, src.as_ptr(), src.len()) }
+    }
+
+    /// Collects `iter` into a slice in the calling thread's arena.
+    ///
+    /// With an exact size hint (`lower == upper`) the items are written straight into an
+    /// arena block of that length. Otherwise they are gathered in a per-thread reusable
+    /// `SmallVec` scratch buffer (256 bytes inline, heap beyond; kept between calls up to
+    /// 256 KiB) and copied into the arena once at the end, so the arena holds only the final
+    /// slice, not the growth steps of a vector. A size hint that lies is tolerated (too high:
+    /// the tail of the block is left unused; too low: the items move to the scratch path).
+    ///
+    /// The iterator may itself allocate in the same set, including nested `alloc_from_iter`
+    /// calls (they use a fresh scratch buffer). If it panics, nothing leaks and the scratch
+    /// buffer is released; items already produced are forgotten, which is fine since `T`
+    /// has no destructor.
+    ///
+    /// Panics as [`alloc`](Self::alloc) does.
+    #[inline]
+    pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &[T] {
+        match self.try_alloc_from_iter(iter) {
+            Ok(r) => r,
+            Err(e) => alloc_failed(&e),
+        }
+    }
+
+    /// [`alloc_from_iter`](Self::alloc_from_iter), returning an [`AllocError`] instead of
+    /// panicking. On error the iterator may have been partly or fully consumed.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the arena cannot grow: past the
+    /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
+    /// allocator refuses.
+    pub fn try_alloc_from_iter<T, I: IntoIterator<Item = T>>(
+        &self,
+        iter: I,
+    ) -> Result<&[T], AllocError> {
+        assert_no_drop!(T);
+        let owned = self.owned_slot();
+        let mut iter = iter.into_iter();
+        if size_of::<T>() == 0 {
+            let len = iter.by_ref().fold(0usize, |n, value| {
+                std::mem::forget(value);
+                n + 1
+            });
+            // SAFETY: for a zero-sized `T` a dangling aligned pointer is a valid slice of any
+            // length; the `len` values were produced by the iterator and forgotten (moved
+            // here), and `T` has no destructor.
+            return Ok(unsafe { slice::from_raw_parts(NonNull::<T>::dangling().as_ptr(), len) });
+        }
+        match iter.size_hint() {
+            (lower, Some(upper)) if lower == upper && lower > 0 => {
+                self.collect_exact(owned, lower, iter)
+            }
+            _ => self.collect_via_scratch(owned, &[], iter),
+        }
+    }
+
+    /// Exact size hint: write the items straight into a block of `n`.
+    fn collect_exact<T>(
+        &self,
+        owned: OwnedSlot<'_>,
+        n: usize,
+        mut iter: impl Iterator<Item = T>,
+    ) -> Result<&[T], AllocError> {
+        let Ok(layout) = Layout::array::<T>(n) else {
+            return Err(self.refused(owned, usize::MAX, align_of::<T>()));
+        };
+        let base = self.alloc_layout_in(owned, layout)?.cast::<T>();
+        let mut len = 0;
+        while len < n {
+            let Some(value) = iter.next() else { break };
+            // SAFETY: `len < n`, so `base + len` is inside the fresh block of `n` `T`s, and
+            // nothing else refers to it. (The iterator may allocate in this arena meanwhile;
+            // that cannot touch a block already handed out.)
+            unsafe { base.add(len).write(value) };
+            len += 1;
+        }
+        if len == n
+            && let Some(value) = iter.next()
+        {
+            // The hint was too low: continue in the scratch buffer.
+            // SAFETY: the first `n` items are initialised; the scratch path moves them out
+            // bitwise and this block is never read again.
+            let prefix = unsafe { slice::from_raw_parts(base.as_ptr(), n) };
+            return self.collect_via_scratch(owned, prefix, iter::once(value).chain(iter));
+        }
+        // SAFETY: the first `len` items are initialised and live as long as `&self`.
+        Ok(unsafe { slice::from_raw_parts(base.as_ptr(), len) })
+    }
+
+    /// Unknown length: gather in the thread's scratch buffer, then one copy into the arena.
+    /// `prefix` items come first; they are moved out bitwise and must not be used afterwards.
+    fn collect_via_scratch<T>(
+        &self,
+        owned: OwnedSlot<'_>,
+        prefix: &[T],
+        iter: impl Iterator<Item = T>,
+    ) -> Result<&[T], AllocError> {
+        // Both branches move the `prefix` items out bitwise: the caller hands them over and
+        // never reads them again, and `T` has no destructor, so no value is dropped twice.
+        if align_of::<T>() > CHUNK {
+            // Too aligned for the 16-byte chunks: a local SmallVec of `T` does the same job.
+            let mut items: SmallVec<[T; 4]> = SmallVec::new();
+            // SAFETY: bitwise move of a handed-over `prefix` item (above).
+            items.extend(prefix.iter().map(|p| unsafe { ptr::read(p) }));
+            items.extend(iter);
+            // SAFETY: `items` is a live vector of `items.len()` initialised `T`s.
+            return unsafe { self.copy_into_arena(owned, items.as_ptr(), items.len()) };
+        }
+        let mut fallback;
+        let loan;
+        let buf: &mut ScratchBuf = if let Some(l) = owned.take_scratch() {
+            loan = l;
+            &mut *loan.buf
+        } else {
+            // A re-entrant call (the iterator allocates from this set) holds the thread's
+            // buffer: use a fresh one.
+            fallback = ScratchBuf::new();
+            &mut fallback
+        };
+        let mut writer = ScratchWriter::<T>::new(buf);
+        for p in prefix {
+            // SAFETY: bitwise move of a handed-over `prefix` item (above).
+            writer.push(unsafe { ptr::read(p) });
+        }
+        for value in iter {
+            writer.push(value);
+        }
+        // SAFETY: the writer holds `len` initialised `T`s at its (CHUNK-aligned) start.
+        unsafe { self.copy_into_arena(owned, writer.as_ptr(), writer.len) }
+    }
+
+    /// Copies `len` `T`s from `src` into a fresh arena block.
+    ///
+    /// # Safety
+    ///
+    /// `self.copy_into_arena(owned, src, len)` is sound if and only if:
+    /// - `src` is valid for reads of `len` initialised, properly aligned `T`s (so their total
+    ///   size fits in `isize`), and
+    /// - the caller treats the copies as moved (for `T: Copy`, or a `T` without destructor
+    ///   whose originals are never used again).
+    unsafe fn copy_into_arena<T>(
+        &self,
+        owned: OwnedSlot<'_>,
+        src: *const T,
+        len: usize,
+    ) -> Result<&[T], AllocError> {
+        let Ok(layout) = Layout::array::<T>(len) else {
+            return Err(self.refused(owned, usize::MAX, align_of::<T>()));
+        };
+        let dst = if layout.size() == 0 {
+            NonNull::<T>::dangling()
+        } else {
+            self.alloc_layout_in(owned, layout)?.cast::<T>()
+        };
+        // SAFETY: 1. `src` is readable for `len` `T`s (caller); `dst` is a fresh arena block of
+        // `len` `T`s (or dangling for a zero-byte layout), so the two do not overlap; 2. the
+        // block lives as long as `&self`; 3. the `len` values are initialised after the copy.
+        unsafe {
+            ptr::copy_nonoverlapping(src, dst.as_ptr(), len);
+            Ok(slice::from_raw_parts(dst.as_ptr(), len))
+        }
+    }
+}
+
+/// Typed pushes into an untyped chunk buffer. `T` is non-zero-sized with
+/// `align_of::<T>() <= CHUNK`; the buffer's length is kept at 0 outside `grow`.
+struct ScratchWriter<'b, T> {
+    buf: &'b mut ScratchBuf,
+    /// Initialised `T`s at the start of the buffer.
+    len: usize,
+    _t: PhantomData<T>,
+}
+
+impl<'b, T> ScratchWriter<'b, T> {
+    fn new(buf: &'b mut ScratchBuf) -> Self {
+        debug_assert!(size_of::<T>() > 0 && align_of::<T>() <= CHUNK && buf.is_empty());
+        ScratchWriter {
+            buf,
+            len: 0,
+            _t: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: T) {
+        let end = (self.len + 1)
+            .checked_mul(size_of::<T>())
+            .expect("scratch size overflow");
+        if end > self.buf.capacity() * CHUNK {
+            self.grow(end);
+        }
+        // SAFETY: 1. the buffer has room for `len + 1` `T`s (just ensured), so slot `len` is in
+        // bounds; 2. the buffer is `CHUNK`-aligned and `align_of::<T>() <= CHUNK`, and
+        // `len * size_of::<T>()` is a multiple of `align_of::<T>()`, so the slot is aligned.
+        unsafe { self.buf.as_mut_ptr().cast::<T>().add(self.len).write(value) };
+        self.len += 1;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, needed_bytes: usize) {
+        let used_chunks = (self.len * size_of::<T>()).div_ceil(CHUNK);
+        // SAFETY: the `len` items fit in the current capacity, so `used_chunks <= capacity`;
+        // chunks are `Copy` `MaybeUninit` bytes, valid whatever they hold. With this length
+        // the `reserve` below keeps those chunks (moving them if it reallocates).
+        unsafe { self.buf.set_len(used_chunks) };
+        self.buf.reserve(needed_bytes.div_ceil(CHUNK) - used_chunks);
+        // SAFETY: length 0 is always valid and the chunks need no drop.
+        unsafe { self.buf.set_len(0) };
+    }
+
+    fn as_ptr(&self) -> *const T {
+        self.buf.as_ptr().cast::<T>()
+    }
+}

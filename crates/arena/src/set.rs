@@ -1,0 +1,629 @@
+//! [`ArenaSet`]: the shared implementation of [`Arenas`] and [`ScratchArenas`].
+
+use std::alloc::Layout;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bumpalo::Bump;
+use rayon::ThreadPool;
+
+use crate::error::{AllocError, AllocErrorKind};
+use crate::slot::{OwnedSlot, Role, Slot};
+use crate::thread::{
+    cache_insert, cache_lookup, cache_remove, describe_current_thread, next_set_id, thread_token,
+};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Session {}
+    impl Sealed for super::Scratch {}
+}
+
+/// Marks what an [`ArenaSet`] is for. Sealed: [`Session`] and [`Scratch`] are the only kinds.
+pub trait Kind: sealed::Sealed + 'static {}
+
+/// Kind of [`Arenas`]: allocations live as long as the set.
+#[derive(Debug)]
+pub enum Session {}
+/// Kind of [`ScratchArenas`]: allocations live until the next [`ScratchArenas::reset`].
+#[derive(Debug)]
+pub enum Scratch {}
+impl Kind for Session {}
+impl Kind for Scratch {}
+
+/// Session arenas: one `Bump` per worker of a rayon pool, one for the driver thread, and one
+/// per registered thread; allocations live as long as the set.
+pub type Arenas = ArenaSet<Session>;
+/// Pass-scoped arenas: the same shape as [`Arenas`], emptied all at once by
+/// [`reset`](ArenaSet::reset).
+pub type ScratchArenas = ArenaSet<Scratch>;
+/// Builder of [`ScratchArenas`] (the only one with
+/// [`max_retained_per_thread`](ArenasBuilder::max_retained_per_thread)).
+pub type ScratchArenasBuilder = ArenasBuilder<Scratch>;
+
+/// Which threads may allocate in a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ThreadPolicy {
+    /// Workers of the set's pool, the driver (the thread that built the set), and threads
+    /// added with [`ArenaSet::register_thread`]. Any other thread panics, with a message
+    /// naming it. The default.
+    #[default]
+    Strict,
+    /// Every thread: one not seen before gets its own arena on first use (a mutex-protected
+    /// slow path, once per thread), then finds it through a thread-local cache. Arenas of
+    /// threads that exit stay in the set, with their allocations, until the set is dropped.
+    AnyThread,
+}
+
+/// Default for [`ScratchArenasBuilder::max_retained_per_thread`]: 4 MiB.
+pub const DEFAULT_MAX_RETAINED: usize = 4 << 20;
+
+/// Configures an [`ArenaSet`]: pool, per-thread limit, thread policy, capacities.
+#[must_use]
+pub struct ArenasBuilder<K: Kind> {
+    pool: Option<Arc<ThreadPool>>,
+    limit: Option<usize>,
+    policy: ThreadPolicy,
+    initial_capacity: usize,
+    max_retained: usize,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<K: Kind> fmt::Debug for ArenasBuilder<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArenasBuilder")
+            .field(
+                "workers",
+                &self.pool.as_ref().map(|p| p.current_num_threads()),
+            )
+            .field("limit", &self.limit)
+            .field("policy", &self.policy)
+            .field("initial_capacity", &self.initial_capacity)
+            .field("max_retained", &self.max_retained)
+            .finish()
+    }
+}
+
+impl<K: Kind> ArenasBuilder<K> {
+    fn new() -> Self {
+        ArenasBuilder {
+            pool: None,
+            limit: None,
+            policy: ThreadPolicy::Strict,
+            initial_capacity: 0,
+            max_retained: DEFAULT_MAX_RETAINED,
+            _kind: PhantomData,
+        }
+    }
+
+    /// One arena per worker of `pool`, found by `pool.current_thread_index()`. Without a pool
+    /// the set serves the driver and registered (or, under [`ThreadPolicy::AnyThread`], all)
+    /// threads.
+    pub fn pool(mut self, pool: Arc<ThreadPool>) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// Caps **each thread's arena** at `bytes` of capacity (memory taken from the global
+    /// allocator, so it bounds real memory, not just live data), enforced by bumpalo's
+    /// allocation limit when the arena needs a new chunk. A set with `n` arenas holds at most
+    /// `n × bytes`. Per thread rather than per set so the allocation path shares no counter
+    /// between threads. `try_` methods return [`AllocError`] past it; the others panic.
+    pub fn limit_per_thread(mut self, bytes: usize) -> Self {
+        self.limit = Some(bytes);
+        self
+    }
+
+    /// Which threads may allocate; see [`ThreadPolicy`].
+    pub fn thread_policy(mut self, policy: ThreadPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Give each arena a first chunk of at least `bytes` when it is created (default 0: the
+    /// first allocation allocates it), e.g. to keep first-touch page faults out of a timed
+    /// region.
+    pub fn initial_capacity_per_thread(mut self, bytes: usize) -> Self {
+        self.initial_capacity = bytes;
+        self
+    }
+
+    /// Builds the set. The calling thread becomes its driver.
+    pub fn build(self) -> ArenaSet<K> {
+        let workers = self.pool.as_ref().map_or(0, |p| p.current_num_threads());
+        let config = Config {
+            limit: self.limit,
+            initial_capacity: self.initial_capacity,
+            max_retained: self.max_retained.max(self.initial_capacity),
+        };
+        let slots = (0..workers)
+            .map(|i| Slot::new(config.fresh_bump(), Role::Worker(i), format!("worker {i}")))
+            .chain([Slot::new(
+                config.fresh_bump(),
+                Role::Driver,
+                "driver".to_owned(),
+            )])
+            .collect();
+        ArenaSet {
+            id: next_set_id(),
+            pool: self.pool,
+            slots,
+            workers,
+            driver_token: thread_token(),
+            policy: self.policy,
+            config,
+            extra: Mutex::new(Vec::new()),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl ArenasBuilder<Scratch> {
+    /// Caps the capacity each arena keeps across [`reset`](ArenaSet::reset) (default
+    /// [`DEFAULT_MAX_RETAINED`]). `Bump::reset` keeps the arena's largest chunk; when that
+    /// chunk is bigger than this, reset replaces the whole `Bump` by a fresh one, so one
+    /// unusually large pass does not pin its memory for the rest of the session. (The bound is
+    /// never below [`initial_capacity_per_thread`](ArenasBuilder::initial_capacity_per_thread).)
+    pub fn max_retained_per_thread(mut self, bytes: usize) -> Self {
+        self.max_retained = bytes;
+        self
+    }
+}
+
+/// Per-set settings every new `Bump` is made with.
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    limit: Option<usize>,
+    initial_capacity: usize,
+    max_retained: usize,
+}
+
+impl Config {
+    fn fresh_bump(&self) -> Bump {
+        let bump = Bump::with_capacity(self.initial_capacity);
+        bump.set_allocation_limit(self.limit);
+        bump
+    }
+}
+
+/// An arena slot for a thread outside the pool and the driver. Owns its `Slot` (made by
+/// `Box::into_raw`, freed in `ArenaSet::drop`); kept as a raw pointer because the owner
+/// thread's cache holds a copy of it.
+struct Extra {
+    token: u64,
+    slot: NonNull<Slot>,
+    /// Live [`ThreadRegistration`]s of this thread.
+    registrations: usize,
+}
+
+/// A set of bump arenas, one per thread that allocates: the implementation behind [`Arenas`]
+/// (kind [`Session`]) and [`ScratchArenas`] (kind [`Scratch`]).
+///
+/// Each thread allocates only in its own `bumpalo::Bump`, found without a lock or an atomic
+/// read-modify-write: pool workers by `ThreadPool::current_thread_index()`, the driver by
+/// comparing a thread-local token, registered threads through a small thread-local cache.
+///
+/// # Values that need `Drop` are refused
+///
+/// The set never runs destructors. A type that needs one (`String`, `Vec`, `Box`, ...) is
+/// rejected at compile time by every allocation method, rather than leaked silently:
+///
+/// ```compile_fail,E0080
+/// let arenas = tern_arena::Arenas::for_any_thread();
+/// arenas.alloc(String::from("needs drop"));
+/// ```
+///
+/// Running destructors at reset or drop would be unsound in general: arena values may refer
+/// to each other, and with no ordering the set could not prevent one destructor from reading
+/// a neighbour already destroyed. Store owned data elsewhere, or copy it in (`alloc_str`,
+/// `alloc_slice_copy`).
+pub struct ArenaSet<K: Kind> {
+    /// Process-unique, never reused; keys this set's entries in thread caches.
+    id: u64,
+    pool: Option<Arc<ThreadPool>>,
+    /// `workers` worker slots (index = the pool's thread index), then the driver slot.
+    slots: Box<[Slot]>,
+    workers: usize,
+    driver_token: u64,
+    policy: ThreadPolicy,
+    config: Config,
+    extra: Mutex<Vec<Extra>>,
+    _kind: PhantomData<fn() -> K>,
+}
+
+// SAFETY: (Send) every field is `Send` except the `NonNull<Slot>` pointers in `extra`, which
+// own their `Slot` exactly as a `Box<Slot>` would (made by `Box::into_raw`, freed only in
+// `Drop`), and `Slot` is `Send` (a `Bump` is `Send`; its cells and atomics too). Moving the set
+// moves no slot and changes no owner: the driver stays the thread that built it.
+unsafe impl<K: Kind> Send for ArenaSet<K> {}
+
+// SAFETY: (Sync) the `!Sync` parts are each slot's `Bump`, scratch buffer and busy flag (all
+// behind `UnsafeCell`/`Cell`), and sharing `&ArenaSet` across threads never lets two threads
+// touch the same one, because `&self` methods reach them only through `OwnedSlot`, created
+// only for the calling thread's own slot (`ArenaSet::owned_slot`):
+// 1. worker slot `i` only when `pool.current_thread_index() == Some(i)`: rayon's *pool* method
+//    answers only on that pool's own workers, and index `i` is one OS thread for the pool's
+//    life (the set keeps the pool alive through its `Arc`);
+// 2. the driver slot only on the thread whose token equals `driver_token`; tokens are unique
+//    per thread for the life of the process;
+// 3. an extra slot only on the thread whose token it was created for: found under the mutex by
+//    token, or in that thread's own cache, filled only by that thread for this set's id (ids
+//    are never reused).
+// `OwnedSlot` and the `&Bump` it hands out are `!Send`, so they stay on that thread. Everything
+// else other threads read is an atomic (`used`, `capacity`), immutable after creation
+// (`label`, `role`, config), or behind the mutex (`extra`). `&mut self` methods (`reset`,
+// `Drop`) exclude all borrows.
+unsafe impl<K: Kind> Sync for ArenaSet<K> {}
+
+/// One arena's numbers, from [`ArenaSet::stats`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerStats {
+    /// `worker i`, `driver`, or the registered thread's name and id.
+    pub label: String,
+    /// What the arena serves.
+    pub role: Role,
+    /// Bytes handed out by this set's allocation methods (sizes as requested, without
+    /// alignment padding), since the last reset. Allocations made directly on the `Bump` from
+    /// [`ArenaSet::local`] are not counted.
+    pub used: usize,
+    /// Bytes of chunk memory the arena holds (`Bump::allocated_bytes()`), as of the owner's
+    /// last allocation through the set's methods or the last reset.
+    pub capacity: usize,
+}
+
+/// A thread's permission to use a strict-mode set, from [`ArenaSet::register_thread`].
+///
+/// Dropping it deregisters the thread (when it was its last registration): later use from the
+/// thread panics again. The thread's arena and everything allocated in it **stay** in the set
+/// until the set is dropped (or reset, for scratch sets), so references handed out earlier
+/// remain valid; registering the same thread again reuses that arena.
+///
+/// `!Send`: it must be dropped on the thread it registered.
+#[must_use = "the thread is deregistered when this is dropped"]
+pub struct ThreadRegistration<'a> {
+    set_id: u64,
+    extra: Option<&'a Mutex<Vec<Extra>>>,
+    token: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl fmt::Debug for ThreadRegistration<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadRegistration")
+            .field("set_id", &self.set_id)
+            .field("needed", &self.extra.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ThreadRegistration<'_> {
+    fn drop(&mut self) {
+        let Some(extra) = self.extra else { return };
+        let mut extra = lock(extra);
+        if let Some(e) = extra.iter_mut().find(|e| e.token == self.token) {
+            e.registrations -= 1;
+            if e.registrations == 0 {
+                // Runs on the registering thread (`!Send`), so this clears the right cache;
+                // an any-thread set would simply re-find the slot on next use.
+                cache_remove(self.set_id);
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while the list was locked cannot leave it inconsistent (every update is one
+    // push or one counter change), so poisoning is ignored.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<K: Kind> ArenaSet<K> {
+    /// A strict set for the workers of `pool` and the calling (driver) thread.
+    pub fn new(pool: Arc<ThreadPool>) -> Self {
+        Self::builder().pool(pool).build()
+    }
+
+    /// A set with no pool under [`ThreadPolicy::AnyThread`]: every thread that uses it gets its
+    /// own arena on first use.
+    pub fn for_any_thread() -> Self {
+        Self::builder()
+            .thread_policy(ThreadPolicy::AnyThread)
+            .build()
+    }
+
+    /// A builder: pool, [per-thread limit](ArenasBuilder::limit_per_thread), thread policy,
+    /// capacities.
+    pub fn builder() -> ArenasBuilder<K> {
+        ArenasBuilder::new()
+    }
+
+    /// The thread policy.
+    pub fn thread_policy(&self) -> ThreadPolicy {
+        self.policy
+    }
+
+    /// The per-thread limit, if any.
+    pub fn limit_per_thread(&self) -> Option<usize> {
+        self.config.limit
+    }
+
+    /// Number of pool workers served (0 without a pool).
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Lets the calling thread allocate in a strict set until the returned registration is
+    /// dropped (see [`ThreadRegistration`] for what stays). Registering a pool worker, the
+    /// driver, or the same thread twice is allowed and harmless.
+    pub fn register_thread(&self) -> ThreadRegistration<'_> {
+        let token = thread_token();
+        let mut registration = ThreadRegistration {
+            set_id: self.id,
+            extra: None,
+            token,
+            _not_send: PhantomData,
+        };
+        if self.pool_index().is_some() || token == self.driver_token {
+            return registration;
+        }
+        let mut extra = lock(&self.extra);
+        let i = if let Some(i) = extra.iter().position(|e| e.token == token) {
+            i
+        } else {
+            extra.push(self.new_extra(token));
+            extra.len() - 1
+        };
+        let e = &mut extra[i];
+        e.registrations += 1;
+        cache_insert(self.id, e.slot.as_ptr());
+        registration.extra = Some(&self.extra);
+        registration
+    }
+
+    /// The calling thread's own `Bump`, for bumpalo's full API (`alloc_with`, its collections,
+    /// ...). Never `&mut`; found with no lock and no atomic read-modify-write.
+    ///
+    /// `&Bump` is `!Send` (`Bump` is `!Sync`), so it cannot be handed to another thread:
+    ///
+    /// ```compile_fail,E0277
+    /// let arenas = tern_arena::Arenas::for_any_thread();
+    /// let bump = arenas.local();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || bump.alloc(1u8));
+    /// });
+    /// ```
+    ///
+    /// Allocations made directly on it are not counted in [`WorkerStats::used`], and bumpalo's
+    /// infallible methods abort the process (not panic) past a
+    /// [limit](ArenasBuilder::limit_per_thread); use its `try_` methods there.
+    ///
+    /// # Panics
+    ///
+    /// In a [strict](ThreadPolicy::Strict) set, when the calling thread is neither a worker of
+    /// the set's pool, nor the driver, nor registered. The message names the thread.
+    #[inline]
+    pub fn local(&self) -> &Bump {
+        self.owned_slot().bump()
+    }
+
+    /// `Some(i)` on worker `i` of this set's own pool.
+    #[inline]
+    fn pool_index(&self) -> Option<usize> {
+        // The pool's method, not `rayon::current_thread_index()`: the latter also answers on
+        // workers of other pools, whose index `i` is a different thread.
+        self.pool.as_ref()?.current_thread_index()
+    }
+
+    /// The calling thread's slot, with proof of ownership.
+    #[inline]
+    pub(crate) fn owned_slot(&self) -> OwnedSlot<'_> {
+        if let Some(i) = self.pool_index() {
+            // SAFETY: Sync argument 1: this thread is worker `i` of `self.pool`, the owner of
+            // `slots[i]` (indexing is checked). `&self` is borrowed for the lifetime, so
+            // `reset` cannot run.
+            return unsafe { OwnedSlot::new(&self.slots[i]) };
+        }
+        let token = thread_token();
+        if token == self.driver_token {
+            // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot.
+            return unsafe { OwnedSlot::new(&self.slots[self.workers]) };
+        }
+        if let Some(slot) = cache_lookup(self.id) {
+            // SAFETY: Sync argument 3: this thread's own cache holds this set's id, so the
+            // entry was inserted by this thread for this set (ids are never reused) after the
+            // slot was created for this thread's token, and it was not removed by
+            // deregistration. The slot is freed only in `Drop`, which cannot run while `&self`
+            // is borrowed, so the pointer is live.
+            return unsafe { OwnedSlot::new(&*slot) };
+        }
+        self.owned_slot_slow(token)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn owned_slot_slow(&self, token: u64) -> OwnedSlot<'_> {
+        let mut extra = lock(&self.extra);
+        let allowed = |e: &Extra| e.registrations > 0 || self.policy == ThreadPolicy::AnyThread;
+        let slot = match extra.iter().find(|e| e.token == token) {
+            Some(e) if allowed(e) => e.slot,
+            _ if self.policy == ThreadPolicy::AnyThread => {
+                let e = self.new_extra(token);
+                let slot = e.slot;
+                extra.push(e);
+                slot
+            }
+            _ => {
+                drop(extra);
+                self.foreign_thread()
+            }
+        };
+        cache_insert(self.id, slot.as_ptr());
+        // SAFETY: Sync argument 3: `slot` was created for `token`, this thread's token, and
+        // lives until `Drop`, which cannot run while `&self` is borrowed.
+        unsafe { OwnedSlot::new(slot.as_ref()) }
+    }
+
+    fn new_extra(&self, token: u64) -> Extra {
+        let slot = Box::into_raw(Box::new(Slot::new(
+            self.config.fresh_bump(),
+            Role::Extra,
+            describe_current_thread(),
+        )));
+        Extra {
+            token,
+            slot: NonNull::new(slot).expect("Box::into_raw is never null"),
+            registrations: 0,
+        }
+    }
+
+    #[cold]
+    #[track_caller]
+    fn foreign_thread(&self) -> ! {
+        panic!(
+            "tern-arena: {} used an arena set it does not belong to: it is not a worker of \
+             the set's rayon pool ({} workers), not the driver thread that built the set, and \
+             not registered. Call `register_thread()` on it first, or build the set with \
+             `ThreadPolicy::AnyThread`.",
+            describe_current_thread(),
+            self.workers
+        )
+    }
+
+    /// Per-arena numbers: workers in index order, then the driver, then extra threads in
+    /// registration order. A snapshot; exact once the allocating work has been joined.
+    pub fn stats(&self) -> Vec<WorkerStats> {
+        let extra = lock(&self.extra);
+        let stat = |s: &Slot| WorkerStats {
+            label: s.label.clone(),
+            role: s.role,
+            used: s.used(),
+            capacity: s.capacity(),
+        };
+        self.slots
+            .iter()
+            .map(stat)
+            // SAFETY: extra slots live until `Drop`; only their atomics and immutable fields
+            // are read here.
+            .chain(extra.iter().map(|e| stat(unsafe { e.slot.as_ref() })))
+            .collect()
+    }
+
+    /// Sum of [`WorkerStats::used`] over all arenas.
+    pub fn total_used(&self) -> usize {
+        self.stats().iter().map(|s| s.used).sum()
+    }
+
+    /// Sum of [`WorkerStats::capacity`] over all arenas.
+    pub fn total_capacity(&self) -> usize {
+        self.stats().iter().map(|s| s.capacity).sum()
+    }
+
+    /// The one allocation path: every `alloc*`/`try_alloc*` method ends here. `layout` has a
+    /// non-zero size.
+    #[inline]
+    pub(crate) fn alloc_layout_in(
+        &self,
+        owned: OwnedSlot<'_>,
+        layout: Layout,
+    ) -> Result<NonNull<u8>, AllocError> {
+        match owned.bump().try_alloc_layout(layout) {
+            Ok(p) => {
+                owned.note_alloc(layout.size());
+                Ok(p)
+            }
+            Err(_) => Err(self.refused(owned, layout.size(), layout.align())),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn refused(&self, owned: OwnedSlot<'_>, size: usize, align: usize) -> AllocError {
+        let slot = owned.slot();
+        let kind = if size == usize::MAX {
+            AllocErrorKind::SizeOverflow
+        } else if self.config.limit.is_some() {
+            AllocErrorKind::LimitExceeded
+        } else {
+            AllocErrorKind::OutOfMemory
+        };
+        AllocError {
+            kind,
+            size,
+            align,
+            limit: self.config.limit,
+            used: slot.used(),
+            capacity: owned.bump().allocated_bytes(),
+            thread: slot.label.clone(),
+        }
+    }
+
+    fn reset_all(&mut self) {
+        let config = self.config;
+        let fresh = || config.fresh_bump();
+        for slot in &*self.slots {
+            // SAFETY: `&mut self`: no `OwnedSlot` (they borrow `&self`) and nothing allocated
+            // from one is alive.
+            unsafe { slot.reset(config.max_retained, fresh) };
+        }
+        for e in self
+            .extra
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            // SAFETY: as above; extra slots live until `Drop`.
+            unsafe { e.slot.as_ref().reset(config.max_retained, fresh) };
+        }
+    }
+}
+
+impl ArenaSet<Scratch> {
+    /// Empties every arena of the set at once. Taking `&mut self` proves no reference into
+    /// the set survives: this does not compile:
+    ///
+    /// ```compile_fail,E0502
+    /// let mut scratch = tern_arena::ScratchArenas::for_any_thread();
+    /// let x = scratch.alloc(1u32);
+    /// scratch.reset();
+    /// assert_eq!(*x, 1);
+    /// ```
+    ///
+    /// Each arena keeps its largest chunk for the next pass, unless that chunk is bigger than
+    /// [`max_retained_per_thread`](ArenasBuilder::max_retained_per_thread): then its `Bump`
+    /// is replaced by a fresh one. Reusable `alloc_from_iter` buffers above 256 KiB are freed.
+    /// Stats' `used` drops to 0. Thread registrations are kept.
+    pub fn reset(&mut self) {
+        self.reset_all();
+    }
+}
+
+impl<K: Kind> Drop for ArenaSet<K> {
+    fn drop(&mut self) {
+        for e in self
+            .extra
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+        {
+            // SAFETY: `e.slot` came from `Box::into_raw` in `new_extra` and is freed only here,
+            // once; `&mut self` means no reference to it is alive. Copies of the pointer left
+            // in thread caches are keyed by this set's id, never reused, so never read again.
+            drop(unsafe { Box::from_raw(e.slot.as_ptr()) });
+        }
+    }
+}
+
+impl<K: Kind> fmt::Debug for ArenaSet<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArenaSet")
+            .field("kind", &std::any::type_name::<K>())
+            .field("workers", &self.workers)
+            .field("policy", &self.policy)
+            .field("limit", &self.config.limit)
+            .field("total_used", &self.total_used())
+            .field("total_capacity", &self.total_capacity())
+            .finish_non_exhaustive()
+    }
+}
