@@ -1,0 +1,593 @@
+//! The [`Collector`]: the global period, the registry of participants, the shared list of
+//! batches, and the scan that decides which batches may run.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::batch::{Batch, Entry, RunOutcome};
+use crate::participant::Participant;
+use crate::sync::{
+    self, Arc, AtomicU64, AtomicUsize, Backoff, Mutex, MutexGuard,
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
+    fence,
+};
+
+/// Entries per batch before a participant seals it: 64 normally, 4 under Miri and loom (as
+/// crossbeam-epoch does) so that the checkers see many seals and grace periods in few steps.
+pub const DEFAULT_BATCH_SIZE: usize = if cfg!(any(miri, loom)) { 4 } else { 64 };
+
+/// Keeps a value on its own cache lines (128 bytes: two lines, as adjacent-line prefetchers
+/// pull pairs), so that writes to neighbours never invalidate the line readers poll.
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+/// One registered participant's public face, read by scans.
+#[repr(align(128))]
+pub(crate) struct Slot {
+    /// The period this participant announced at its last quiescent state (or when it came
+    /// online); 0 while it is offline. Written only by the owning participant, with
+    /// `Release` so that every read it made before the announcement happens-before any
+    /// free that a scan (`Acquire`) allows because of it. Values only grow, except for 0.
+    pub(crate) announced: AtomicU64,
+    /// Nanoseconds from the collector's creation to this participant's last slow-path
+    /// quiescent state. Relaxed; for reporting ([`Stats::oldest_holder`]) only.
+    pub(crate) last_quiescent: AtomicU64,
+    /// The name given at registration (or `participant-N`).
+    pub(crate) name: Box<str>,
+}
+
+/// Monotonic counters for [`Stats`]. All are updated with `Relaxed` read-modify-writes on
+/// slow paths only (sealing, running batches, scanning); they order nothing.
+#[derive(Default)]
+struct Counters {
+    retired_items: AtomicU64,
+    retired_bytes: AtomicU64,
+    reclaimed_items: AtomicU64,
+    reclaimed_bytes: AtomicU64,
+    /// The largest `n` such that a scan saw every participant past every period `<= n`.
+    completed: AtomicU64,
+    /// Registrations so far, for default names.
+    registrations: AtomicU64,
+}
+
+/// A reclamation domain: one global period, the participants registered with it, and the
+/// garbage retired to it. See the [crate docs](crate) for the algorithm.
+///
+/// There is no process-global state: two collectors never wait for each other. A
+/// `Collector` is `Send + Sync` (share it by reference or in an `Arc`) and deliberately not
+/// `Clone`. Dropping it runs every batch still pending in its shared list (participants
+/// borrow it, so they are all gone by then).
+pub struct Collector {
+    /// The global period. Starts at 1, only ever incremented (by sealing and by cookies),
+    /// never wraps (2^64 increments). It publishes no data: every ordering argument rests
+    /// on the `SeqCst` fences around its loads (see the crate docs' invariant).
+    pub(crate) period: CachePadded<AtomicU64>,
+    /// Every registered participant's slot. Registration, coming online, unregistration and
+    /// scans take this lock, so a participant that comes online after a scan happens-after
+    /// it.
+    registry: Mutex<Vec<Arc<Slot>>>,
+    /// Batches retired through the collector itself, and those handed over by dropped
+    /// participants.
+    shared: Mutex<Vec<Batch>>,
+    /// `shared.len()`, written under the `shared` lock, read `Relaxed` as a hint by
+    /// participants deciding whether to help (a stale read only delays help).
+    shared_batches: AtomicUsize,
+    counters: Counters,
+    pub(crate) batch_size: usize,
+    start: Instant,
+}
+
+/// A grace-period cookie: the period current when it was taken. See
+/// [`Collector::cookie`] and [`Collector::has_elapsed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cookie(u64);
+
+impl Cookie {
+    /// The period this cookie waits for every participant to leave.
+    pub fn period(self) -> u64 {
+        self.0
+    }
+}
+
+/// What a [`Collector::checkpoint`] freed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reclaimed {
+    /// Retired resources destroyed.
+    pub items: u64,
+    /// Sum of their declared sizes (`size_of::<T>()` for `retire`, the caller's figure for
+    /// `retire_raw`).
+    pub bytes: u64,
+}
+
+/// A snapshot of a collector's counters (each read `Relaxed`, so the snapshot is only
+/// approximately consistent while other threads work).
+///
+/// Items count once their batch is sealed: a participant's open batch (fewer than the
+/// batch size) is not yet counted as retired.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Resources retired (in sealed batches) since creation.
+    pub retired_items: u64,
+    /// Their declared bytes.
+    pub retired_bytes: u64,
+    /// Resources destroyed since creation.
+    pub reclaimed_items: u64,
+    /// Their declared bytes.
+    pub reclaimed_bytes: u64,
+    /// `retired_items - reclaimed_items`.
+    pub pending_items: u64,
+    /// `retired_bytes - reclaimed_bytes`.
+    pub pending_bytes: u64,
+    /// The largest `n` such that some scan saw every participant past every period `<= n`
+    /// (the global period starts at 1, so this counts grace periods completed).
+    pub grace_periods_completed: u64,
+    /// The global period now.
+    pub period: u64,
+    /// Registered participants.
+    pub participants: usize,
+    /// Of which online.
+    pub online: usize,
+    /// The online participant that holds the oldest period back (smallest announced
+    /// period, when that is behind the global period): its name and the time since its
+    /// last quiescent state. `None` when no online participant is behind.
+    pub oldest_holder: Option<(String, Duration)>,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Collector {
+    /// A collector with the default batch size ([`DEFAULT_BATCH_SIZE`]).
+    pub fn new() -> Self {
+        Self::with_batch_size(DEFAULT_BATCH_SIZE)
+    }
+
+    /// A collector whose participants seal a batch every `batch_size` retires (at least 1).
+    /// Smaller batches start grace periods more often (less garbage pending, more
+    /// slow-path quiescent states); the default suits most uses.
+    pub fn with_batch_size(batch_size: usize) -> Self {
+        Collector {
+            period: CachePadded(AtomicU64::new(1)),
+            registry: Mutex::new(Vec::new()),
+            shared: Mutex::new(Vec::new()),
+            shared_batches: AtomicUsize::new(0),
+            counters: Counters::default(),
+            batch_size: batch_size.max(1),
+            start: Instant::now(),
+        }
+    }
+
+    /// Registers the calling thread as a participant, online at once, named
+    /// `participant-N`.
+    pub fn register(&self) -> Participant<'_> {
+        // Relaxed: a counter for names only.
+        let n = self.counters.registrations.fetch_add(1, Relaxed);
+        self.register_named(format!("participant-{n}"))
+    }
+
+    /// Registers the calling thread as a participant, online at once, under `name` (shown
+    /// by [`Stats::oldest_holder`]).
+    pub fn register_named(&self, name: impl Into<String>) -> Participant<'_> {
+        let slot = Arc::new(Slot {
+            announced: AtomicU64::new(0),
+            last_quiescent: AtomicU64::new(0),
+            name: name.into().into_boxed_str(),
+        });
+        let mut registry = sync::lock(&self.registry);
+        let announced = self.announce_online(&registry, &slot);
+        registry.push(Arc::clone(&slot));
+        drop(registry);
+        Participant::new(self, slot, announced)
+    }
+
+    /// Announces the current period for `slot`, which is coming online. The registry lock
+    /// must be held (the guard is the proof): a participant that comes online after a scan
+    /// then happens-after that scan, so its load below sees at least the period every
+    /// batch that scan allowed was followed by (see the crate docs).
+    pub(crate) fn announce_online(&self, _registry: &MutexGuard<'_, Vec<Arc<Slot>>>, slot: &Slot) -> u64 {
+        // Relaxed: ordered by the registry lock (see above) and the fence below.
+        let g = self.period.0.load(Relaxed);
+        self.announce(slot, g);
+        g
+    }
+
+    /// Brings an offline participant's `slot` back online (takes the registry lock).
+    pub(crate) fn come_online(&self, slot: &Slot) -> u64 {
+        let registry = sync::lock(&self.registry);
+        let g = self.announce_online(&registry, slot);
+        drop(registry);
+        g
+    }
+
+    /// Whether the shared list may hold batches (a hint).
+    pub(crate) fn shared_batches_hint(&self) -> usize {
+        // Relaxed: a hint; a stale zero only delays help until a later quiescent state.
+        self.shared_batches.load(Relaxed)
+    }
+
+    /// Stores `g` as `slot`'s announced period and issues the fence of the invariant.
+    pub(crate) fn announce(&self, slot: &Slot, g: u64) {
+        // Release: pairs with the Acquire load in `horizon`, so that every read this
+        // participant made before announcing `g` happens-before any free that a scan
+        // allows because it saw `g`.
+        slot.announced.store(g, Release);
+        // SeqCst: pairs with the SeqCst fence in `seal_tag` (and `horizon`). If a retirer
+        // read a period older than `g` after its fence, its fence precedes this one in the
+        // single total order of SeqCst fences, so every load this participant makes after
+        // this point sees the retirer's unlinks (the invariant in the crate docs).
+        fence(SeqCst);
+        // Relaxed: reporting only.
+        slot.last_quiescent.store(self.now_nanos(), Relaxed);
+    }
+
+    fn now_nanos(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Removes `slot` from the registry (the participant is being dropped).
+    pub(crate) fn unregister(&self, slot: &Arc<Slot>) {
+        let mut registry = sync::lock(&self.registry);
+        if let Some(i) = registry.iter().position(|s| Arc::ptr_eq(s, slot)) {
+            registry.swap_remove(i);
+        }
+    }
+
+    /// Reads the tag for garbage unlinked before this call, and starts a grace period
+    /// (demand-driven: only sealing and cookies advance the period).
+    pub(crate) fn seal_tag(&self) -> u64 {
+        // SeqCst: pairs with the SeqCst fence every participant issues after announcing a
+        // period (`announce`). Every unlink sequenced before this fence is seen by any
+        // participant that announces a period later than the one read below (the proof in
+        // the crate docs).
+        fence(SeqCst);
+        // Relaxed: the fence above orders it; reading an old value only delays the batch.
+        let t = self.period.0.load(Relaxed);
+        // Relaxed: the period publishes no data. Failure is fine: someone else already
+        // advanced past `t`, which is all a batch tagged `t` needs.
+        let _ = self.period.0.compare_exchange(t, t + 1, Relaxed, Relaxed);
+        t
+    }
+
+    /// The scan: returns `h` such that every batch tagged `t < h` may run now.
+    pub(crate) fn horizon(&self) -> u64 {
+        // SeqCst: pairs with the SeqCst fence in `announce`. Belt and braces: the registry
+        // lock already orders comings-online after this scan; with this fence the scan is
+        // also ordered against announcements it reads as stale (see the crate docs).
+        fence(SeqCst);
+        // Relaxed: ordered by the fence above and the lock below. Capping the horizon at
+        // this value is what makes batches sealed *after* the scan safe to take with its
+        // result: anyone who comes online after the scan takes the registry lock after us,
+        // so (read-read coherence) loads a period `>= p0`, which exceeds every tag `< h`.
+        let p0 = self.period.0.load(Relaxed);
+        let registry = sync::lock(&self.registry);
+        let mut h = p0;
+        for slot in registry.iter() {
+            // Acquire: pairs with the Release store in `announce` / `Participant::offline`
+            // so that the participant's reads before that store happen-before every free
+            // this scan allows.
+            let a = slot.announced.load(Acquire);
+            if a != 0 && a < h {
+                h = a;
+            }
+        }
+        drop(registry);
+        // Relaxed: reporting only.
+        self.counters.completed.fetch_max(h - 1, Relaxed);
+        h
+    }
+
+    /// Debug check before batches run: every online participant has announced a period
+    /// greater than `tag`. Independent of the scan that allowed the batches (it re-reads
+    /// every slot), so a wrong horizon computation trips it.
+    #[cfg(debug_assertions)]
+    pub(crate) fn debug_check(&self, tag: u64) {
+        let registry = sync::lock(&self.registry);
+        for slot in registry.iter() {
+            // Acquire: as in `horizon`.
+            let a = slot.announced.load(Acquire);
+            assert!(
+                a == 0 || a > tag,
+                "tern-quiesce bug: running a batch tagged {tag} while participant `{}` announced {a}",
+                slot.name
+            );
+        }
+    }
+
+    /// Takes the shared batches tagged below `h`. With `only_try`, gives up if the lock is
+    /// busy or the hint says the list is empty (helping from a participant is optional).
+    fn take_shared(&self, h: u64, only_try: bool) -> Vec<Batch> {
+        let mut shared = if only_try {
+            // Relaxed: a hint; a stale zero only delays help.
+            if self.shared_batches.load(Relaxed) == 0 {
+                return Vec::new();
+            }
+            match sync::try_lock(&self.shared) {
+                Some(g) => g,
+                None => return Vec::new(),
+            }
+        } else {
+            sync::lock(&self.shared)
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < shared.len() {
+            if shared[i].tag < h {
+                out.push(shared.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        // Relaxed: a hint, written under the lock.
+        self.shared_batches.store(shared.len(), Relaxed);
+        out
+    }
+
+    /// Runs shared batches allowed by `h` (a scan's result). Returns what ran; the caller
+    /// resumes the outcome's panic after its own work.
+    pub(crate) fn help_shared(&self, h: u64, only_try: bool, out: &mut RunOutcome) {
+        let batches = self.take_shared(h, only_try);
+        if batches.is_empty() {
+            return;
+        }
+        #[cfg(debug_assertions)]
+        self.debug_check(batches.iter().map(|b| b.tag).max().unwrap_or(0));
+        let (items, bytes) = (out.items, out.bytes);
+        for b in batches {
+            drop(out.run(b));
+        }
+        self.count_reclaimed(out.items - items, out.bytes - bytes);
+    }
+
+    pub(crate) fn count_retired(&self, items: u64, bytes: u64) {
+        // Relaxed: statistics only.
+        self.counters.retired_items.fetch_add(items, Relaxed);
+        // Relaxed: statistics only.
+        self.counters.retired_bytes.fetch_add(bytes, Relaxed);
+    }
+
+    pub(crate) fn count_reclaimed(&self, items: u64, bytes: u64) {
+        if items == 0 {
+            return;
+        }
+        // Relaxed: statistics only.
+        self.counters.reclaimed_items.fetch_add(items, Relaxed);
+        // Relaxed: statistics only.
+        self.counters.reclaimed_bytes.fetch_add(bytes, Relaxed);
+    }
+
+    /// Appends batches to the shared list (from a dropped participant).
+    pub(crate) fn hand_over(&self, batches: impl IntoIterator<Item = Batch>) {
+        let mut shared = sync::lock(&self.shared);
+        shared.extend(batches);
+        // Relaxed: a hint, written under the lock.
+        self.shared_batches.store(shared.len(), Relaxed);
+    }
+
+    fn retire_entry(&self, entry: Entry, bytes: u64) {
+        let t = self.seal_tag();
+        let mut shared = sync::lock(&self.shared);
+        match shared.last_mut() {
+            // Same tag, same grace period: share the batch instead of allocating one.
+            Some(b) if b.tag == t && b.entries.len() < self.batch_size => {
+                b.entries.push(entry);
+                b.bytes += bytes;
+            }
+            _ => {
+                let mut entries = Vec::with_capacity(1);
+                entries.push(entry);
+                shared.push(Batch {
+                    tag: t,
+                    entries,
+                    bytes,
+                });
+            }
+        }
+        // Relaxed: a hint, written under the lock.
+        self.shared_batches.store(shared.len(), Relaxed);
+        drop(shared);
+        self.count_retired(1, bytes);
+    }
+
+    /// Retires `b` from any thread, participant or not: it is dropped once every
+    /// participant has passed a quiescent state (or been offline) after this call.
+    ///
+    /// The caller must already have unlinked `b` (no new reader can reach it). This is the
+    /// rare path: it takes a lock and one `SeqCst` fence per call (a participant's
+    /// [`retire`](Participant::retire) takes neither).
+    pub fn retire<T: Send + 'static>(&self, b: Box<T>) {
+        self.retire_entry(Entry::boxed(b), size_of::<T>() as u64);
+    }
+
+    /// Retires any `Send` resource (an id, a slice, a whole table) with the function that
+    /// destroys it; see [`retire`](Self::retire).
+    pub fn retire_with<R: Send + 'static>(&self, resource: R, drop: fn(R)) {
+        self.retire_entry(Entry::with(resource, drop), size_of::<R>() as u64);
+    }
+
+    /// Retires a raw pointer with its destructor; `bytes` is what [`Stats`] counts for it.
+    ///
+    /// # Safety
+    /// `collector.retire_raw(ptr, drop, bytes)` is sound if and only if:
+    /// - `ptr` is unlinked: no participant can newly load it from shared memory after this
+    ///   call begins;
+    /// - calling `drop(ptr)` once, on any thread, at any later time (after a grace period)
+    ///   is sound, and nothing else destroys or frees what `ptr` owns;
+    /// - `ptr` is retired only once.
+    pub unsafe fn retire_raw(&self, ptr: *mut (), drop: unsafe fn(*mut ()), bytes: usize) {
+        // SAFETY: the caller's contract is exactly `Entry::raw`'s (one call of `drop(ptr)`
+        // from any thread later is sound).
+        let entry = unsafe { Entry::raw(ptr, drop) };
+        self.retire_entry(entry, bytes as u64);
+    }
+
+    /// Runs every shared batch whose grace period has elapsed (those retired through the
+    /// collector and those left by dropped participants) on the calling thread. Returns
+    /// the number of resources destroyed. Participants' own batches are run by their
+    /// owners (at quiescent states).
+    ///
+    /// # Panics
+    /// If a destructor panics, every other eligible resource is still destroyed, then the
+    /// first panic is resumed (see the crate docs' panic policy).
+    pub fn try_reclaim(&self) -> usize {
+        let h = self.horizon();
+        let mut out = RunOutcome::default();
+        self.help_shared(h, false, &mut out);
+        let items = out.items as usize;
+        out.resume();
+        items
+    }
+
+    /// A cookie for the current period, starting a grace period. Once
+    /// [`has_elapsed`](Self::has_elapsed) returns `true` for it, every participant has
+    /// passed a quiescent state or been offline since the cookie was taken, so anything
+    /// unlinked before `cookie()` is unreachable to all of them.
+    pub fn cookie(&self) -> Cookie {
+        Cookie(self.seal_tag())
+    }
+
+    /// Whether the grace period of `c` has elapsed (a scan under the registry lock; never
+    /// waits). Once `true`, it stays `true`.
+    pub fn has_elapsed(&self, c: Cookie) -> bool {
+        self.horizon() > c.0
+    }
+
+    /// Blocks until `c` has elapsed (spin, then yield, then sleep in growing steps).
+    pub(crate) fn wait_for(&self, c: Cookie) {
+        let mut backoff = Backoff::default();
+        while !self.has_elapsed(c) {
+            backoff.snooze();
+        }
+    }
+
+    /// Blocks until a full grace period has elapsed, then runs the shared batches it
+    /// allowed ([`try_reclaim`](Self::try_reclaim)).
+    ///
+    /// Call it from a thread with no online participant of this collector: an online
+    /// participant of the calling thread cannot pass a quiescent state while the thread
+    /// waits here, so the call would never return (deadlock). A participant uses
+    /// [`Participant::synchronize`], which goes offline while it waits.
+    pub fn synchronize(&self) {
+        let c = self.cookie();
+        self.wait_for(c);
+        self.try_reclaim();
+    }
+
+    /// Pass-boundary reclamation: destroys everything retired so far, at once, without
+    /// atomics or locks, and returns what it freed.
+    ///
+    /// `&mut self` is the proof that nobody reads: every [`Participant`] borrows the
+    /// collector, so none is alive now, and each handed its batches to the shared list
+    /// when it was dropped. A compiler pass driver calls this after its workers joined.
+    ///
+    /// A participant leaked with `mem::forget` stays registered (its batches leak with it,
+    /// safely); it can hold no reference any more, so `checkpoint` ignores it.
+    ///
+    /// # Panics
+    /// As [`try_reclaim`](Self::try_reclaim): every resource is destroyed, then the first
+    /// destructor panic is resumed.
+    pub fn checkpoint(&mut self) -> Reclaimed {
+        let batches = std::mem::take(sync::get_mut(&mut self.shared));
+        sync::set_mut_usize(&mut self.shared_batches, 0);
+        let mut out = RunOutcome::default();
+        for b in batches {
+            drop(out.run(b));
+        }
+        sync::add_mut(&mut self.counters.reclaimed_items, out.items);
+        sync::add_mut(&mut self.counters.reclaimed_bytes, out.bytes);
+        let done = Reclaimed {
+            items: out.items,
+            bytes: out.bytes,
+        };
+        out.resume();
+        done
+    }
+
+    /// A snapshot of the counters and of the participant holding grace periods back.
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        // Relaxed (all loads below): statistics only.
+        let reclaimed_items = c.reclaimed_items.load(Relaxed);
+        let reclaimed_bytes = c.reclaimed_bytes.load(Relaxed);
+        let retired_items = c.retired_items.load(Relaxed);
+        let retired_bytes = c.retired_bytes.load(Relaxed);
+        let period = self.period.0.load(Relaxed);
+        let now = self.now_nanos();
+        let registry = sync::lock(&self.registry);
+        let mut online = 0;
+        let mut oldest: Option<(u64, u64, &Slot)> = None;
+        for slot in registry.iter() {
+            // Relaxed: reporting only.
+            let a = slot.announced.load(Relaxed);
+            if a == 0 {
+                continue;
+            }
+            online += 1;
+            // Relaxed: reporting only.
+            let when = slot.last_quiescent.load(Relaxed);
+            if a < period && oldest.is_none_or(|(oa, ow, _)| (a, when) < (oa, ow)) {
+                oldest = Some((a, when, slot));
+            }
+        }
+        let oldest_holder = oldest.map(|(_, when, slot)| {
+            (
+                slot.name.to_string(),
+                Duration::from_nanos(now.saturating_sub(when)),
+            )
+        });
+        let participants = registry.len();
+        drop(registry);
+        Stats {
+            retired_items,
+            retired_bytes,
+            reclaimed_items,
+            reclaimed_bytes,
+            pending_items: retired_items.saturating_sub(reclaimed_items),
+            pending_bytes: retired_bytes.saturating_sub(reclaimed_bytes),
+            grace_periods_completed: c.completed.load(Relaxed),
+            period,
+            participants,
+            online,
+            oldest_holder,
+        }
+    }
+
+    /// The global period now (`Relaxed`; for diagnostics and tests).
+    pub fn period(&self) -> u64 {
+        // Relaxed: a diagnostic snapshot.
+        self.period.0.load(Relaxed)
+    }
+
+    /// The batch size this collector's participants seal at.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+}
+
+impl Drop for Collector {
+    /// Runs every pending shared batch (participants borrow the collector, so all are gone
+    /// and have handed their batches over). A destructor panic is resumed after all ran,
+    /// unless the thread is already panicking (then it is dropped: a second panic would
+    /// abort).
+    fn drop(&mut self) {
+        let batches = std::mem::take(sync::get_mut(&mut self.shared));
+        let mut out = RunOutcome::default();
+        for b in batches {
+            drop(out.run(b));
+        }
+        if !std::thread::panicking() {
+            out.resume();
+        }
+    }
+}
+
+impl fmt::Debug for Collector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Collector")
+            .field("period", &self.period())
+            .field("batch_size", &self.batch_size)
+            .finish_non_exhaustive()
+    }
+}

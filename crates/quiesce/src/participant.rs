@@ -1,0 +1,381 @@
+//! [`Participant`]: a thread's registration with a [`Collector`], its quiescent states and
+//! its private batches of garbage.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::batch::{Batch, Entry, RunOutcome};
+use crate::collector::{Collector, Slot};
+use crate::sync::{
+    Arc, AtomicPtr,
+    Ordering::{Acquire, Relaxed, Release},
+};
+
+/// Emptied batch vectors kept for reuse, per participant (so that steady-state retiring
+/// allocates nothing, not even per batch).
+const SPARE_BATCHES: usize = 8;
+
+/// Cap of the scan backoff: garbage waiting for others is re-checked at least every
+/// `2^MAX_BACKOFF` quiescent states.
+const MAX_BACKOFF: u32 = 6;
+
+/// A thread's handle on a [`Collector`]: the right to read shared memory between two
+/// quiescent states, and a private batch of retired garbage.
+///
+/// Created by [`Collector::register`]; online at once. It borrows the collector, so
+/// [`Collector::checkpoint`] (which takes `&mut Collector`) proves that none is alive.
+///
+/// `!Send` and `!Sync`: a participant stands for one thread's read-side region; its
+/// announcements describe that thread's reads.
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// let c = tern_quiesce::Collector::new();
+/// assert_send(c.register());
+/// ```
+/// ```compile_fail
+/// fn assert_sync<T: Sync>(_: &T) {}
+/// let c = tern_quiesce::Collector::new();
+/// assert_sync(&c.register());
+/// ```
+pub struct Participant<'c> {
+    collector: &'c Collector,
+    slot: Arc<Slot>,
+    /// The period the slow path last handled, or 0 while the open batch is non-empty (a
+    /// period is never 0, so the fast path's comparison fails and the slow path seals it).
+    cached: u64,
+    /// The period this participant announced last, 0 while offline (a private copy of
+    /// `slot.announced`).
+    announced: u64,
+    /// Retired entries not yet sealed (no tag yet).
+    open: Vec<Entry>,
+    open_bytes: u64,
+    /// Sealed batches in sealing order, hence in non-decreasing tag order (one thread's
+    /// loads of the period never go backwards).
+    sealed: VecDeque<Batch>,
+    spare: Vec<Vec<Entry>>,
+    batch_size: usize,
+    /// Slow-path quiescent states left to skip before the next scan (see `reclaim`).
+    skip: u32,
+    /// Exponent of the current scan backoff (`skip` restarts at `2^backoff - 1`).
+    backoff: u32,
+    /// `!Send + !Sync`.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'c> Participant<'c> {
+    pub(crate) fn new(collector: &'c Collector, slot: Arc<Slot>, announced: u64) -> Self {
+        Participant {
+            collector,
+            slot,
+            cached: announced,
+            announced,
+            open: Vec::new(),
+            open_bytes: 0,
+            sealed: VecDeque::new(),
+            spare: Vec::new(),
+            batch_size: collector.batch_size,
+            skip: 0,
+            backoff: 0,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The collector this participant belongs to.
+    pub fn collector(&self) -> &'c Collector {
+        self.collector
+    }
+
+    /// The name given at registration.
+    pub fn name(&self) -> &str {
+        &self.slot.name
+    }
+
+    /// Whether this participant is online (delaying grace periods, allowed to read).
+    pub fn is_online(&self) -> bool {
+        self.announced != 0
+    }
+
+    /// Retired resources this participant still holds (open and sealed batches).
+    pub fn pending(&self) -> usize {
+        self.open.len() + self.sealed.iter().map(|b| b.entries.len()).sum::<usize>()
+    }
+
+    /// A quiescent state: this thread holds no reference into shared memory obtained
+    /// before this call. The `&mut` ends every [`protect`](Self::protect) borrow.
+    ///
+    /// Fast path (no grace period pending and no garbage waiting here or in the shared
+    /// list): one `Relaxed` load of the global period and one comparison. Otherwise the
+    /// slow path seals the open batch, announces the period if it moved, and runs every
+    /// batch of this participant (and, if its lock is free, of the collector's shared
+    /// list) whose grace period has elapsed. While garbage waits for other participants,
+    /// the scans that look for it back off exponentially: at least every 64th quiescent
+    /// state re-checks.
+    ///
+    /// # Panics
+    /// If a destructor panics, the rest still run, then the first panic is resumed here.
+    #[inline]
+    pub fn quiescent(&mut self) {
+        // Relaxed: missing a concurrent increment only delays reclamation to the next
+        // quiescent state; the slow path's SeqCst fence orders everything that matters.
+        if self.collector.period.0.load(Relaxed) != self.cached {
+            self.quiescent_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn quiescent_slow(&mut self) {
+        if !self.open.is_empty() {
+            self.seal();
+        }
+        // Relaxed: the fence in `announce` orders what follows; see the crate docs.
+        let g = self.collector.period.0.load(Relaxed);
+        if self.announced != 0 && self.announced != g {
+            self.collector.announce(&self.slot, g);
+            self.announced = g;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else {
+            self.reclaim(false);
+        }
+        self.cached = if self.garbage_waits() { 0 } else { g };
+    }
+
+    /// Whether garbage this participant could run waits (its own sealed batches, or the
+    /// shared list's): then `cached` stays 0 so quiescent states keep re-checking.
+    fn garbage_waits(&self) -> bool {
+        !self.sealed.is_empty() || self.collector.shared_batches_hint() != 0
+    }
+
+    /// Runs this participant's sealed batches whose grace period has elapsed, and helps
+    /// with the shared list (`blocking`: wait for its lock instead of skipping).
+    fn reclaim(&mut self, blocking: bool) {
+        let c = self.collector;
+        let own = self
+            .sealed
+            .front()
+            .is_some_and(|b| self.announced == 0 || b.tag < self.announced);
+        if !own && c.shared_batches_hint() == 0 {
+            return;
+        }
+        let h = c.horizon();
+        let mut out = RunOutcome::default();
+        let n = self.sealed.iter().take_while(|b| b.tag < h).count();
+        if n > 0 {
+            #[cfg(debug_assertions)]
+            c.debug_check(self.sealed[n - 1].tag);
+            for b in self.sealed.drain(..n) {
+                let v = out.run(b);
+                if self.spare.len() < SPARE_BATCHES {
+                    self.spare.push(v);
+                }
+            }
+            c.count_reclaimed(out.items, out.bytes);
+        }
+        c.help_shared(h, !blocking, &mut out);
+        if self.garbage_waits() {
+            self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+            self.skip = (1 << self.backoff) - 1;
+        } else {
+            self.backoff = 0;
+        }
+        out.resume();
+    }
+
+    /// Seals the open batch: tags it with the global period read after a `SeqCst` fence
+    /// and starts a grace period.
+    #[inline(never)]
+    fn seal(&mut self) {
+        let fresh = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.batch_size));
+        let entries = std::mem::replace(&mut self.open, fresh);
+        let bytes = std::mem::take(&mut self.open_bytes);
+        let tag = self.collector.seal_tag();
+        self.collector.count_retired(entries.len() as u64, bytes);
+        self.sealed.push_back(Batch {
+            tag,
+            entries,
+            bytes,
+        });
+    }
+
+    #[inline]
+    fn push(&mut self, entry: Entry, bytes: u64) {
+        self.open.push(entry);
+        self.open_bytes += bytes;
+        // The next quiescent state must seal (see `cached`).
+        self.cached = 0;
+        if self.open.len() >= self.batch_size {
+            self.seal();
+        }
+    }
+
+    /// Retires `b`: it is dropped once every participant (this one included) has passed a
+    /// quiescent state or been offline after this call. The caller must already have
+    /// unlinked it (no new reader can reach it).
+    ///
+    /// No allocation and no atomic operation per object: the box's pointer joins this
+    /// participant's open batch; every [`Collector::batch_size`] retires the batch is sealed
+    /// (one fence and one compare-exchange).
+    #[inline]
+    pub fn retire<T: Send + 'static>(&mut self, b: Box<T>) {
+        self.push(Entry::boxed(b), size_of::<T>() as u64);
+    }
+
+    /// Retires any `Send` resource (an index, an id, a slice, a table) with the function
+    /// that destroys it; see [`retire`](Self::retire). `resource` is stored inline when it
+    /// fits in two words, else boxed once.
+    #[inline]
+    pub fn retire_with<R: Send + 'static>(&mut self, resource: R, drop: fn(R)) {
+        self.push(Entry::with(resource, drop), size_of::<R>() as u64);
+    }
+
+    /// Retires a raw pointer with its destructor; `bytes` is what [`Stats`](crate::Stats)
+    /// counts for it.
+    ///
+    /// # Safety
+    /// `participant.retire_raw(ptr, drop, bytes)` is sound if and only if:
+    /// - `ptr` is unlinked: no participant can newly load it from shared memory after this
+    ///   call begins;
+    /// - calling `drop(ptr)` once, on any thread, at any later time (after a grace period)
+    ///   is sound, and nothing else destroys or frees what `ptr` owns;
+    /// - `ptr` is retired only once.
+    #[inline]
+    pub unsafe fn retire_raw(&mut self, ptr: *mut (), drop: unsafe fn(*mut ()), bytes: usize) {
+        // SAFETY: the caller's contract is exactly `Entry::raw`'s (one call of `drop(ptr)`
+        // from any thread later is sound).
+        let entry = unsafe { Entry::raw(ptr, drop) };
+        self.push(entry, bytes as u64);
+    }
+
+    /// Seals the open batch now (starting a grace period for it) instead of waiting for it
+    /// to fill. Runs nothing.
+    pub fn flush(&mut self) {
+        if !self.open.is_empty() {
+            self.seal();
+        }
+    }
+
+    /// Goes offline: until [`online`](Self::online), this participant delays no grace
+    /// period and must not read shared memory. For blocking regions (I/O, locks, waiting
+    /// for work). Seals the open batch and hands every sealed batch to the collector's
+    /// shared list, so that its garbage does not wait for its return. Idempotent.
+    pub fn offline(&mut self) {
+        if self.announced == 0 {
+            return;
+        }
+        self.flush();
+        // Release: pairs with the Acquire load in `Collector::horizon`, so that every read
+        // made while online happens-before any free a scan allows because it saw 0.
+        self.slot.announced.store(0, Release);
+        self.announced = 0;
+        // An offline participant may stay away for long: let others run its garbage.
+        if !self.sealed.is_empty() {
+            self.collector.hand_over(self.sealed.drain(..));
+        }
+    }
+
+    /// Comes back online (takes the registry lock, like registration). Idempotent.
+    pub fn online(&mut self) {
+        if self.announced != 0 {
+            return;
+        }
+        let g = self.collector.come_online(&self.slot);
+        self.announced = g;
+        self.cached = if self.open.is_empty() && !self.garbage_waits() { g } else { 0 };
+    }
+
+    /// Waits for a full grace period, offline meanwhile (so it cannot deadlock on itself),
+    /// then runs everything this participant retired before the call, and every shared
+    /// batch the grace period allowed.
+    ///
+    /// # Panics
+    /// As [`quiescent`](Self::quiescent).
+    pub fn synchronize(&mut self) {
+        self.flush();
+        let cookie = self.collector.cookie();
+        let was_online = self.is_online();
+        self.offline();
+        self.collector.wait_for(cookie);
+        if was_online {
+            self.online();
+        }
+        self.skip = 0;
+        self.reclaim(true);
+        // Relaxed: as in `quiescent`.
+        let g = self.collector.period.0.load(Relaxed);
+        self.cached = if self.garbage_waits() { 0 } else { g };
+    }
+
+    /// Loads `src` and borrows its target until this participant's next `&mut` call (its
+    /// next quiescent state, `offline`, `retire`, ...). `None` for a null pointer.
+    ///
+    /// Under `cfg(loom)` the argument is loom's `AtomicPtr` (see [`crate::AtomicPtr`]).
+    ///
+    /// # Panics
+    /// If this participant is offline (an offline participant protects nothing).
+    ///
+    /// # Safety
+    /// `participant.protect(src)` is sound if and only if:
+    /// - every non-null pointer ever stored in `src` points to a valid `T`, published with
+    ///   `Release` (or stronger) ordering after it was initialised;
+    /// - such a `T` is destroyed only by retiring it to this participant's collector after
+    ///   it was unlinked from `src` (and from anywhere else readers load it);
+    /// - `T` may be shared between threads (`T: Sync`, or only read in ways that are).
+    #[inline]
+    pub unsafe fn protect<'p, T>(&'p self, src: &AtomicPtr<T>) -> Option<&'p T> {
+        if self.announced == 0 {
+            protect_offline();
+        }
+        // Acquire: pairs with the Release store that published the pointer, so that the
+        // pointee's initialisation happens-before our reads through it.
+        let p = src.load(Acquire);
+        // SAFETY: 1. non-null pointers in `src` point to valid `T`s (contract, bullet 1).
+        // 2. This participant is online (checked above) and the borrow lasts until its next
+        // `&mut` call, i.e. its next quiescent state; any `T` loaded here is retired only
+        // after unlinking (bullet 2), so its batch's tag is at least the period read
+        // after the unlink, and the grace-period invariant keeps it alive until this
+        // participant announces a later period, which needs `&mut self`.
+        unsafe { p.as_ref() }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn protect_offline() -> ! {
+    panic!("Participant::protect called while offline: an offline participant protects nothing");
+}
+
+impl Drop for Participant<'_> {
+    /// Unregisters: seals the open batch, goes offline, hands every pending batch to the
+    /// collector's shared list (run later by `try_reclaim`, `synchronize`, `checkpoint`,
+    /// another participant's quiescent state, or the collector's drop). Runs no
+    /// destructor, so dropping a participant never panics.
+    fn drop(&mut self) {
+        if !self.open.is_empty() {
+            self.seal();
+        }
+        // Release: pairs with the Acquire load in `Collector::horizon`: every read this
+        // participant made happens-before any free allowed by a scan that sees 0.
+        self.slot.announced.store(0, Release);
+        if !self.sealed.is_empty() {
+            self.collector.hand_over(self.sealed.drain(..));
+        }
+        self.collector.unregister(&self.slot);
+    }
+}
+
+impl fmt::Debug for Participant<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Participant")
+            .field("name", &self.name())
+            .field("announced", &self.announced)
+            .field("pending", &self.pending())
+            .finish_non_exhaustive()
+    }
+}

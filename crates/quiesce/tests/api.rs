@@ -1,0 +1,499 @@
+//! Behaviour of the public API, small enough for Miri (`scripts/miri.sh`).
+#![cfg(not(loom))]
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use tern_quiesce::{Collector, Reclaimed};
+
+const POISON: usize = 0xDEAD_BEEF;
+const LIVE: usize = 0x600D;
+
+/// Counts how often each object was dropped.
+#[derive(Default)]
+struct Log {
+    drops: Vec<AtomicUsize>,
+}
+
+impl Log {
+    fn new(n: usize) -> Arc<Self> {
+        Arc::new(Log {
+            drops: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+        })
+    }
+    fn dropped(&self, i: usize) -> usize {
+        self.drops[i].load(Ordering::SeqCst)
+    }
+    fn total(&self) -> usize {
+        self.drops.iter().map(|d| d.load(Ordering::SeqCst)).sum()
+    }
+}
+
+/// A retired object: logs its drop and poisons itself, so a read after the drop (before
+/// the memory is reused) sees `POISON`; Miri reports the use-after-free itself.
+struct Tracked {
+    id: usize,
+    state: AtomicUsize,
+    log: Arc<Log>,
+    panic_on_drop: bool,
+}
+
+impl Tracked {
+    fn new(id: usize, log: &Arc<Log>) -> Box<Self> {
+        Box::new(Tracked {
+            id,
+            state: AtomicUsize::new(LIVE),
+            log: Arc::clone(log),
+            panic_on_drop: false,
+        })
+    }
+    fn check(&self) {
+        assert_eq!(
+            self.state.load(Ordering::SeqCst),
+            LIVE,
+            "object {} read after its drop",
+            self.id
+        );
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        assert_eq!(self.state.swap(POISON, Ordering::SeqCst), LIVE, "double drop");
+        self.log.drops[self.id].fetch_add(1, Ordering::SeqCst);
+        if self.panic_on_drop {
+            panic!("destructor {} panics", self.id);
+        }
+    }
+}
+
+/// Quiescent states enough for any backoff of the re-check (at least every 64th).
+fn settle(p: &mut tern_quiesce::Participant<'_>) {
+    for _ in 0..65 {
+        p.quiescent();
+    }
+}
+
+#[test]
+fn retire_then_quiescent_reclaims_exactly_once() {
+    let log = Log::new(10);
+    let c = Collector::new();
+    let mut p = c.register();
+    for i in 0..10 {
+        p.retire(Tracked::new(i, &log));
+    }
+    assert_eq!(log.total(), 0, "nothing runs before a quiescent state");
+    p.quiescent();
+    for i in 0..10 {
+        assert_eq!(log.dropped(i), 1, "object {i}");
+    }
+    p.quiescent();
+    p.synchronize();
+    assert_eq!(log.total(), 10);
+    let s = c.stats();
+    assert_eq!((s.retired_items, s.reclaimed_items, s.pending_items), (10, 10, 0));
+    let size = std::mem::size_of::<Tracked>() as u64;
+    assert_eq!((s.retired_bytes, s.reclaimed_bytes), (10 * size, 10 * size));
+}
+
+#[test]
+fn another_online_participant_delays_reclamation() {
+    let log = Log::new(1);
+    let c = Collector::new();
+    let mut a = c.register_named("a");
+    let mut b = c.register_named("b");
+    a.retire(Tracked::new(0, &log));
+    a.quiescent();
+    a.quiescent();
+    assert_eq!(log.total(), 0, "b has not passed a quiescent state");
+    let s = c.stats();
+    assert_eq!(s.pending_items, 1);
+    assert_eq!(s.oldest_holder.map(|(name, _)| name).as_deref(), Some("b"));
+    b.quiescent();
+    assert_eq!(log.total(), 0, "b has no batch of its own and the shared list is empty");
+    settle(&mut a);
+    assert_eq!(log.total(), 1);
+    assert_eq!(c.stats().oldest_holder, None);
+}
+
+/// The sequence that makes housekeeping 0.0.3 free `p` under a reader (ANCHORS.md),
+/// replayed deterministically with three participants on one thread.
+#[test]
+fn housekeeping_sequence() {
+    let log = Log::new(64);
+    let c = Collector::with_batch_size(4);
+    let mut a = c.register_named("A");
+    let mut b = c.register_named("B");
+    a.quiescent();
+    let shared = AtomicPtr::new(Box::into_raw(Tracked::new(0, &log)));
+    let mut r = c.register_named("R");
+    let held: *const Tracked = shared.load(Ordering::Acquire);
+    // A swaps p out, retires it and fills a batch.
+    let old = shared.swap(Box::into_raw(Tracked::new(1, &log)), Ordering::AcqRel);
+    // SAFETY: `old` came from `Box::into_raw` and the swap unlinked it.
+    a.retire(unsafe { Box::from_raw(old) });
+    for i in 2..5 {
+        a.retire(Tracked::new(i, &log));
+    }
+    // B passes a quiescent state (the last to leave the old phase in housekeeping).
+    b.quiescent();
+    // A retires more, fills and flushes batches, passes quiescent states.
+    for i in 5..20 {
+        a.retire(Tracked::new(i, &log));
+        a.quiescent();
+        b.quiescent();
+    }
+    a.flush();
+    a.quiescent();
+    c.try_reclaim();
+    // SAFETY: R is online and has not passed a quiescent state since it loaded `held`.
+    unsafe { (*held).check() };
+    assert_eq!(log.dropped(0), 0);
+    r.quiescent();
+    settle(&mut a);
+    assert_eq!(log.dropped(0), 1, "freed once R passed a quiescent state");
+    drop((a, b, r));
+    let rest = shared.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: unlinked, from `Box::into_raw`, no participant left.
+    c.retire(unsafe { Box::from_raw(rest) });
+    drop(c);
+    assert!((0..20).all(|i| log.dropped(i) == 1));
+}
+
+#[test]
+fn offline_participant_does_not_delay() {
+    let log = Log::new(2);
+    let c = Collector::new();
+    let mut a = c.register();
+    let mut b = c.register();
+    b.offline();
+    assert!(!b.is_online());
+    a.retire(Tracked::new(0, &log));
+    a.quiescent();
+    assert_eq!(log.total(), 1);
+    b.online();
+    assert!(b.is_online());
+    a.retire(Tracked::new(1, &log));
+    a.quiescent();
+    a.quiescent();
+    assert_eq!(log.dropped(1), 0, "b is online again");
+    b.offline();
+    settle(&mut a);
+    assert_eq!(log.dropped(1), 1);
+}
+
+#[test]
+#[should_panic(expected = "offline")]
+fn protect_while_offline_panics() {
+    let c = Collector::new();
+    let mut p = c.register();
+    let x = AtomicPtr::new(Box::into_raw(Box::new(5u32)));
+    p.offline();
+    // SAFETY: `x` holds a valid box (leaked by this test: it panics before freeing).
+    let _ = unsafe { p.protect(&x) };
+}
+
+#[test]
+fn panic_in_destructor_runs_the_rest_and_resumes_the_first() {
+    let log = Log::new(5);
+    let c = Collector::new();
+    let mut p = c.register();
+    for i in 0..5 {
+        let mut t = Tracked::new(i, &log);
+        t.panic_on_drop = i == 1 || i == 3;
+        p.retire(t);
+    }
+    let err = catch_unwind(AssertUnwindSafe(|| p.quiescent())).expect_err("must resume");
+    let msg = err.downcast_ref::<String>().expect("a formatted panic");
+    assert_eq!(msg, "destructor 1 panics", "the first panic is resumed");
+    assert!((0..5).all(|i| log.dropped(i) == 1), "every destructor ran once");
+    let s = c.stats();
+    assert_eq!((s.reclaimed_items, s.pending_items), (5, 0));
+    // The participant stays usable, and nothing runs twice.
+    p.quiescent();
+    p.synchronize();
+    assert_eq!(log.total(), 5);
+}
+
+#[test]
+fn panic_policy_in_checkpoint_and_try_reclaim() {
+    let log = Log::new(4);
+    let mut c = Collector::new();
+    for i in 0..2 {
+        let mut t = Tracked::new(i, &log);
+        t.panic_on_drop = i == 0;
+        c.retire(t);
+    }
+    let err = catch_unwind(AssertUnwindSafe(|| c.try_reclaim())).expect_err("resumes");
+    assert_eq!(err.downcast_ref::<String>().unwrap(), "destructor 0 panics");
+    assert_eq!(log.total(), 2);
+    for i in 2..4 {
+        let mut t = Tracked::new(i, &log);
+        t.panic_on_drop = i == 3;
+        c.retire(t);
+    }
+    let err = catch_unwind(AssertUnwindSafe(|| c.checkpoint())).expect_err("resumes");
+    assert_eq!(err.downcast_ref::<String>().unwrap(), "destructor 3 panics");
+    assert!((0..4).all(|i| log.dropped(i) == 1));
+    assert_eq!(c.checkpoint(), Reclaimed::default());
+}
+
+#[test]
+fn cookie_and_has_elapsed() {
+    let c = Collector::new();
+    let mut a = c.register();
+    let mut b = c.register();
+    let k = c.cookie();
+    assert!(!c.has_elapsed(k));
+    a.quiescent();
+    assert!(!c.has_elapsed(k), "b still may hold something");
+    b.offline();
+    assert!(c.has_elapsed(k));
+    b.online();
+    assert!(c.has_elapsed(k), "once elapsed, stays elapsed");
+    let k2 = c.cookie();
+    assert!(k2 > k);
+    a.quiescent();
+    b.quiescent();
+    assert!(c.has_elapsed(k2));
+    assert!(c.stats().grace_periods_completed >= k2.period());
+}
+
+#[test]
+fn checkpoint_after_threads_joined() {
+    let log = Log::new(200);
+    let mut c = Collector::with_batch_size(8);
+    std::thread::scope(|s| {
+        for t in 0..2 {
+            let (c, log) = (&c, &log);
+            s.spawn(move || {
+                let mut p = c.register();
+                for i in 0..100 {
+                    p.retire(Tracked::new(t * 100 + i, log));
+                    if i % 7 == 0 {
+                        p.quiescent();
+                    }
+                }
+                // Leave garbage behind: the drop hands it to the shared list.
+            });
+        }
+    });
+    let before = log.total();
+    let freed = c.checkpoint();
+    assert_eq!(freed.items as usize + before, 200);
+    assert_eq!(
+        freed.bytes,
+        freed.items * std::mem::size_of::<Tracked>() as u64
+    );
+    assert!((0..200).all(|i| log.dropped(i) == 1));
+    let s = c.stats();
+    assert_eq!((s.retired_items, s.reclaimed_items, s.participants), (200, 200, 0));
+}
+
+#[test]
+fn registration_after_free_and_late_registrant() {
+    let log = Log::new(3);
+    let c = Collector::new();
+    let mut a = c.register();
+    a.retire(Tracked::new(0, &log));
+    a.quiescent();
+    assert_eq!(log.total(), 1);
+    // Registered after the retire: it cannot hold object 1, so it does not delay it.
+    a.retire(Tracked::new(1, &log));
+    a.flush();
+    let mut late = c.register();
+    a.quiescent();
+    assert_eq!(log.dropped(1), 1, "a late registrant does not delay older garbage");
+    // But it delays garbage retired after it registered.
+    a.retire(Tracked::new(2, &log));
+    a.quiescent();
+    assert_eq!(log.dropped(2), 0);
+    late.quiescent();
+    settle(&mut a);
+    assert_eq!(log.dropped(2), 1);
+}
+
+#[test]
+fn batch_size_boundary() {
+    let c = Collector::with_batch_size(4);
+    let mut p = c.register();
+    let p0 = c.period();
+    for i in 0..3u64 {
+        p.retire(Box::new(i));
+    }
+    assert_eq!(c.stats().retired_items, 0, "open batch: not sealed yet");
+    assert_eq!(c.period(), p0, "no grace period without a sealed batch");
+    p.retire(Box::new(3u64));
+    assert_eq!(c.stats().retired_items, 4, "the 4th retire seals");
+    assert_eq!(c.period(), p0 + 1, "sealing starts a grace period");
+    assert_eq!(p.pending(), 4);
+    p.retire(Box::new(4u64));
+    assert_eq!(p.pending(), 5);
+    p.quiescent();
+    assert_eq!(p.pending(), 0);
+    // Nothing pending: quiescent states do not move the period any more.
+    let quiet = c.period();
+    p.quiescent();
+    p.quiescent();
+    assert_eq!(c.period(), quiet);
+}
+
+#[test]
+fn retire_with_inline_boxed_and_raw() {
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
+    let c = Collector::new();
+    let mut p = c.register();
+    // Two words: inline.
+    p.retire_with((3usize, 4usize), |(a, b)| {
+        SEEN.fetch_add(a * b, Ordering::SeqCst);
+    });
+    // Three words plus the fn: boxed once.
+    p.retire_with([100usize, 200, 300], |xs| {
+        SEEN.fetch_add(xs.iter().sum::<usize>(), Ordering::SeqCst);
+    });
+    // Zero-sized.
+    p.retire_with((), |()| {
+        SEEN.fetch_add(1000, Ordering::SeqCst);
+    });
+    // Owning, heap-backed resource.
+    p.retire_with(String::from("abc"), |s| {
+        SEEN.fetch_add(s.len() * 10_000, Ordering::SeqCst);
+    });
+    /// # Safety
+    /// `free_u64(ptr)` is sound if and only if `ptr` came from `Box::<u64>::into_raw`.
+    unsafe fn free_u64(ptr: *mut ()) {
+        // SAFETY: contract.
+        let v = unsafe { Box::from_raw(ptr.cast::<u64>()) };
+        SEEN.fetch_add(*v as usize * 100_000, Ordering::SeqCst);
+    }
+    let raw = Box::into_raw(Box::new(2u64)).cast::<()>();
+    // SAFETY: unlinked (never shared), `free_u64` frees it once, from any thread.
+    unsafe { p.retire_raw(raw, free_u64, 8) };
+    p.quiescent();
+    assert_eq!(SEEN.load(Ordering::SeqCst), 12 + 600 + 1000 + 30_000 + 200_000);
+    let s = c.stats();
+    assert_eq!(s.reclaimed_items, 5);
+    assert_eq!(s.reclaimed_bytes, (16 + 24 + 24 + 8) as u64);
+}
+
+#[test]
+fn collector_retire_from_a_non_participant_thread() {
+    let log = Log::new(4);
+    let c = Collector::new();
+    let mut reader = c.register();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..4 {
+                c.retire(Tracked::new(i, &log));
+            }
+        });
+    });
+    assert_eq!(c.try_reclaim(), 0, "the reader has not passed a quiescent state");
+    reader.quiescent(); // also helps with the shared list
+    c.try_reclaim();
+    assert_eq!(log.total(), 4);
+}
+
+#[test]
+fn dropped_participant_hands_over_its_batches() {
+    let log = Log::new(3);
+    let c = Collector::new();
+    let mut other = c.register();
+    {
+        let mut p = c.register();
+        for i in 0..3 {
+            p.retire(Tracked::new(i, &log));
+        }
+    }
+    assert_eq!(c.stats().pending_items, 3);
+    assert_eq!(c.try_reclaim(), 0, "`other` may still hold them");
+    other.quiescent();
+    assert_eq!(log.total(), 3, "`other`'s slow path helped with the shared list");
+    assert_eq!(c.stats().participants, 1);
+}
+
+#[test]
+fn synchronize_waits_for_a_busy_participant() {
+    let log = Log::new(1);
+    let c = Collector::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut p = c.register();
+            while !stop.load(Ordering::SeqCst) {
+                p.quiescent();
+                std::thread::yield_now();
+            }
+        });
+        c.retire(Tracked::new(0, &log));
+        c.synchronize();
+        assert_eq!(log.total(), 1);
+        stop.store(true, Ordering::SeqCst);
+    });
+}
+
+#[test]
+fn destructor_may_retire_more() {
+    // Destructors run outside every lock of the crate, so one may retire more garbage.
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    fn chain((c, n): (Arc<Collector>, u32)) {
+        DROPS.fetch_add(1, Ordering::SeqCst);
+        if n > 0 {
+            let next = Arc::clone(&c);
+            c.retire_with((next, n - 1), chain);
+        }
+    }
+    let c = Arc::new(Collector::new());
+    {
+        let mut p = c.register();
+        p.retire_with((Arc::clone(&c), 3), chain);
+        p.quiescent();
+        assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+        for _ in 0..4 {
+            settle(&mut p);
+        }
+        assert_eq!(DROPS.load(Ordering::SeqCst), 4, "each link ran from a quiescent state");
+    }
+    assert_eq!(c.try_reclaim(), 0);
+    assert_eq!(Arc::strong_count(&c), 1);
+}
+
+#[test]
+fn dropping_the_collector_runs_pending_batches() {
+    let log = Log::new(2);
+    let c = Collector::new();
+    let mut keep = c.register();
+    c.retire(Tracked::new(0, &log));
+    {
+        let mut p = c.register();
+        p.retire(Tracked::new(1, &log));
+    }
+    keep.offline();
+    drop(keep);
+    assert_eq!(log.total(), 0);
+    drop(c);
+    assert_eq!((log.dropped(0), log.dropped(1)), (1, 1));
+}
+
+#[test]
+fn protect_reads_the_current_value() {
+    let c = Collector::new();
+    let mut p = c.register();
+    let x = AtomicPtr::new(Box::into_raw(Box::new(41u32)));
+    let null: AtomicPtr<u32> = AtomicPtr::new(std::ptr::null_mut());
+    // SAFETY: `x` holds boxes only, retired after unlinking; `null` holds only null.
+    unsafe {
+        assert_eq!(p.protect(&x).copied(), Some(41));
+        assert!(p.protect(&null).is_none());
+    }
+    let old = x.swap(Box::into_raw(Box::new(42u32)), Ordering::AcqRel);
+    // SAFETY: unlinked by the swap, from `Box::into_raw`.
+    p.retire(unsafe { Box::from_raw(old) });
+    p.quiescent();
+    // SAFETY: as above.
+    assert_eq!(unsafe { p.protect(&x) }.copied(), Some(42));
+    let last = x.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: as above.
+    p.retire(unsafe { Box::from_raw(last) });
+}
