@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet;
 use crate::corpus::InputFile;
 use crate::passes::{self, Schedule, lex::LexOut, load::Loaded};
 use crate::report::{ArenaMem, Diagnostic, FileReport, PassTime, Report};
-use crate::session::{self, Session};
+use crate::session::{self, Session, WorkerStats};
 use crate::timings::Timeline;
 
 /// What a run produced.
@@ -150,12 +150,13 @@ pub fn compile(
     })
 }
 
-fn arena_mem(stats: &[(usize, usize)]) -> Vec<ArenaMem> {
+fn arena_mem(stats: &[WorkerStats]) -> Vec<ArenaMem> {
     stats
         .iter()
-        .map(|&(used, capacity)| ArenaMem {
-            used: used as u64,
-            capacity: capacity as u64,
+        .map(|s| ArenaMem {
+            label: s.label.clone(),
+            used: s.used as u64,
+            capacity: s.capacity as u64,
         })
         .collect()
 }

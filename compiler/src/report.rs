@@ -48,8 +48,10 @@ pub struct FileReport {
 }
 
 /// Memory of one worker's arena.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArenaMem {
+    /// `worker i`, `driver`, ...
+    pub label: String,
     /// Bytes handed out.
     pub used: u64,
     /// Bytes reserved from the allocator.
@@ -119,8 +121,7 @@ impl Report {
     pub fn to_json(&self) -> Value {
         let arenas = |v: &[ArenaMem]| -> Value {
             v.iter()
-                .enumerate()
-                .map(|(i, a)| json!({"worker": i, "used": a.used, "capacity": a.capacity}))
+                .map(|a| json!({"arena": a.label, "used": a.used, "capacity": a.capacity}))
                 .collect()
         };
         json!({
@@ -215,15 +216,11 @@ impl Report {
         let _ = writeln!(s, "  {:<22} {:>12}", "diagnostics", self.diagnostics.len());
         let _ = writeln!(s, "\nmemory:");
         let arena_rows = |s: &mut String, what: &str, v: &[ArenaMem]| {
-            for (i, a) in v.iter().enumerate() {
-                let who = if i + 1 == v.len() {
-                    "driver".to_owned()
-                } else {
-                    format!("worker {i}")
-                };
+            for a in v {
                 let _ = writeln!(
                     s,
-                    "  {what:<9} {who:<9} used {:>10}  capacity {:>10}",
+                    "  {what:<9} {:<9} used {:>10}  capacity {:>10}",
+                    a.label,
                     human_bytes(a.used),
                     human_bytes(a.capacity)
                 );

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use crate::passes::Schedule;
 use crate::timings::{Mark, Timeline};
 
-pub use standin::{Arenas, Collector, Interner, Participant, ScratchArenas, Symbol};
+pub use standin::{Interner, Symbol};
+pub use tern_arena::{Arenas, ScratchArenas, WorkerStats};
+pub use tern_quiesce::{Collector, Participant};
 
 /// What runs a pass: the pool, its size, the scheduling policy and the timeline.
 #[derive(Debug)]
@@ -47,7 +49,7 @@ pub struct CheckpointRecord {
     pub reclaimed_bytes: u64,
     /// Objects the collector reclaimed.
     pub reclaimed_objects: u64,
-    /// Bytes of scratch arena memory released by the reset.
+    /// Bytes of scratch arena memory the pass used, released by the reset.
     pub scratch_bytes: u64,
     /// Time of the checkpoint, microseconds since the session started.
     pub at_us: u64,
@@ -113,7 +115,8 @@ pub fn checkpoint(
 ) {
     let t0 = exec.timeline.now_us();
     let reclaimed = interner.checkpoint();
-    let scratch_bytes = scratch.reset();
+    let scratch_bytes = scratch.total_used() as u64;
+    scratch.reset();
     let t1 = exec.timeline.now_us();
     exec.timeline.marks.push(Mark {
         label: format!(
@@ -126,81 +129,26 @@ pub fn checkpoint(
     checkpoints.push(CheckpointRecord {
         after,
         reclaimed_bytes: reclaimed.bytes,
-        reclaimed_objects: reclaimed.objects,
+        reclaimed_objects: reclaimed.items,
         scratch_bytes,
         at_us: t0,
         wall_us: t1 - t0,
     });
 }
 
-/// TODO(wire): stand-ins with the API of tern-quiesce, tern-arena and tern-intern,
+/// TODO(wire): a stand-in with the API of tern-intern's `Interner`,
 /// used only until those crates land; every call site already uses the real names.
 #[allow(missing_docs, clippy::all, clippy::pedantic, reason = "temporary stand-ins")]
 mod standin {
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
 
-    use bumpalo::Bump;
     use rustc_hash::FxHashMap;
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub struct Symbol(u32);
 
-    #[derive(Debug, Default)]
-    pub struct Reclaimed {
-        pub bytes: u64,
-        pub objects: u64,
-    }
-
-    #[derive(Debug, Default)]
-    pub struct Collector;
-    impl Collector {
-        pub fn new() -> Self {
-            Self
-        }
-        pub fn register(&self) -> Participant<'_> {
-            Participant(self)
-        }
-    }
-    #[derive(Debug)]
-    pub struct Participant<'c>(#[allow(dead_code, reason = "stand-in")] &'c Collector);
-    impl Participant<'_> {
-        pub fn quiescent(&mut self) {}
-    }
-
-    #[derive(Debug)]
-    pub struct Arenas {
-        bumps: Vec<Mutex<Bump>>,
-    }
-    impl Arenas {
-        pub fn new(pool: Arc<rayon::ThreadPool>) -> Self {
-            Self {
-                bumps: (0..=pool.current_num_threads())
-                    .map(|_| Mutex::new(Bump::new()))
-                    .collect(),
-            }
-        }
-        pub fn stats(&self) -> Vec<(usize, usize)> {
-            self.bumps
-                .iter()
-                .map(|b| {
-                    let b = b.lock().unwrap();
-                    (b.allocated_bytes(), b.allocated_bytes())
-                })
-                .collect()
-        }
-    }
-    pub type ScratchArenas = Arenas;
-    impl Arenas {
-        pub fn reset(&mut self) -> u64 {
-            let mut n = 0;
-            for b in &mut self.bumps {
-                let b = b.get_mut().unwrap();
-                n += b.allocated_bytes() as u64;
-                b.reset();
-            }
-            n
-        }
-    }
+    use tern_arena::Arenas;
+    use tern_quiesce::{Collector, Reclaimed};
 
     #[derive(Debug)]
     pub struct Interner {
@@ -234,7 +182,10 @@ mod standin {
             &self.collector
         }
         pub fn checkpoint(&mut self) -> Reclaimed {
-            Reclaimed::default()
+            self.collector.checkpoint()
+        }
+        pub fn resolve(&self, s: Symbol) -> String {
+            self.map.lock().unwrap().1[s.0 as usize].to_string()
         }
     }
 }

@@ -1,0 +1,439 @@
+//! Pass 5, resolve: `use` imports and the type paths of item signatures,
+//! resolved against the module tree of their crate.
+//!
+//! Scoping is deliberately simple (no macro expansion, no `cfg`):
+//! - the first segment of a path is looked up as `crate`, `self`, `super` or
+//!   `Self`, a generic parameter in scope, a name defined in the current module,
+//!   a name bound by one of its `use` imports (followed recursively), or a name
+//!   reachable through one of its glob imports of a module of the same crate;
+//! - each later segment is looked up in the module reached so far (its items,
+//!   imports and globs: `pub use` re-exports are followed too); once a segment
+//!   reaches a type, trait or enum the rest (variants, associated items) counts
+//!   as resolved;
+//! - what is not found locally is *external* when it is a prelude or primitive
+//!   name, a path starting with `::`, a multi-segment path whose first segment
+//!   is a lowercase name not defined locally (another crate, as in 2018
+//!   edition), or a name in a module with a glob import from another crate; it
+//!   is *unresolved* otherwise (typically names made by macros or `cfg`).
+
+use rustc_hash::FxHashSet;
+
+use crate::passes::collect::{DefKind, Import, ModuleTree, PathKw};
+use crate::syntax::Symbol;
+use crate::syntax::ast::{
+    FnItem, GenericArg, GenericArgs, GenericBound, GenericParamKind, Generics, Item, ItemKind,
+    ParamKind, Path, Ty, TyKind, VariantData, WherePredicate,
+};
+
+/// Counts of one file (or summed).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ResolveOut {
+    /// Resolved inside the crate (or to a generic parameter / `Self`).
+    pub resolved: u64,
+    /// Resolved to another crate, std or the prelude.
+    pub external: u64,
+    /// Not found.
+    pub unresolved: u64,
+}
+
+impl std::ops::AddAssign for ResolveOut {
+    fn add_assign(&mut self, o: Self) {
+        self.resolved += o.resolved;
+        self.external += o.external;
+        self.unresolved += o.unresolved;
+    }
+}
+
+/// The outcome of resolving a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Res {
+    /// A module of this crate.
+    Module(u32),
+    /// An item of this crate (or something inside it).
+    Item(DefKind),
+    /// A generic parameter or `Self`.
+    Local,
+    /// Another crate, std, the prelude, a primitive type.
+    External,
+    /// Not found.
+    Unresolved,
+}
+
+/// The session-wide inputs of resolution.
+#[derive(Debug)]
+pub struct Resolver<'t> {
+    /// The module tree.
+    pub tree: &'t ModuleTree,
+    /// Path keywords.
+    pub kw: PathKw,
+    /// Prelude and primitive names (external when not shadowed).
+    pub prelude: FxHashSet<Symbol>,
+    /// Whether a name looks like a crate name (lowercase first letter).
+    pub lowercase: FxHashSet<Symbol>,
+}
+
+/// How deep import chains are followed before giving up (cycles, `use a as b; use b as a`).
+const MAX_HOPS: u32 = 24;
+
+/// Names that are in scope everywhere: the std prelude, primitive types and the
+/// crates every crate can name.
+pub const PRELUDE: &[&str] = &[
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+    "i128", "isize", "f16", "f32", "f64", "f128", "std", "core", "alloc", "proc_macro", "test",
+    "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "String", "Box", "ToString",
+    "ToOwned", "Clone", "Copy", "Send", "Sync", "Sized", "Unpin", "Fn", "FnMut", "FnOnce",
+    "AsyncFn", "AsyncFnMut", "AsyncFnOnce", "Drop", "Default", "Eq", "PartialEq", "Ord",
+    "PartialOrd", "Iterator", "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator",
+    "Extend", "FromIterator", "AsRef", "AsMut", "Into", "From", "TryFrom", "TryInto", "drop",
+    "Debug", "Hash", "Future", "IntoFuture",
+];
+
+impl Resolver<'_> {
+    fn lookup_in(&self, m: u32, name: Symbol, hops: u32) -> Res {
+        if hops > MAX_HOPS {
+            return Res::Unresolved;
+        }
+        let module = &self.tree.modules[m as usize];
+        if let Some(d) = module.defs.get(&name) {
+            if let Some(child) = d.module {
+                return Res::Module(child);
+            }
+            if let Some(k) = d.ty.or(d.value) {
+                return Res::Item(k);
+            }
+            if d.mac {
+                return Res::Item(DefKind::Macro);
+            }
+        }
+        // `use` imports binding the name.
+        let mut found = Res::Unresolved;
+        for imp in module.imports.iter().filter(|i| i.binds == Some(name)) {
+            match self.import(m, imp, hops + 1) {
+                Res::Unresolved => {}
+                r => {
+                    found = r;
+                    break;
+                }
+            }
+        }
+        if found != Res::Unresolved {
+            return found;
+        }
+        // Globs: a local module's names, or "maybe external".
+        let mut external_glob = false;
+        for imp in module.imports.iter().filter(|i| i.glob) {
+            match self.path_from(m, imp.global, &imp.path, hops + 1) {
+                Res::Module(g) if g != m => match self.lookup_in(g, name, hops + 1) {
+                    Res::Unresolved => {}
+                    r => return r,
+                },
+                // `use Enum::*`: variants.
+                Res::Item(DefKind::Enum) => external_glob = true,
+                Res::External | Res::Unresolved => external_glob = true,
+                _ => {}
+            }
+        }
+        if external_glob {
+            Res::External
+        } else {
+            Res::Unresolved
+        }
+    }
+
+    /// Resolves what `imp` (in module `m`) points at.
+    fn import(&self, m: u32, imp: &Import, hops: u32) -> Res {
+        self.path_from(m, imp.global, &imp.path, hops)
+    }
+
+    /// Resolves a path written in module `m`.
+    pub fn path_from(&self, m: u32, global: bool, segs: &[Symbol], hops: u32) -> Res {
+        if hops > MAX_HOPS {
+            return Res::Unresolved;
+        }
+        let Some((&first, rest)) = segs.split_first() else {
+            return Res::Unresolved;
+        };
+        if global {
+            return Res::External;
+        }
+        let kw = &self.kw;
+        let mut cur = if first == kw.krate {
+            Res::Module(self.tree.modules[m as usize].krate)
+        } else if first == kw.self_lower {
+            Res::Module(m)
+        } else if first == kw.super_ {
+            self.parent(m)
+        } else if first == kw.self_upper {
+            return Res::Local;
+        } else {
+            match self.lookup_in(m, first, hops) {
+                Res::Unresolved if self.prelude.contains(&first) => Res::External,
+                Res::Unresolved if !rest.is_empty() && self.lowercase.contains(&first) => {
+                    Res::External
+                }
+                r => r,
+            }
+        };
+        for &seg in rest {
+            cur = match cur {
+                Res::Module(id) if seg == kw.super_ => self.parent(id),
+                Res::Module(id) if seg == kw.self_lower => Res::Module(id),
+                Res::Module(id) => self.lookup_in(id, seg, hops + 1),
+                // Variants, associated items: inside a resolved item.
+                r @ (Res::Item(_) | Res::Local | Res::External | Res::Unresolved) => return r,
+            };
+        }
+        cur
+    }
+
+    fn parent(&self, m: u32) -> Res {
+        self.tree.modules[m as usize]
+            .parent
+            .map_or(Res::Unresolved, Res::Module)
+    }
+
+    fn count(out: &mut ResolveOut, r: Res) {
+        match r {
+            Res::Module(_) | Res::Item(_) | Res::Local => out.resolved += 1,
+            Res::External => out.external += 1,
+            Res::Unresolved => out.unresolved += 1,
+        }
+    }
+
+    /// Resolves every import and signature type path of file `file`.
+    pub fn resolve_file(&self, file: u32, items: &[Item<'_>], scratch: &mut Vec<Symbol>) -> ResolveOut {
+        let mut out = ResolveOut::default();
+        let Some(root) = self.tree.file_root[file as usize] else {
+            return out;
+        };
+        // Imports: every module of the file (they are contiguous, root first).
+        let mut m = root;
+        while (m as usize) < self.tree.modules.len() && self.tree.modules[m as usize].file == file {
+            for imp in &self.tree.modules[m as usize].imports {
+                Self::count(&mut out, self.import(m, imp, 0));
+            }
+            m += 1;
+        }
+        // Type paths of signatures.
+        let mut w = Walk {
+            r: self,
+            out,
+            next_local: 1,
+            base: root,
+            generics: Vec::new(),
+            segs: scratch,
+        };
+        w.items(items, root);
+        w.out
+    }
+}
+
+struct Walk<'r, 't, 'v> {
+    r: &'r Resolver<'t>,
+    out: ResolveOut,
+    /// The next file-local module id, assigned in the same order as collect does.
+    next_local: u32,
+    base: u32,
+    /// Generic parameter names in scope.
+    generics: Vec<Symbol>,
+    segs: &'v mut Vec<Symbol>,
+}
+
+impl Walk<'_, '_, '_> {
+    fn items(&mut self, items: &[Item<'_>], m: u32) {
+        for item in items {
+            self.item(item, m);
+        }
+    }
+
+    fn item(&mut self, item: &Item<'_>, m: u32) {
+        let mark = self.generics.len();
+        match item.kind {
+            ItemKind::Static(s) => self.ty(s.ty, m),
+            ItemKind::Const(c) => {
+                self.generics(&c.generics, m);
+                self.ty(c.ty, m);
+            }
+            ItemKind::Fn(f) => self.fn_sig(f, m),
+            ItemKind::Mod(md) => {
+                let id = self.base + self.next_local;
+                self.next_local += 1;
+                if let Some(body) = md.body {
+                    self.items(body.items, id);
+                }
+            }
+            ItemKind::ForeignMod(fm) => self.items(fm.items, m),
+            ItemKind::TyAlias(t) => {
+                self.generics(&t.generics, m);
+                self.bounds(t.bounds, m);
+                if let Some(ty) = t.ty {
+                    self.ty(ty, m);
+                }
+            }
+            ItemKind::Enum(e) => {
+                self.generics(&e.generics, m);
+                for v in e.variants {
+                    self.fields(v.data, m);
+                }
+            }
+            ItemKind::Struct(s) | ItemKind::Union(s) => {
+                self.generics(&s.generics, m);
+                self.fields(s.data, m);
+            }
+            ItemKind::Trait(t) => {
+                self.generics(&t.generics, m);
+                self.bounds(t.supertraits, m);
+                self.items(t.items, m);
+            }
+            ItemKind::TraitAlias(t) => {
+                self.generics(&t.generics, m);
+                self.bounds(t.bounds, m);
+            }
+            ItemKind::Impl(i) => {
+                self.generics(&i.generics, m);
+                if let Some(tr) = &i.trait_ {
+                    self.path(tr, m);
+                }
+                self.ty(i.self_ty, m);
+                self.items(i.items, m);
+            }
+            ItemKind::ExternCrate { .. }
+            | ItemKind::Use(_)
+            | ItemKind::MacroRules { .. }
+            | ItemKind::MacroDef { .. }
+            | ItemKind::MacCall(_)
+            | ItemKind::Err => {}
+        }
+        self.generics.truncate(mark);
+    }
+
+    fn fn_sig(&mut self, f: &FnItem<'_>, m: u32) {
+        self.generics(&f.generics, m);
+        for p in f.sig.params {
+            match p.kind {
+                ParamKind::SelfTyped { ty, .. }
+                | ParamKind::Normal { ty, .. }
+                | ParamKind::Anonymous { ty } => self.ty(ty, m),
+                ParamKind::SelfValue { .. } | ParamKind::SelfRef { .. } => {}
+            }
+        }
+        if let Some(o) = f.sig.output {
+            self.ty(o, m);
+        }
+    }
+
+    fn fields(&mut self, data: VariantData<'_>, m: u32) {
+        for f in data.fields() {
+            self.ty(f.ty, m);
+        }
+    }
+
+    /// Brings the parameters into scope (the caller truncates), then walks bounds.
+    fn generics(&mut self, g: &Generics<'_>, m: u32) {
+        for p in g.params {
+            match p.kind {
+                GenericParamKind::Type { ident, .. } | GenericParamKind::Const { ident, .. } => {
+                    self.generics.push(ident.sym);
+                }
+                GenericParamKind::Lifetime { .. } => {}
+            }
+        }
+        for p in g.params {
+            match p.kind {
+                GenericParamKind::Type { bounds, default, .. } => {
+                    self.bounds(bounds, m);
+                    if let Some(d) = default {
+                        self.ty(d, m);
+                    }
+                }
+                GenericParamKind::Const { ty, .. } => self.ty(ty, m),
+                GenericParamKind::Lifetime { .. } => {}
+            }
+        }
+        for w in g.where_clause {
+            if let WherePredicate::Bound { ty, bounds, .. } = w {
+                self.ty(ty, m);
+                self.bounds(bounds, m);
+            }
+        }
+    }
+
+    fn bounds(&mut self, bounds: &[GenericBound<'_>], m: u32) {
+        for b in bounds {
+            match b {
+                GenericBound::Trait { path, .. } => self.path(path, m),
+                GenericBound::Use(args) => self.args_list(args, m),
+                GenericBound::Lifetime(_) => {}
+            }
+        }
+    }
+
+    fn args_list(&mut self, args: &[GenericArg<'_>], m: u32) {
+        for a in args {
+            match a {
+                GenericArg::Type(t) | GenericArg::AssocType { ty: t, .. } => self.ty(t, m),
+                GenericArg::Constraint { bounds, .. } => self.bounds(bounds, m),
+                GenericArg::Lifetime(_) | GenericArg::Const(_) | GenericArg::AssocConst { .. } => {}
+            }
+        }
+    }
+
+    fn path(&mut self, p: &Path<'_>, m: u32) {
+        self.segs.clear();
+        self.segs.extend(p.segments.iter().map(|s| s.ident.sym));
+        let r = match self.segs.first() {
+            Some(first) if !p.global && self.generics.contains(first) => Res::Local,
+            _ => self.r.path_from(m, p.global, self.segs, 0),
+        };
+        Resolver::count(&mut self.out, r);
+        for seg in p.segments {
+            match seg.args {
+                Some(GenericArgs::Angle(args)) => self.args_list(args, m),
+                Some(GenericArgs::Paren { inputs, output }) => {
+                    for t in *inputs {
+                        self.ty(t, m);
+                    }
+                    if let Some(o) = output {
+                        self.ty(o, m);
+                    }
+                }
+                Some(GenericArgs::ParenDots) | None => {}
+            }
+        }
+    }
+
+    fn ty(&mut self, ty: &Ty<'_>, m: u32) {
+        match ty.kind {
+            TyKind::Path(q, p) => {
+                if let Some(q) = q {
+                    self.ty(q.ty, m);
+                    if let Some(t) = &q.as_trait {
+                        self.path(t, m);
+                    }
+                    // The part after `>::` names an associated item: not a path of its own.
+                } else {
+                    self.path(&p, m);
+                }
+            }
+            TyKind::Ref { ty, .. } | TyKind::Ptr { ty, .. } | TyKind::Slice(ty) | TyKind::Paren(ty) => {
+                self.ty(ty, m);
+            }
+            TyKind::Array(t, _) => self.ty(t, m),
+            TyKind::Tuple(ts) => {
+                for t in ts {
+                    self.ty(t, m);
+                }
+            }
+            TyKind::BareFn(f) => {
+                for p in f.params {
+                    self.ty(&p.ty, m);
+                }
+                if let Some(o) = f.output {
+                    self.ty(o, m);
+                }
+            }
+            TyKind::ImplTrait(b) | TyKind::TraitObject { bounds: b, .. } => self.bounds(b, m),
+            TyKind::Never | TyKind::Infer | TyKind::MacCall(_) => {}
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! Pass 4, types: every type written in an item signature is lowered to a
+//! hash-consed [`TyNode`] through the session's value interner, so equal types
+//! written anywhere (in any file, on any worker) become the same id.
+//!
+//! "Item signature" means: function parameters and return types, generic
+//! parameter bounds and defaults, where clauses, struct/union/variant fields,
+//! type aliases, `const`/`static` types, impl headers (self type and trait),
+//! supertraits, and the same inside trait, impl and `extern` blocks and inline
+//! modules. Function bodies are not walked.
+//!
+//! Types are trees of nodes; a path is a chain of segment nodes and every list
+//! is a cons list, so a prefix shared by two types (`std::collections::`) is
+//! one chain of nodes.
+
+use crate::syntax::Symbol;
+use crate::syntax::ast::{
+    FnItem, GenericArg, GenericArgs, GenericBound, GenericParamKind, Generics, Item, ItemKind,
+    ParamKind, Path, Ty, TyKind, VariantData, WherePredicate,
+};
+
+/// Id of a hash-consed node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TyId(pub u32);
+
+/// One hash-consed node: a type, or a piece of one (path segment, list cell,
+/// bound, generic argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TyNode {
+    /// A path segment: the segments before it, its name, its generic arguments.
+    Seg {
+        /// Previous segment (`None` for the first).
+        prev: Option<TyId>,
+        /// Starts with `::` (only meaningful on the first segment).
+        global: bool,
+        /// Segment name.
+        name: Symbol,
+        /// Generic arguments (a list), if written.
+        args: Option<TyId>,
+        /// `Fn(..) -> ..` style arguments.
+        paren: bool,
+    },
+    /// A list cell.
+    Cons {
+        /// Element.
+        head: TyId,
+        /// Rest of the list.
+        tail: Option<TyId>,
+    },
+    /// `a::b::C<T>` (the last segment).
+    Path(TyId),
+    /// `<T as Trait>::Name`: self type, trait path, then the path after `>::`.
+    QPath {
+        /// `T`
+        self_ty: TyId,
+        /// `Trait`, if written.
+        as_trait: Option<TyId>,
+        /// `Name...`
+        path: TyId,
+    },
+    /// `&'a mut T`
+    Ref {
+        /// `'a`
+        lifetime: Option<Symbol>,
+        /// `mut`
+        mutbl: bool,
+        /// `T`
+        ty: TyId,
+    },
+    /// `*const T` / `*mut T`
+    Ptr {
+        /// `mut`
+        mutbl: bool,
+        /// `T`
+        ty: TyId,
+    },
+    /// `[T]`
+    Slice(TyId),
+    /// `[T; N]` with the length's source text.
+    Array(TyId, Symbol),
+    /// `(A, B)` (list), `()` is `Tuple(None)`.
+    Tuple(Option<TyId>),
+    /// `unsafe extern "C" fn(A, B) -> R`
+    Fn {
+        /// Parameter types (list).
+        params: Option<TyId>,
+        /// Return type (`None` for `()`).
+        output: Option<TyId>,
+        /// `unsafe`
+        unsafety: bool,
+        /// `...`
+        variadic: bool,
+    },
+    /// `impl A + B` (list of bounds)
+    ImplTrait(Option<TyId>),
+    /// `dyn A + B` (list of bounds)
+    Dyn(Option<TyId>),
+    /// `!`
+    Never,
+    /// `_`
+    Infer,
+    /// `m!(..)` with the invocation's source text.
+    Mac(Symbol),
+    /// A trait bound: `?Sized`, `for<'a> Fn(&'a T)`, `~const Trait`...
+    TraitBound {
+        /// The trait's path.
+        path: TyId,
+        /// `?`
+        maybe: bool,
+        /// `!`
+        negative: bool,
+        /// `const` or `~const`
+        constness: bool,
+    },
+    /// A lifetime (bound or generic argument).
+    Lifetime(Symbol),
+    /// A const generic argument, by source text.
+    Const(Symbol),
+    /// `Item = T`
+    AssocEq(Symbol, TyId),
+    /// `Item: Bounds`
+    AssocBound(Symbol, Option<TyId>),
+    /// `use<'a, T>` precise capturing (list).
+    Use(Option<TyId>),
+}
+
+/// Where nodes are hash-consed: equal nodes get equal ids.
+pub trait TyStore: Sync {
+    /// The id of `node`.
+    fn node(&self, node: TyNode) -> TyId;
+    /// Interns source text (array lengths, const arguments, macro types).
+    fn text(&self, s: &str) -> Symbol;
+}
+
+/// What lowering one file found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TypesOut {
+    /// Types written in signatures (outermost ones: a parameter's type counts once).
+    pub written: u64,
+}
+
+/// Lowers every type in the signatures of `items`; `src` is the file's text.
+pub fn lower_file(items: &[Item<'_>], src: &str, store: &dyn TyStore, seen: &mut Vec<TyId>) -> TypesOut {
+    let mut lw = Lower {
+        store,
+        src,
+        out: TypesOut::default(),
+        seen,
+    };
+    for item in items {
+        lw.item(item);
+    }
+    lw.out
+}
+
+struct Lower<'s, 'v> {
+    store: &'s dyn TyStore,
+    src: &'s str,
+    out: TypesOut,
+    /// Ids of the outermost types lowered, for the caller (e.g. to count
+    /// distinct types per file).
+    seen: &'v mut Vec<TyId>,
+}
+
+impl Lower<'_, '_> {
+    fn top(&mut self, ty: &Ty<'_>) {
+        let id = self.ty(ty);
+        self.out.written += 1;
+        self.seen.push(id);
+    }
+
+    fn item(&mut self, item: &Item<'_>) {
+        match item.kind {
+            ItemKind::Static(s) => self.top(s.ty),
+            ItemKind::Const(c) => {
+                self.generics(&c.generics);
+                self.top(c.ty);
+            }
+            ItemKind::Fn(f) => self.fn_sig(f),
+            ItemKind::Mod(m) => {
+                if let Some(body) = m.body {
+                    for it in body.items {
+                        self.item(it);
+                    }
+                }
+            }
+            ItemKind::ForeignMod(fm) => {
+                for it in fm.items {
+                    self.item(it);
+                }
+            }
+            ItemKind::TyAlias(t) => {
+                self.generics(&t.generics);
+                self.bounds_top(t.bounds);
+                if let Some(ty) = t.ty {
+                    self.top(ty);
+                }
+            }
+            ItemKind::Enum(e) => {
+                self.generics(&e.generics);
+                for v in e.variants {
+                    self.fields(v.data);
+                }
+            }
+            ItemKind::Struct(s) | ItemKind::Union(s) => {
+                self.generics(&s.generics);
+                self.fields(s.data);
+            }
+            ItemKind::Trait(t) => {
+                self.generics(&t.generics);
+                self.bounds_top(t.supertraits);
+                for it in t.items {
+                    self.item(it);
+                }
+            }
+            ItemKind::TraitAlias(t) => {
+                self.generics(&t.generics);
+                self.bounds_top(t.bounds);
+            }
+            ItemKind::Impl(i) => {
+                self.generics(&i.generics);
+                if let Some(tr) = &i.trait_ {
+                    let path = self.path(tr);
+                    let bound = self.store.node(TyNode::TraitBound {
+                        path,
+                        maybe: false,
+                        negative: i.negative,
+                        constness: i.constness,
+                    });
+                    self.out.written += 1;
+                    self.seen.push(bound);
+                }
+                self.top(i.self_ty);
+                for it in i.items {
+                    self.item(it);
+                }
+            }
+            ItemKind::ExternCrate { .. }
+            | ItemKind::Use(_)
+            | ItemKind::MacroRules { .. }
+            | ItemKind::MacroDef { .. }
+            | ItemKind::MacCall(_)
+            | ItemKind::Err => {}
+        }
+    }
+
+    fn fn_sig(&mut self, f: &FnItem<'_>) {
+        self.generics(&f.generics);
+        for p in f.sig.params {
+            match p.kind {
+                ParamKind::SelfTyped { ty, .. }
+                | ParamKind::Normal { ty, .. }
+                | ParamKind::Anonymous { ty } => self.top(ty),
+                ParamKind::SelfValue { .. } | ParamKind::SelfRef { .. } => {}
+            }
+        }
+        if let Some(out) = f.sig.output {
+            self.top(out);
+        }
+    }
+
+    fn fields(&mut self, data: VariantData<'_>) {
+        for f in data.fields() {
+            self.top(f.ty);
+        }
+    }
+
+    fn generics(&mut self, g: &Generics<'_>) {
+        for p in g.params {
+            match p.kind {
+                GenericParamKind::Lifetime { .. } => {}
+                GenericParamKind::Type { bounds, default, .. } => {
+                    self.bounds_top(bounds);
+                    if let Some(d) = default {
+                        self.top(d);
+                    }
+                }
+                GenericParamKind::Const { ty, .. } => self.top(ty),
+            }
+        }
+        for w in g.where_clause {
+            if let WherePredicate::Bound { ty, bounds, .. } = w {
+                self.top(ty);
+                self.bounds_top(bounds);
+            }
+        }
+    }
+
+    fn bounds_top(&mut self, bounds: &[GenericBound<'_>]) {
+        for b in bounds {
+            if let Some(id) = self.bound(b) {
+                self.out.written += 1;
+                self.seen.push(id);
+            }
+        }
+    }
+
+    fn text(&self, lo: u32, hi: u32) -> Symbol {
+        let s = self.src.get(lo as usize..hi as usize).unwrap_or("");
+        self.store.text(s)
+    }
+
+    fn list(&mut self, ids: impl DoubleEndedIterator<Item = TyId>) -> Option<TyId> {
+        // Built from the end so that each cell's tail already exists.
+        let items: smallvec::SmallVec<[TyId; 8]> = ids.collect();
+        let mut tail = None;
+        for &head in items.iter().rev() {
+            tail = Some(self.store.node(TyNode::Cons { head, tail }));
+        }
+        tail
+    }
+
+    fn path(&mut self, p: &Path<'_>) -> TyId {
+        let mut prev = None;
+        for seg in p.segments {
+            let (args, paren) = match seg.args {
+                None => (None, false),
+                Some(a) => (self.generic_args(a), matches!(a, GenericArgs::Paren { .. })),
+            };
+            prev = Some(self.store.node(TyNode::Seg {
+                prev,
+                global: prev.is_none() && p.global,
+                name: seg.ident.sym,
+                args,
+                paren,
+            }));
+        }
+        // A path always has a segment; an empty one (recovered error) is `_`.
+        prev.unwrap_or_else(|| self.store.node(TyNode::Infer))
+    }
+
+    fn generic_args(&mut self, a: &GenericArgs<'_>) -> Option<TyId> {
+        match *a {
+            GenericArgs::Angle(args) => {
+                let ids: smallvec::SmallVec<[TyId; 8]> =
+                    args.iter().map(|g| self.generic_arg(g)).collect();
+                self.list(ids.into_iter())
+            }
+            GenericArgs::Paren { inputs, output } => {
+                let mut ids: smallvec::SmallVec<[TyId; 8]> =
+                    inputs.iter().map(|t| self.ty(t)).collect();
+                // The output is the last element, marked by a wrapper node.
+                let out = output.map_or_else(|| self.store.node(TyNode::Tuple(None)), |o| self.ty(o));
+                ids.push(self.store.node(TyNode::Fn {
+                    params: None,
+                    output: Some(out),
+                    unsafety: false,
+                    variadic: false,
+                }));
+                self.list(ids.into_iter())
+            }
+            GenericArgs::ParenDots => {
+                let dots = self.store.text("..");
+                Some(self.store.node(TyNode::Const(dots)))
+            }
+        }
+    }
+
+    fn generic_arg(&mut self, g: &GenericArg<'_>) -> TyId {
+        match *g {
+            GenericArg::Lifetime(l) => self.store.node(TyNode::Lifetime(l.sym)),
+            GenericArg::Type(t) => self.ty(t),
+            GenericArg::Const(e) => {
+                let s = self.text(e.span.lo, e.span.hi);
+                self.store.node(TyNode::Const(s))
+            }
+            GenericArg::AssocType { ident, ty, .. } => {
+                let t = self.ty(ty);
+                self.store.node(TyNode::AssocEq(ident.sym, t))
+            }
+            GenericArg::AssocConst { ident, expr } => {
+                let s = self.text(expr.span.lo, expr.span.hi);
+                let c = self.store.node(TyNode::Const(s));
+                self.store.node(TyNode::AssocEq(ident.sym, c))
+            }
+            GenericArg::Constraint { ident, bounds, .. } => {
+                let ids: smallvec::SmallVec<[TyId; 4]> =
+                    bounds.iter().filter_map(|b| self.bound(b)).collect();
+                let l = self.list(ids.into_iter());
+                self.store.node(TyNode::AssocBound(ident.sym, l))
+            }
+        }
+    }
+
+    fn bound(&mut self, b: &GenericBound<'_>) -> Option<TyId> {
+        Some(match *b {
+            GenericBound::Trait {
+                modifiers, path, ..
+            } => {
+                let path = self.path(&path);
+                self.store.node(TyNode::TraitBound {
+                    path,
+                    maybe: modifiers.maybe,
+                    negative: modifiers.negative,
+                    constness: modifiers.constness || modifiers.maybe_const,
+                })
+            }
+            GenericBound::Lifetime(l) => self.store.node(TyNode::Lifetime(l.sym)),
+            GenericBound::Use(args) => {
+                let ids: smallvec::SmallVec<[TyId; 4]> =
+                    args.iter().map(|g| self.generic_arg(g)).collect();
+                let l = self.list(ids.into_iter());
+                self.store.node(TyNode::Use(l))
+            }
+        })
+    }
+
+    fn bounds(&mut self, bounds: &[GenericBound<'_>]) -> Option<TyId> {
+        let ids: smallvec::SmallVec<[TyId; 4]> = bounds.iter().filter_map(|b| self.bound(b)).collect();
+        self.list(ids.into_iter())
+    }
+
+    fn ty(&mut self, ty: &Ty<'_>) -> TyId {
+        let node = match ty.kind {
+            TyKind::Path(None, ref p) => TyNode::Path(self.path(p)),
+            TyKind::Path(Some(q), ref p) => {
+                let self_ty = self.ty(q.ty);
+                let as_trait = q.as_trait.as_ref().map(|t| self.path(t));
+                let path = self.path(p);
+                TyNode::QPath {
+                    self_ty,
+                    as_trait,
+                    path,
+                }
+            }
+            TyKind::Ref {
+                lifetime,
+                mutbl,
+                ty,
+            } => TyNode::Ref {
+                lifetime: lifetime.map(|l| l.sym),
+                mutbl,
+                ty: self.ty(ty),
+            },
+            TyKind::Ptr { mutbl, ty } => TyNode::Ptr {
+                mutbl,
+                ty: self.ty(ty),
+            },
+            TyKind::Slice(t) => TyNode::Slice(self.ty(t)),
+            TyKind::Array(t, len) => {
+                let t = self.ty(t);
+                TyNode::Array(t, self.text(len.span.lo, len.span.hi))
+            }
+            TyKind::Tuple(elems) => {
+                let ids: smallvec::SmallVec<[TyId; 8]> = elems.iter().map(|t| self.ty(t)).collect();
+                TyNode::Tuple(self.list(ids.into_iter()))
+            }
+            // `(T)` is `T`.
+            TyKind::Paren(t) => return self.ty(t),
+            TyKind::BareFn(f) => {
+                let ids: smallvec::SmallVec<[TyId; 8]> =
+                    f.params.iter().map(|p| self.ty(&p.ty)).collect();
+                let params = self.list(ids.into_iter());
+                let output = f.output.map(|o| self.ty(o));
+                TyNode::Fn {
+                    params,
+                    output,
+                    unsafety: f.unsafety,
+                    variadic: f.variadic,
+                }
+            }
+            TyKind::ImplTrait(bounds) => TyNode::ImplTrait(self.bounds(bounds)),
+            TyKind::TraitObject { bounds, .. } => TyNode::Dyn(self.bounds(bounds)),
+            TyKind::Never => TyNode::Never,
+            TyKind::Infer => TyNode::Infer,
+            TyKind::MacCall(_) => TyNode::Mac(self.text(ty.span.lo, ty.span.hi)),
+        };
+        self.store.node(node)
+    }
+}
