@@ -1,0 +1,768 @@
+//! The string interner.
+
+use core::alloc::Layout;
+use core::fmt;
+use core::ptr::{self, NonNull};
+use std::hash::Hasher;
+
+use rustc_hash::FxHasher;
+use tern_arena::Arenas;
+use tern_quiesce::Collector;
+
+use crate::ids::IdTable;
+use crate::raw::{Present, RawKey, RawTable, RetiredTable};
+use crate::reclaim::Reclaim;
+use crate::stats::{HitCounters, Shared};
+use crate::symbol::{PREINTERNED, Symbol};
+use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, lock};
+use crate::Stats;
+
+/// The string node in the arena: this header, then `len` bytes of UTF-8.
+#[repr(C)]
+pub(crate) struct StrHeader {
+    pub(crate) id: u32,
+    pub(crate) len: u32,
+}
+
+const HEADER: usize = size_of::<StrHeader>();
+
+/// FxHash of the bytes (no length suffix: the node comparison checks the length).
+#[inline]
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// The node's header.
+///
+/// # Safety
+///
+/// `header(n)` is sound if and only if `n` points to a live, initialised string node.
+#[inline]
+unsafe fn header<'a>(node: NonNull<u8>) -> &'a StrHeader {
+    // SAFETY: caller's contract; the header is at the start of the node and 4-aligned.
+    unsafe { node.cast::<StrHeader>().as_ref() }
+}
+
+/// The node's string.
+///
+/// # Safety
+///
+/// As [`header`]; the returned lifetime must not outlive the arena holding the node.
+#[inline]
+pub(crate) unsafe fn node_str<'a>(node: NonNull<u8>) -> &'a str {
+    // SAFETY: 1. caller's contract (live, initialised node); 2. the `len` bytes after the header
+    // were copied from a `&str`, so they are valid UTF-8, and `node` carries the provenance of the
+    // whole allocation (it is the pointer the arena returned, untagged).
+    unsafe {
+        let len = header(node).len as usize;
+        let bytes = core::slice::from_raw_parts(node.as_ptr().add(HEADER), len);
+        core::str::from_utf8_unchecked(bytes)
+    }
+}
+
+/// Key kind of string nodes.
+pub(crate) struct StrKey;
+
+impl RawKey for StrKey {
+    type Query = str;
+
+    #[inline]
+    unsafe fn node_hash(node: NonNull<u8>) -> u64 {
+        // SAFETY: the trait's contract (live node of this kind).
+        hash_str(unsafe { node_str(node) })
+    }
+
+    #[inline]
+    unsafe fn matches(node: NonNull<u8>, query: &str) -> bool {
+        // SAFETY: the trait's contract.
+        let h = unsafe { header(node) };
+        // SAFETY: as above.
+        h.len as usize == query.len() && unsafe { node_str(node) }.as_bytes() == query.as_bytes()
+    }
+}
+
+/// Why [`Interner::try_intern`] refused a new string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapacityError {
+    kind: CapacityErrorKind,
+}
+
+/// Which limit [`CapacityError`] hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CapacityErrorKind {
+    /// The symbol limit ([`InternerBuilder::max_symbols`], at most `u32::MAX`) is reached.
+    Symbols,
+    /// The string byte limit ([`InternerBuilder::max_string_bytes`]) would be exceeded.
+    StringBytes,
+    /// The string is longer than `u32::MAX` bytes.
+    TooLong,
+    /// The calling thread's arena refused the allocation (its per-thread limit).
+    Arena,
+}
+
+impl CapacityError {
+    pub(crate) fn new(kind: CapacityErrorKind) -> Self {
+        CapacityError { kind }
+    }
+    /// Which limit was hit.
+    pub fn kind(&self) -> CapacityErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            CapacityErrorKind::Symbols => "the symbol limit is reached",
+            CapacityErrorKind::StringBytes => "the string byte limit would be exceeded",
+            CapacityErrorKind::TooLong => "the string is longer than u32::MAX bytes",
+            CapacityErrorKind::Arena => "the arena of this thread refused the allocation",
+        };
+        write!(f, "tern-intern: cannot intern a new string: {what}")
+    }
+}
+
+impl std::error::Error for CapacityError {}
+
+/// Options for [`Interner`]; see [`Interner::builder`].
+#[derive(Debug)]
+pub struct InternerBuilder {
+    capacity: usize,
+    max_symbols: u32,
+    max_bytes: usize,
+    preinterned: &'static [&'static str],
+    parts: Option<(Collector, Arenas)>,
+}
+
+impl InternerBuilder {
+    /// Room for this many symbols (pre-interned included) before the first growth.
+    #[must_use]
+    pub fn capacity(mut self, symbols: usize) -> Self {
+        self.capacity = symbols;
+        self
+    }
+
+    /// At most this many symbols, pre-interned included (default and maximum: `u32::MAX`).
+    #[must_use]
+    pub fn max_symbols(mut self, n: u32) -> Self {
+        self.max_symbols = n;
+        self
+    }
+
+    /// At most this many string bytes in total (checked before each insert; concurrent
+    /// inserters may overshoot it by at most one string each).
+    #[must_use]
+    pub fn max_string_bytes(mut self, n: usize) -> Self {
+        self.max_bytes = n;
+        self
+    }
+
+    /// The pre-interned table (default: [`PREINTERNED`], i.e. [`kw`](crate::kw) and
+    /// [`sym`](crate::sym)). String `i` gets id `i + 1`; a table declared with
+    /// [`symbols!`](crate::symbols) matches its constants. `&[]` pre-interns nothing (then the
+    /// crate's `kw`/`sym` constants do not belong to the interner).
+    ///
+    /// # Panics
+    ///
+    /// `build` panics if the table has a duplicate or does not fit the limits.
+    #[must_use]
+    pub fn preinterned(mut self, table: &'static [&'static str]) -> Self {
+        self.preinterned = table;
+        self
+    }
+
+    /// Join an existing collector and arena set instead of creating new ones.
+    #[must_use]
+    pub fn parts(mut self, collector: Collector, arenas: Arenas) -> Self {
+        self.parts = Some((collector, arenas));
+        self
+    }
+
+    /// Builds the interner and pre-interns the table.
+    pub fn build(self) -> Interner {
+        let (collector, arenas) = self
+            .parts
+            .unwrap_or_else(|| (Collector::new(), Arenas::for_any_thread()));
+        let first = self.preinterned.len() as u32 + 1;
+        let i = Interner {
+            table: RawTable::with_capacity(self.capacity.max(self.preinterned.len())),
+            ids: IdTable::new(),
+            next_id: AtomicU32::new(1),
+            symbols: AtomicUsize::new(0),
+            string_bytes: AtomicUsize::new(0),
+            spare: Mutex::new(Vec::new()),
+            spare_len: AtomicUsize::new(0),
+            max_symbols: self.max_symbols,
+            max_bytes: self.max_bytes,
+            preinterned: self.preinterned,
+            counters: HitCounters::new(),
+            reclaim: Reclaim::new(),
+            collector,
+            arenas,
+        };
+        for (n, s) in self.preinterned.iter().enumerate() {
+            let got = i
+                .try_intern(s)
+                .unwrap_or_else(|e| panic!("pre-interned table does not fit: {e}"));
+            assert!(
+                got.as_u32() == n as u32 + 1,
+                "pre-interned table has {s:?} twice (entries {} and {n})",
+                got.index()
+            );
+        }
+        debug_assert_eq!(i.next_id.load(Ordering::Relaxed), first);
+        i
+    }
+}
+
+/// A concurrent string interner: strings in, 4-byte [`Symbol`]s out, from any number of
+/// threads at once. See the [crate docs](crate) for the design.
+///
+/// ```
+/// use tern_intern::{Interner, kw};
+/// let interner = Interner::new();
+/// let a = interner.intern("parse_expr");
+/// std::thread::scope(|s| {
+///     s.spawn(|| assert_eq!(interner.intern("parse_expr"), a));
+///     s.spawn(|| assert_eq!(interner.resolve(a), "parse_expr"));
+/// });
+/// assert_eq!(interner.intern("fn"), kw::Fn);
+/// assert_eq!(interner.get("nope"), None);
+/// ```
+pub struct Interner {
+    table: RawTable,
+    ids: IdTable,
+    /// Next fresh id (ids below it were handed out; some may be spares).
+    next_id: AtomicU32,
+    /// Published symbols.
+    symbols: AtomicUsize,
+    string_bytes: AtomicUsize,
+    /// Ids taken by inserters that lost a race; reused before fresh ids.
+    spare: Mutex<Vec<u32>>,
+    /// `spare.len()`, readable without the lock.
+    spare_len: AtomicUsize,
+    max_symbols: u32,
+    max_bytes: usize,
+    preinterned: &'static [&'static str],
+    counters: HitCounters,
+    reclaim: Reclaim,
+    // Declared after the tables: dropped after them (they may still reference retired tables
+    // through the collector's batches and nodes in the arenas).
+    collector: Collector,
+    arenas: Arenas,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Interner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interner")
+            .field("len", &self.len())
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Interner {
+    /// An interner with its own collector and any-thread arenas, pre-interning
+    /// [`kw`](crate::kw) and [`sym`](crate::sym).
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// As [`new`](Self::new), with room for `symbols` symbols before the table first grows.
+    pub fn with_capacity(symbols: usize) -> Self {
+        Self::builder().capacity(symbols).build()
+    }
+
+    /// An interner that joins an existing collector and arena set: the compiler's workers
+    /// register participants on [`collector`](Self::collector) and allocate in
+    /// [`arenas`](Self::arenas).
+    pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
+        Self::builder().parts(collector, arenas).build()
+    }
+
+    /// All options.
+    pub fn builder() -> InternerBuilder {
+        InternerBuilder {
+            capacity: 0,
+            max_symbols: u32::MAX,
+            max_bytes: usize::MAX,
+            preinterned: PREINTERNED,
+            parts: None,
+        }
+    }
+
+    /// The collector (register participants on it).
+    pub fn collector(&self) -> &Collector {
+        &self.collector
+    }
+
+    /// The arena set holding the strings (allocate your own data in it too).
+    pub fn arenas(&self) -> &Arenas {
+        &self.arenas
+    }
+
+    /// Gives the collector and the arenas back (the strings stay in the arenas).
+    pub fn into_parts(self) -> (Collector, Arenas) {
+        let Interner {
+            table,
+            ids,
+            counters,
+            reclaim,
+            collector,
+            arenas,
+            ..
+        } = self;
+        drop((table, ids, counters, reclaim));
+        (collector, arenas)
+    }
+
+    /// The pre-interned table this interner was built with.
+    pub fn preinterned(&self) -> &'static [&'static str] {
+        self.preinterned
+    }
+
+    /// The symbol for `s`, interning it if new. Any thread, concurrently with everything but
+    /// the `&mut self` methods.
+    ///
+    /// # Panics
+    ///
+    /// When a new string hits a limit (see [`try_intern`](Self::try_intern)).
+    #[inline]
+    pub fn intern(&self, s: &str) -> Symbol {
+        match self.try_intern(s) {
+            Ok(sym) => sym,
+            Err(e) => capacity_panic(&e),
+        }
+    }
+
+    /// As [`intern`](Self::intern), but a new string that would exceed a limit is an error.
+    #[inline]
+    pub fn try_intern(&self, s: &str) -> Result<Symbol, CapacityError> {
+        let hash = hash_str(s);
+        // SAFETY: the table only holds string nodes of this interner's arenas, live while
+        // `self` is.
+        if let Some(node) = unsafe { self.table.find::<StrKey>(hash, s) } {
+            self.counters.hit();
+            // SAFETY: as above.
+            return Ok(unsafe { node_symbol(node) });
+        }
+        self.insert(s, hash)
+    }
+
+    /// The symbol for `s` if it was interned.
+    #[inline]
+    pub fn get(&self, s: &str) -> Option<Symbol> {
+        // SAFETY: as in `try_intern`.
+        let found = unsafe { self.table.find::<StrKey>(hash_str(s), s) };
+        match found {
+            Some(node) => {
+                self.counters.hit();
+                // SAFETY: as in `try_intern`.
+                Some(unsafe { node_symbol(node) })
+            }
+            None => {
+                self.counters.miss();
+                None
+            }
+        }
+    }
+
+    /// The string of `sym`: O(1), no lock, valid while others intern.
+    ///
+    /// # Panics
+    ///
+    /// If `sym` was not returned by this interner (and its id is not one of ours).
+    #[inline]
+    pub fn resolve(&self, sym: Symbol) -> &str {
+        match self.try_resolve(sym) {
+            Some(s) => s,
+            None => foreign_symbol(sym),
+        }
+    }
+
+    /// The string of `sym`, or `None` for an id this interner never published.
+    #[inline]
+    pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
+        let node = self.ids.get(sym.as_u32())?;
+        // SAFETY: id-table entries are initialised string nodes in `self.arenas`, which live as
+        // long as `&self` (session arenas are never reset).
+        Some(unsafe { node_str(node) })
+    }
+
+    /// Number of symbols (pre-interned included).
+    pub fn len(&self) -> usize {
+        // Relaxed: a count; exact once concurrent interns finished.
+        self.symbols.load(Ordering::Relaxed)
+    }
+
+    /// `true` when there is no symbol at all (only with an empty pre-interned table).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every symbol with its string, in id order. Concurrent inserts may or may not show.
+    pub fn iter(&self) -> impl Iterator<Item = (Symbol, &str)> + '_ {
+        // Relaxed: an upper bound; entries are read with Acquire in `IdTable::get`.
+        let end = self.next_id.load(Ordering::Relaxed);
+        (1..end).filter_map(move |id| {
+            let node = self.ids.get(id)?;
+            // SAFETY: as in `try_resolve`.
+            Some((Symbol::from_u32(id)?, unsafe { node_str(node) }))
+        })
+    }
+
+    /// Pass boundary: frees every outgrown table. `&mut self` proves that no thread is inside a
+    /// method of this interner (and no participant of its collector is alive).
+    pub fn checkpoint(&mut self) {
+        self.reclaim.checkpoint(&mut self.collector);
+    }
+
+    /// Opts in to freeing outgrown tables before the next [`checkpoint`](Self::checkpoint):
+    /// each growth then retires the old table to [`collector`](Self::collector) and tries to
+    /// reclaim, and [`reclaim`](Self::reclaim) may be called at any time.
+    ///
+    /// # Safety
+    ///
+    /// `interner.assume_registered_readers()` is sound if and only if:
+    /// - from now on, every thread that calls a `&self` method of this interner (or holds a
+    ///   `&str` from `resolve`: those live in the arenas, unaffected, so only table access
+    ///   counts) does so while holding an online [`Participant`](tern_quiesce::Participant)
+    ///   of `self.collector()`, and
+    /// - it does not pass a quiescent state of that participant in the middle of such a call
+    ///   (which safe code cannot do: the call borrows the interner, not the participant).
+    pub unsafe fn assume_registered_readers(&mut self) {
+        // SAFETY: the same contract.
+        unsafe { self.reclaim.allow_early() };
+    }
+
+    /// Runs the collector's elapsed batches (outgrown tables whose readers all passed a
+    /// quiescent state) when early reclamation was allowed; returns how many resources were
+    /// freed (0 without the opt-in).
+    pub fn reclaim(&self) -> usize {
+        if self.reclaim.early() {
+            self.collector.try_reclaim()
+        } else {
+            0
+        }
+    }
+
+    /// Counters; see [`Stats`].
+    pub fn stats(&self) -> Stats {
+        let (hits, misses) = self.counters.sum();
+        let sh = &self.reclaim.shared;
+        Stats {
+            hits,
+            misses,
+            races_lost: Shared::get(&sh.races_lost),
+            resizes: self.table.resizes() as u64,
+            len: self.len(),
+            string_bytes: self.string_bytes.load(Ordering::Relaxed),
+            table_slots: self.table.slots(),
+            table_bytes: self.table.table_bytes(),
+            id_table_bytes: self.ids.bytes(),
+            retired_bytes: Shared::get(&sh.retired_bytes),
+            reclaimed_bytes: Shared::get(&sh.reclaimed_bytes),
+            race_wasted_bytes: Shared::get(&sh.race_wasted_bytes),
+            // Relaxed: statistics.
+            spare_ids: self.spare_len.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The miss path: allocate an id and a node, publish, or adopt the winner of a race.
+    #[inline(never)]
+    fn insert(&self, s: &str, hash: u64) -> Result<Symbol, CapacityError> {
+        let len = u32::try_from(s.len()).map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
+        if self.max_bytes != usize::MAX
+            // Relaxed: an advisory limit (documented overshoot).
+            && self.string_bytes.load(Ordering::Relaxed).saturating_add(s.len()) > self.max_bytes
+        {
+            return Err(CapacityError::new(CapacityErrorKind::StringBytes));
+        }
+        let layout = Layout::from_size_align(HEADER + s.len(), align_of::<StrHeader>())
+            .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
+        let node = self
+            .arenas
+            .local()
+            .try_alloc_layout(layout)
+            .map_err(|_| CapacityError::new(CapacityErrorKind::Arena))?;
+        let id = self.alloc_id()?;
+        // SAFETY: `node` is a fresh arena allocation of `layout` (header + len bytes, 4-aligned),
+        // ours alone until published.
+        unsafe {
+            node.cast::<StrHeader>().write(StrHeader { id, len });
+            ptr::copy_nonoverlapping(s.as_ptr(), node.as_ptr().add(HEADER), s.len());
+        }
+        // Before the table: whoever gets `id` from the table must find the entry.
+        self.ids.set(id, node.as_ptr());
+        let retire = |t: RetiredTable| self.reclaim.retire(&self.collector, t);
+        // SAFETY: `node` is an initialised string node equal to `s`, in our arenas (live as long
+        // as `self`); old tables go to `Reclaim`, which frees them only at a checkpoint or after
+        // a grace period under the early-reclamation contract.
+        match unsafe { self.table.insert::<StrKey>(hash, node, s, &retire) } {
+            Ok(()) => {
+                // Relaxed: counts.
+                self.symbols.fetch_add(1, Ordering::Relaxed);
+                self.string_bytes.fetch_add(s.len(), Ordering::Relaxed);
+                self.counters.miss();
+                Ok(Symbol::from_u32(id).expect("ids start at 1"))
+            }
+            Err(Present(winner)) => {
+                self.ids.set(id, ptr::null_mut());
+                let mut spare = lock(&self.spare);
+                spare.push(id);
+                // Relaxed: a hint for `alloc_id`, which re-checks under the lock.
+                self.spare_len.store(spare.len(), Ordering::Relaxed);
+                drop(spare);
+                let sh = &self.reclaim.shared;
+                Shared::add(&sh.race_wasted_bytes, layout.size());
+                Shared::add(&sh.races_lost, 1);
+                self.counters.hit();
+                // SAFETY: `winner` is a live string node of this table.
+                Ok(unsafe { node_symbol(winner) })
+            }
+        }
+    }
+
+    fn alloc_id(&self) -> Result<u32, CapacityError> {
+        // Relaxed: a hint; the lock decides.
+        if self.spare_len.load(Ordering::Relaxed) != 0 {
+            let mut spare = lock(&self.spare);
+            if let Some(id) = spare.pop() {
+                // Relaxed: as in `insert`.
+                self.spare_len.store(spare.len(), Ordering::Relaxed);
+                return Ok(id);
+            }
+        }
+        let max = self.max_symbols;
+        // Relaxed: ids only need to be distinct; what they index is published by `IdTable`.
+        self.next_id
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                if n <= max { n.checked_add(1) } else { None }
+            })
+            .map_err(|_| CapacityError::new(CapacityErrorKind::Symbols))
+    }
+
+    // ---- exclusive-access helpers for `serial.rs` ----
+
+    pub(crate) fn next_id_mut(&mut self) -> u32 {
+        crate::sync::u32_mut(&mut self.next_id)
+    }
+
+    pub(crate) fn ids_mut(&mut self) -> &mut IdTable {
+        &mut self.ids
+    }
+
+    /// Renumbers under `&mut`: `order[k]` is the node getting id `first + k`.
+    pub(crate) fn apply_order(&mut self, first: u32, order: &[NonNull<u8>]) {
+        let end = self.next_id_mut();
+        self.ids.clear_from(first, end);
+        for (k, &node) in order.iter().enumerate() {
+            let id = first + k as u32;
+            // SAFETY: `&mut self`: no reader; `node` is a live string node of our arenas, whose
+            // pointer carries write provenance (it is the arena's allocation pointer).
+            unsafe { (*node.cast::<StrHeader>().as_ptr()).id = id };
+            self.ids.set(id, node.as_ptr());
+        }
+        let next = first + order.len() as u32;
+        self.next_id = AtomicU32::new(next);
+        self.spare = Mutex::new(Vec::new());
+        self.spare_len = AtomicUsize::new(0);
+    }
+
+    pub(crate) fn node_of(&self, sym: Symbol) -> Option<NonNull<u8>> {
+        self.ids.get(sym.as_u32())
+    }
+}
+
+/// The symbol stored in a node.
+///
+/// # Safety
+///
+/// `node_symbol(n)` is sound if and only if `n` is a live, initialised string node.
+#[inline]
+unsafe fn node_symbol(node: NonNull<u8>) -> Symbol {
+    // SAFETY: caller's contract; ids in nodes are at least 1.
+    let id = unsafe { header(node) }.id;
+    match Symbol::from_u32(id) {
+        Some(sym) => sym,
+        // SAFETY: node ids come from `alloc_id` (or renumbering), which never hand out 0.
+        None => unsafe { core::hint::unreachable_unchecked() },
+    }
+}
+
+#[cold]
+#[track_caller]
+fn foreign_symbol(sym: Symbol) -> ! {
+    panic!(
+        "tern-intern: {sym:?} is not a symbol of this interner (from another interner, or forged)"
+    )
+}
+
+#[cold]
+#[track_caller]
+fn capacity_panic(e: &CapacityError) -> ! {
+    panic!("{e}")
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{kw, sym};
+
+    #[test]
+    fn interns_resolves_and_preinterns() {
+        let i = Interner::new();
+        let p = PREINTERNED.len();
+        assert_eq!(i.len(), p);
+        assert_eq!(i.intern("fn"), kw::Fn);
+        assert_eq!(i.intern("Option"), sym::Option);
+        assert_eq!(i.resolve(kw::SelfUpper), "Self");
+        let a = i.intern("alpha");
+        let b = i.intern("beta");
+        assert_ne!(a, b);
+        assert_eq!(a.as_u32() as usize, p + 1);
+        assert_eq!(i.intern("alpha"), a);
+        assert_eq!(i.get("beta"), Some(b));
+        assert_eq!(i.get("gamma"), None);
+        assert_eq!(i.resolve(a), "alpha");
+        assert_eq!(i.resolve(i.intern("")), "");
+        assert_eq!(i.len(), p + 3);
+        let st = i.stats();
+        assert_eq!(st.len, p + 3);
+        assert!(st.hits >= 3 && st.misses >= 1);
+    }
+
+    #[test]
+    fn grows_without_losing_symbols() {
+        let n = if cfg!(miri) { 300 } else { 5000 };
+        let i = Interner::builder().preinterned(&[]).build();
+        let syms: Vec<Symbol> = (0..n).map(|k| i.intern(&format!("s{k}"))).collect();
+        assert!(i.stats().resizes > 3);
+        for (k, s) in syms.iter().enumerate() {
+            assert_eq!(i.resolve(*s), format!("s{k}"));
+            assert_eq!(i.get(&format!("s{k}")), Some(*s));
+            assert_eq!(s.as_u32() as usize, k + 1);
+        }
+        assert_eq!(i.len(), n);
+        let listed: Vec<_> = i.iter().map(|(s, t)| (s, t.to_owned())).collect();
+        assert_eq!(listed.len(), n);
+        assert!(listed.iter().enumerate().all(|(k, (s, t))| s.index() == k && *t == format!("s{k}")));
+    }
+
+    #[test]
+    fn checkpoint_frees_every_outgrown_table() {
+        let mut i = Interner::builder().preinterned(&[]).build();
+        for k in 0..100 {
+            i.intern(&k.to_string());
+        }
+        let st = i.stats();
+        assert!(st.resizes >= 4);
+        assert!(st.retired_bytes > 0);
+        assert_eq!(st.reclaimed_bytes, 0, "nothing freed before the checkpoint without opt-in");
+        i.checkpoint();
+        let st = i.stats();
+        assert_eq!(st.reclaimed_bytes, st.retired_bytes);
+        // Garbage stays bounded: all outgrown tables together are smaller than the live one.
+        assert!(st.retired_bytes < 2 * st.table_bytes as u64);
+    }
+
+    #[test]
+    fn early_reclamation_with_registered_readers() {
+        let mut i = Interner::builder().preinterned(&[]).build();
+        // SAFETY: only this thread uses the interner, through an online participant below.
+        unsafe { i.assume_registered_readers() };
+        {
+            let mut p = i.collector().register();
+            for k in 0..100 {
+                i.intern(&k.to_string());
+                p.quiescent();
+            }
+            drop(p);
+            i.reclaim();
+        }
+        let st = i.stats();
+        assert!(st.retired_bytes > 0);
+        assert_eq!(st.reclaimed_bytes, st.retired_bytes, "{st:?}");
+    }
+
+    #[test]
+    fn concurrent_interning_agrees() {
+        let n = if cfg!(miri) { 40 } else { 2000 };
+        let i = Interner::builder().preinterned(&[]).build();
+        let per_thread: Vec<Vec<Symbol>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|t| {
+                    let i = &i;
+                    s.spawn(move || {
+                        (0..n)
+                            .map(|k| {
+                                let k = if t % 2 == 0 { k } else { n - 1 - k };
+                                let sym = i.intern(&format!("w{k}"));
+                                assert_eq!(i.resolve(sym), format!("w{k}"));
+                                sym
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(i.len(), n);
+        for k in 0..n {
+            let expect = i.get(&format!("w{k}")).unwrap();
+            for (t, v) in per_thread.iter().enumerate() {
+                let idx = if t % 2 == 0 { k } else { n - 1 - k };
+                assert_eq!(v[idx], expect);
+            }
+        }
+        // Dense: every published id below next_id resolves, except spares held for reuse.
+        let st = i.stats();
+        assert_eq!(i.iter().count() + st.spare_ids, i.next_id.load(Ordering::Relaxed) as usize - 1);
+    }
+
+    #[test]
+    fn limits() {
+        let i = Interner::builder().preinterned(&[]).max_symbols(2).build();
+        let a = i.try_intern("a").unwrap();
+        i.try_intern("b").unwrap();
+        assert_eq!(i.try_intern("a"), Ok(a));
+        assert_eq!(i.try_intern("c").unwrap_err().kind(), CapacityErrorKind::Symbols);
+        let j = Interner::builder().preinterned(&[]).max_string_bytes(4).build();
+        j.try_intern("abc").unwrap();
+        assert_eq!(j.try_intern("de").unwrap_err().kind(), CapacityErrorKind::StringBytes);
+        assert!(j.try_intern("d").is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "not a symbol of this interner")]
+    fn foreign_symbol_panics() {
+        let i = Interner::builder().preinterned(&[]).build();
+        i.intern("x");
+        let _ = i.resolve(Symbol::from_u32(1000).unwrap());
+    }
+
+    #[test]
+    #[should_panic(expected = "twice")]
+    fn duplicate_preinterned_panics() {
+        static T: &[&str] = &["a", "b", "a"];
+        let _ = Interner::builder().preinterned(T).build();
+    }
+
+    #[test]
+    fn into_parts_keeps_the_parts() {
+        let i = Interner::with_parts(Collector::new(), Arenas::for_any_thread());
+        i.intern("x");
+        let (c, a) = i.into_parts();
+        assert!(a.local().allocated_bytes() > 0);
+        drop(c);
+    }
+}

@@ -1,0 +1,629 @@
+//! The raw concurrent table: open addressing, linear probing, growth by cooperative migration.
+//!
+//! This is the unsafe core that both [`Interner`](crate::Interner) and
+//! [`ValueInterner`](crate::ValueInterner) sit on. It stores type-erased node pointers; what a
+//! node is (a string header followed by bytes, or a `T`) is told by a [`RawKey`] at each call.
+//! The table itself never allocates or frees nodes: they live in the arenas of the owner.
+//!
+//! # Layout
+//!
+//! A [`Table`] is a power-of-two array of `AtomicPtr<u8>` slots. A slot is in one of three
+//! states and only ever moves forward:
+//!
+//! ```text
+//!   EMPTY (null) ──CAS──▶ NODE (tagged pointer) ──CAS──▶ MOVED
+//!        └────────────────────CAS─────────────────────────▲
+//! ```
+//!
+//! On 64-bit targets a NODE slot keeps the top 16 bits of the key's hash in the pointer's
+//! unused high bits (`map_addr`, so provenance is kept): a probe compares the tag before it
+//! dereferences, so a slot of another key almost never costs a cache miss. MOVED is the
+//! address 1, which no node pointer (all are at least 2-aligned) can have.
+//!
+//! # Operations
+//!
+//! - [`RawTable::find`] (the hit path): one Acquire load of the current table, Acquire loads of
+//!   the probed slots, the key comparison. No RMW, no fence, no guard. On MOVED it follows
+//!   `next` (the table the slot was copied to).
+//! - [`RawTable::insert`]: CAS of an EMPTY slot to the new node. If the table has a successor
+//!   the inserter first helps finish the migration (below) and then inserts in the successor;
+//!   if the table is over its load limit (3/4) it creates the successor.
+//! - Migration of `t` into `t.next`: every slot of `t` is finalised to MOVED by a CAS, a NODE
+//!   only after its pointer was copied into `t.next`. Helpers first claim 64-slot chunks; a
+//!   helper that finds no chunk left walks all slots itself (copying is idempotent: a copy
+//!   looks for the same pointer before it takes an empty slot), so no thread ever waits for
+//!   another. When every slot is MOVED, `current` is swung to `t.next` by a CAS and its winner
+//!   hands `t` to the owner's retire callback.
+//!
+//! # Invariants (what the proofs rely on)
+//!
+//! 1. Slots never go back: EMPTY → NODE → MOVED or EMPTY → MOVED, each step one CAS.
+//! 2. A key is in at most one NODE of a table, and a node pointer is in at most one slot.
+//! 3. `t.next` is set (once, by CAS) before any slot of `t` becomes MOVED.
+//! 4. A NODE slot becomes MOVED only after its pointer is in `t.next`.
+//! 5. Nobody inserts a *new* node into `t.next` before every slot of `t` is MOVED (the
+//!    inserter finishes the migration first). Hence a key is never in `t` and, as a
+//!    different node, in `t.next` (so no key gets two symbols), and a copy always finds room:
+//!    `t.next` has twice the slots of `t` and holds only copies until `t` is done.
+//! 6. A table gets a successor only once it is `current`, so at most two tables are live for
+//!    writers at any time; older ones are only read by stragglers and are retired.
+//!
+//! A reader that sees EMPTY returns "absent": the key was not inserted before the reader's
+//! load of that slot (by 5, a later insertion of that key into `t.next` waited for this slot to
+//! become MOVED), so the lookup is linearised at that load.
+
+use core::ptr::{self, NonNull};
+
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
+
+/// What the table needs to know about the nodes it stores.
+pub(crate) trait RawKey {
+    /// What a lookup compares against.
+    type Query: ?Sized;
+
+    /// Recomputes the hash of the key stored in `node` (used when migrating).
+    ///
+    /// # Safety
+    ///
+    /// `K::node_hash(node)` is sound if and only if:
+    /// - `node` was published in a table by an insert with this `K`, and
+    /// - the memory it points to is still live (the owner's arenas are not reset).
+    unsafe fn node_hash(node: NonNull<u8>) -> u64;
+
+    /// Whether the key stored in `node` equals `query`.
+    ///
+    /// # Safety
+    ///
+    /// `K::matches(node, q)` is sound if and only if `node` satisfies the same two conditions
+    /// as for [`RawKey::node_hash`].
+    unsafe fn matches(node: NonNull<u8>, query: &Self::Query) -> bool;
+}
+
+/// Address of the MOVED marker. Nodes are at least 2-aligned, so no node has this address.
+const MOVED_ADDR: usize = 1;
+
+/// Slots a migrating thread claims at once.
+const CHUNK: usize = if cfg!(any(loom, miri)) { 2 } else { 64 };
+
+/// Smallest table (slots).
+pub(crate) const MIN_SLOTS: usize = 4;
+
+#[cfg(target_pointer_width = "64")]
+mod tag {
+    //! 16-bit hash tags in the unused top bits of 64-bit user-space pointers.
+    pub(super) const SHIFT: u32 = 48;
+    pub(super) const ADDR_MASK: usize = (1 << SHIFT) - 1;
+
+    /// The tag bits a node pointer with this hash carries.
+    #[inline]
+    pub(super) fn of_hash(hash: u64) -> usize {
+        ((hash >> SHIFT) as usize) << SHIFT
+    }
+    /// The tag bits of a slot value.
+    #[inline]
+    pub(super) fn of_slot(addr: usize) -> usize {
+        addr & !ADDR_MASK
+    }
+}
+
+#[cfg(not(target_pointer_width = "64"))]
+mod tag {
+    //! No spare pointer bits: every slot carries the empty tag.
+    pub(super) const ADDR_MASK: usize = usize::MAX;
+    #[inline]
+    pub(super) fn of_hash(_hash: u64) -> usize {
+        0
+    }
+    #[inline]
+    pub(super) fn of_slot(_addr: usize) -> usize {
+        0
+    }
+}
+
+/// The pointer stored in a slot for `node` with this hash.
+#[inline]
+fn tagged(node: NonNull<u8>, hash: u64) -> *mut u8 {
+    let p = node.as_ptr();
+    // Invariant, not just a debug check: a pointer with high bits set cannot carry a tag. All
+    // 64-bit platforms Rust supports hand user space addresses below 2^48 unless a program
+    // asks the kernel for more (5-level paging hints); such a process gets a clear panic.
+    assert!(
+        p.addr() & !tag::ADDR_MASK == 0,
+        "tern-intern: node address {:#x} uses the pointer bits reserved for hash tags",
+        p.addr()
+    );
+    p.map_addr(|a| a | tag::of_hash(hash))
+}
+
+/// The node pointer without its tag.
+#[inline]
+fn untag(slot: *mut u8) -> NonNull<u8> {
+    // SAFETY: only called on NODE slot values, whose address bits are a non-null node address.
+    unsafe { NonNull::new_unchecked(slot.map_addr(|a| a & tag::ADDR_MASK)) }
+}
+
+#[inline]
+fn moved() -> *mut u8 {
+    ptr::without_provenance_mut(MOVED_ADDR)
+}
+
+/// One generation of the table.
+pub(crate) struct Table {
+    /// `slots.len() - 1`.
+    mask: usize,
+    /// Above this many occupied slots an inserter creates the successor.
+    max_load: usize,
+    /// The successor this table is being migrated into; null until growth starts. Set once, by
+    /// a CAS whose Release publishes the successor's initialised (all-EMPTY) slots.
+    next: AtomicPtr<Table>,
+    /// Occupied slots (inserts and copies); only a trigger for growth, so Relaxed.
+    count: AtomicUsize,
+    /// Next chunk of slots to be claimed by a migrating thread.
+    claim: AtomicUsize,
+    /// Slots finalised to MOVED. Each increment is made (AcqRel) by the winner of a slot's
+    /// MOVED CAS after the copy, so reading `slots.len()` here (Acquire) proves the whole table
+    /// was copied.
+    moved: AtomicUsize,
+    slots: Box<[AtomicPtr<u8>]>,
+}
+
+impl Table {
+    fn alloc(slots: usize) -> NonNull<Table> {
+        debug_assert!(slots.is_power_of_two() && slots >= MIN_SLOTS);
+        let t = Box::new(Table {
+            mask: slots - 1,
+            max_load: slots / 4 * 3,
+            next: AtomicPtr::new(ptr::null_mut()),
+            count: AtomicUsize::new(0),
+            claim: AtomicUsize::new(0),
+            moved: AtomicUsize::new(0),
+            slots: (0..slots).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+        });
+        NonNull::from(Box::leak(t))
+    }
+
+    /// Heap bytes of a table with this many slots.
+    pub(crate) fn bytes_for(slots: usize) -> usize {
+        size_of::<Table>() + slots * size_of::<AtomicPtr<u8>>()
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        Self::bytes_for(self.slots.len())
+    }
+
+    #[inline]
+    fn slot(&self, i: usize) -> &AtomicPtr<u8> {
+        debug_assert!(i <= self.mask);
+        // SAFETY: every caller masks `i` with `self.mask == slots.len() - 1`.
+        unsafe { self.slots.get_unchecked(i) }
+    }
+
+    /// Every node pointer (untagged) in this table, for exclusive-access walks.
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = NonNull<u8>> + '_ {
+        self.slots.iter().filter_map(|s| {
+            // Acquire: pairs with the Release of the CAS that published the node, for callers
+            // that only hold `&self` of a quiescent table.
+            let p = s.load(Ordering::Acquire);
+            (!p.is_null() && p.addr() != MOVED_ADDR).then(|| untag(p))
+        })
+    }
+}
+
+/// A retired table: owned by whoever runs the retire callback; freed by [`RetiredTable::free`].
+pub(crate) struct RetiredTable(NonNull<Table>);
+
+// SAFETY: a retired table is no longer reachable from `current`; the only access left is the
+// eventual `free`, which the collector runs on one thread after every reader is gone. `Table`
+// itself holds only atomics and a boxed slice of atomics, which are Send.
+unsafe impl Send for RetiredTable {}
+
+impl RetiredTable {
+    /// Heap bytes the table occupies.
+    pub(crate) fn bytes(&self) -> usize {
+        // SAFETY: the table is live until `free` (which consumes self).
+        unsafe { self.0.as_ref() }.bytes()
+    }
+
+    /// Frees the table.
+    ///
+    /// # Safety
+    ///
+    /// `r.free()` is sound if and only if no thread still holds a reference to the table (every
+    /// reader that loaded it has passed a quiescent state of the owner's collector, or the
+    /// owner has exclusive access).
+    pub(crate) unsafe fn free(self) {
+        // SAFETY: the pointer came from `Box::leak` in `Table::alloc`, is freed once (self is
+        // consumed), and by the caller's contract nobody references it any more.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+/// The outcome of [`RawTable::insert`] when the key was already present.
+pub(crate) struct Present(pub(crate) NonNull<u8>);
+
+/// The concurrent table: a pointer to the current [`Table`] generation.
+pub(crate) struct RawTable {
+    /// The newest table whose predecessors are all migrated. Swung forward by CAS (AcqRel:
+    /// Release publishes the new table's copied contents to later Acquire loads in `find`).
+    current: AtomicPtr<Table>,
+    /// Number of completed growths.
+    resizes: AtomicUsize,
+}
+
+// SAFETY: the table shares nodes (type-erased pointers into the owner's arenas) between
+// threads; the owner decides which node types may be stored (it is `Send + Sync` only when its
+// nodes are). All table state is atomics; tables are freed only by `Drop` (exclusive) or through
+// the owner's collector after a grace period.
+unsafe impl Send for RawTable {}
+// SAFETY: see `Send`; every `&self` method is designed for concurrent use.
+unsafe impl Sync for RawTable {}
+
+impl RawTable {
+    /// A table that holds `entries` keys without growing.
+    pub(crate) fn with_capacity(entries: usize) -> Self {
+        let slots = Self::slots_for(entries);
+        RawTable {
+            current: AtomicPtr::new(Table::alloc(slots).as_ptr()),
+            resizes: AtomicUsize::new(0),
+        }
+    }
+
+    /// Slots needed to hold `entries` keys under the 3/4 load limit.
+    pub(crate) fn slots_for(entries: usize) -> usize {
+        (entries.saturating_mul(4) / 3 + 1)
+            .next_power_of_two()
+            .max(MIN_SLOTS)
+    }
+
+    /// The current generation.
+    #[inline]
+    fn current(&self) -> &Table {
+        // Acquire: pairs with the Release of the CAS that installed this table (in
+        // `finish_migration`, or its initialisation before `self` was shared) so that its slots
+        // and the copies in them are visible.
+        let t = self.current.load(Ordering::Acquire);
+        // SAFETY: `current` always points to a live table: it is freed only after it stopped
+        // being current and a grace period passed (or under `&mut self`).
+        unsafe { &*t }
+    }
+
+    /// Number of completed growths.
+    pub(crate) fn resizes(&self) -> usize {
+        // Relaxed: a statistic.
+        self.resizes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of the current table.
+    pub(crate) fn table_bytes(&self) -> usize {
+        self.current().bytes()
+    }
+
+    /// Slots of the current table.
+    pub(crate) fn slots(&self) -> usize {
+        self.current().slots.len()
+    }
+
+    /// Every node, for callers with exclusive access.
+    pub(crate) fn nodes_mut(&mut self) -> impl Iterator<Item = NonNull<u8>> + '_ {
+        // SAFETY: `&mut self`: no concurrent operation, and the current table is live.
+        let t = unsafe { &*crate::sync::ptr_mut(&mut self.current) };
+        debug_assert!(t.next.load(Ordering::Relaxed).is_null());
+        t.nodes()
+    }
+
+    /// Looks `query` up. The hit path: loads only, and nothing else.
+    ///
+    /// # Safety
+    ///
+    /// `table.find::<K>(hash, q)` is sound if and only if:
+    /// - every node in the table was inserted with this `K`, and is live (see [`RawKey`]), and
+    /// - `hash` is `K`'s hash of `q` (otherwise the result is merely wrong).
+    #[inline]
+    pub(crate) unsafe fn find<K: RawKey>(&self, hash: u64, query: &K::Query) -> Option<NonNull<u8>> {
+        let tag = tag::of_hash(hash);
+        let mut t = self.current();
+        'tables: loop {
+            let mask = t.mask;
+            let mut i = hash as usize & mask;
+            for _ in 0..=mask {
+                // Acquire: pairs with the Release of the CAS that stored this slot (a node's
+                // publication, or MOVED after its copy and after `next` was set).
+                let s = t.slot(i).load(Ordering::Acquire);
+                if s.is_null() {
+                    return None;
+                }
+                if tag::of_slot(s.addr()) == tag {
+                    if s.addr() == MOVED_ADDR {
+                        t = Self::successor(t);
+                        continue 'tables;
+                    }
+                    let node = untag(s);
+                    // SAFETY: caller's contract: nodes are live nodes of kind K.
+                    if unsafe { K::matches(node, query) } {
+                        return Some(node);
+                    }
+                } else if s.addr() == MOVED_ADDR {
+                    t = Self::successor(t);
+                    continue 'tables;
+                }
+                i = (i + 1) & mask;
+            }
+            // A full table without the key: look in the successor, if any.
+            // Acquire: pairs with the Release of the CAS setting `next`.
+            let n = t.next.load(Ordering::Acquire);
+            if n.is_null() {
+                return None;
+            }
+            // SAFETY: a successor is live at least as long as its predecessor (retired later).
+            t = unsafe { &*n };
+        }
+    }
+
+    /// The successor of a table that has a MOVED slot.
+    #[inline]
+    fn successor(t: &Table) -> &Table {
+        // Acquire: pairs with the AcqRel CAS that set `next`; by invariant 3 it was set
+        // before the MOVED we just read (itself Acquire-loaded), so it is non-null.
+        let n = t.next.load(Ordering::Acquire);
+        debug_assert!(!n.is_null());
+        // SAFETY: non-null by invariant 3; live at least as long as `t` (retired after it).
+        unsafe { &*n }
+    }
+
+    /// Inserts `node` (whose key hashes to `hash` and equals `query`) unless an equal key is
+    /// present, in which case that key's node is returned and `node` was not published.
+    ///
+    /// `retire` receives each table this call swung out of `current`.
+    ///
+    /// # Safety
+    ///
+    /// `table.insert::<K>(hash, node, q, retire)` is sound if and only if:
+    /// - the conditions of [`RawTable::find`] hold,
+    /// - `node` is a live node of kind `K` whose key equals `query`, fully initialised, that
+    ///   stays live as long as the table's nodes must (it is published to other threads), and
+    /// - `retire` does not free the table before every thread that may hold it is done
+    ///   (it hands the table to a collector).
+    pub(crate) unsafe fn insert<K: RawKey>(
+        &self,
+        hash: u64,
+        node: NonNull<u8>,
+        query: &K::Query,
+        retire: &dyn Fn(RetiredTable),
+    ) -> Result<(), Present> {
+        let tag = tag::of_hash(hash);
+        let new = tagged(node, hash);
+        let mut tp = NonNull::from(self.current());
+        'tables: loop {
+            // SAFETY: `tp` is `current` or a successor reached from it; live as in `find`.
+            let t = unsafe { tp.as_ref() };
+            // Acquire: pairs with the AcqRel CAS that set `next`, publishing the successor.
+            if let Some(next) = NonNull::new(t.next.load(Ordering::Acquire)) {
+                // SAFETY: nodes are of kind K (caller's contract).
+                unsafe { self.finish_migration::<K>(tp, next, retire) };
+                tp = next;
+                continue;
+            }
+            // Relaxed: the count only decides when to grow; overshoot by a few concurrent
+            // inserters is harmless (a full table is handled below).
+            if t.count.load(Ordering::Relaxed) >= t.max_load {
+                self.grow(t);
+                continue;
+            }
+            let mask = t.mask;
+            let mut i = hash as usize & mask;
+            for _ in 0..=mask {
+                let slot = t.slot(i);
+                // Acquire: as in `find`.
+                let mut s = slot.load(Ordering::Acquire);
+                loop {
+                    if s.is_null() {
+                        // Release: publishes the node's contents (written before this call)
+                        // to every Acquire load of this slot. Acquire on failure: we read the
+                        // node that won.
+                        match slot.compare_exchange(
+                            ptr::null_mut(),
+                            new,
+                            Ordering::Release,
+                            Ordering::Acquire,
+                        ) {
+                            Ok(_) => {
+                                // Relaxed: growth trigger only.
+                                t.count.fetch_add(1, Ordering::Relaxed);
+                                return Ok(());
+                            }
+                            Err(actual) => {
+                                s = actual;
+                                continue;
+                            }
+                        }
+                    }
+                    if s.addr() == MOVED_ADDR {
+                        // Migration started (invariant 3): the top of the loop sees `next`.
+                        continue 'tables;
+                    }
+                    if tag::of_slot(s.addr()) == tag {
+                        let other = untag(s);
+                        // SAFETY: caller's contract.
+                        if unsafe { K::matches(other, query) } {
+                            return Err(Present(other));
+                        }
+                    }
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+            // Every slot is occupied by other keys: grow.
+            self.grow(t);
+        }
+    }
+
+    /// Creates the successor of `t` unless one exists.
+    #[cold]
+    fn grow(&self, t: &Table) {
+        // Relaxed: a hint only; the CAS below decides.
+        if !t.next.load(Ordering::Relaxed).is_null() {
+            return;
+        }
+        let new = Table::alloc(t.slots.len() * 2);
+        // AcqRel: Release publishes the new table's initialised slots to the Acquire loads of
+        // `next`; Acquire on failure: we may go on to use the winner's table.
+        match t.next.compare_exchange(
+            ptr::null_mut(),
+            new.as_ptr(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                // Relaxed: a statistic.
+                self.resizes.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                // SAFETY: `new` was never shared; it came from `Box::leak` in `Table::alloc`.
+                drop(unsafe { Box::from_raw(new.as_ptr()) });
+            }
+        }
+    }
+
+    /// Helps migrate `tp` into `np` until every slot of `tp` is MOVED, then swings `current`.
+    ///
+    /// # Safety
+    ///
+    /// Sound if and only if `tp.next == np`, both are live, and their nodes are of kind `K`.
+    #[cold]
+    unsafe fn finish_migration<K: RawKey>(
+        &self,
+        tp: NonNull<Table>,
+        np: NonNull<Table>,
+        retire: &dyn Fn(RetiredTable),
+    ) {
+        // SAFETY: live by the caller's contract.
+        let (t, n) = unsafe { (tp.as_ref(), np.as_ref()) };
+        let len = t.slots.len();
+        loop {
+            // Relaxed: claims only partition the work; correctness comes from the slot CASes.
+            let start = t.claim.fetch_add(CHUNK, Ordering::Relaxed);
+            if start >= len {
+                break;
+            }
+            for i in start..(start + CHUNK).min(len) {
+                // SAFETY: caller's contract.
+                unsafe { Self::copy_slot::<K>(t, n, i) };
+            }
+        }
+        // Acquire: pairs with the AcqRel increments, each made after a slot's MOVED CAS, so
+        // reading `len` proves every slot was copied. Otherwise some chunk is still in
+        // another thread's hands: do it ourselves rather than wait.
+        if t.moved.load(Ordering::Acquire) != len {
+            for i in 0..len {
+                // SAFETY: caller's contract.
+                unsafe { Self::copy_slot::<K>(t, n, i) };
+            }
+        }
+        // AcqRel: Release publishes the completed successor to `current` readers; Relaxed on
+        // failure (someone else swung it, nothing to read).
+        if self
+            .current
+            .compare_exchange(tp.as_ptr(), np.as_ptr(), Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            retire(RetiredTable(tp));
+        }
+    }
+
+    /// Finalises slot `i` of `t` to MOVED, copying its node into `n` first.
+    ///
+    /// # Safety
+    ///
+    /// As for `finish_migration`.
+    unsafe fn copy_slot<K: RawKey>(t: &Table, n: &Table, i: usize) {
+        let slot = t.slot(i);
+        // Acquire: we may copy the node, so its publication must be visible.
+        let mut s = slot.load(Ordering::Acquire);
+        loop {
+            if s.addr() == MOVED_ADDR {
+                return;
+            }
+            if !s.is_null() {
+                // SAFETY: a live node of kind K (caller's contract).
+                let hash = unsafe { K::node_hash(untag(s)) };
+                Self::copy_into(n, s, hash);
+            }
+            // AcqRel: Release orders the copy (and `next`) before MOVED for readers that
+            // Acquire-load MOVED; Acquire on failure reads what beat us.
+            match slot.compare_exchange(s, moved(), Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    // AcqRel: see the field doc of `moved`.
+                    t.moved.fetch_add(1, Ordering::AcqRel);
+                    return;
+                }
+                Err(actual) => s = actual,
+            }
+        }
+    }
+
+    /// Puts the tagged node pointer `s` into `n` unless it is already there.
+    fn copy_into(n: &Table, s: *mut u8, hash: u64) {
+        let mask = n.mask;
+        let mut i = hash as usize & mask;
+        for _ in 0..=mask {
+            let slot = n.slot(i);
+            // Acquire: as in `find`.
+            let mut cur = slot.load(Ordering::Acquire);
+            loop {
+                if cur == s {
+                    return; // another helper copied it
+                }
+                if cur.addr() == MOVED_ADDR {
+                    // `n` is itself migrating, so (invariant 6) its predecessor is fully
+                    // migrated: our node was copied by the winner of its MOVED CAS.
+                    return;
+                }
+                if cur.is_null() {
+                    // Release: publishes the node (whose contents we acquired) in `n`.
+                    match slot.compare_exchange(
+                        ptr::null_mut(),
+                        s,
+                        Ordering::Release,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => {
+                            // Relaxed: growth trigger only.
+                            n.count.fetch_add(1, Ordering::Relaxed);
+                            return;
+                        }
+                        Err(actual) => {
+                            cur = actual;
+                            continue;
+                        }
+                    }
+                }
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        unreachable!("tern-intern: migration target full (invariant 5 broken)");
+    }
+}
+
+impl Drop for RawTable {
+    fn drop(&mut self) {
+        // Exclusive access: no operation is running, so no migration is half done; free the
+        // current table and any successor chain (never retired).
+        let mut p = crate::sync::ptr_mut(&mut self.current);
+        while let Some(t) = NonNull::new(p) {
+            // SAFETY: `&mut self`, and `t` is `current` or a successor of it; none of them was
+            // handed to `retire` (only tables swung out of `current` are).
+            let mut b = unsafe { Box::from_raw(t.as_ptr()) };
+            p = crate::sync::ptr_mut(&mut b.next);
+        }
+    }
+}
+
+impl core::fmt::Debug for RawTable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawTable")
+            .field("slots", &self.slots())
+            .field("resizes", &self.resizes())
+            .finish()
+    }
+}

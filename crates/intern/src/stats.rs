@@ -1,0 +1,255 @@
+//! Statistics counters that keep the hit path free of read-modify-writes.
+//!
+//! Hits and misses are counted per (thread, interner) in a [`ThreadCounters`] block that only
+//! its owning thread writes, with a Relaxed load followed by a Relaxed store (a plain `inc`
+//! on x86, no `lock` prefix, no shared cache line). `stats()` sums the blocks with Relaxed
+//! loads, so a snapshot taken while other threads run may miss their latest increments; one
+//! taken after they joined (or under `&mut`) is exact.
+//!
+//! A thread finds its block through a 4-way thread-local cache keyed by the interner's unique
+//! id (ids are never reused, so an entry left by a dropped interner never matches). On a cache
+//! miss the thread searches the interner's block list for its own token and pushes a new block
+//! if it has none. Blocks are freed with the interner; a thread that used the interner keeps
+//! one 32-byte block there until then.
+//!
+//! These counters use std atomics even under loom: they publish no memory, and loom's threads
+//! share one OS thread's thread-local storage (so blocks are shared by loom threads that run
+//! one at a time on that OS thread, which is harmless for counters).
+
+use std::cell::Cell;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+static NEXT_OWNER_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_THREAD_TOKEN: AtomicU64 = AtomicU64::new(1);
+
+const WAYS: usize = 4;
+
+thread_local! {
+    static TOKEN: Cell<u64> = const { Cell::new(0) };
+    static CACHE: [Cell<(u64, *const ThreadCounters)>; WAYS] =
+        const { [const { Cell::new((0, ptr::null())) }; WAYS] };
+    static VICTIM: Cell<usize> = const { Cell::new(0) };
+}
+
+fn thread_token() -> u64 {
+    TOKEN.with(|t| {
+        let v = t.get();
+        if v != 0 {
+            return v;
+        }
+        // Relaxed: only distinctness is needed.
+        let v = NEXT_THREAD_TOKEN.fetch_add(1, Ordering::Relaxed);
+        t.set(v);
+        v
+    })
+}
+
+/// One thread's counters for one interner.
+struct ThreadCounters {
+    owner: u64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    next: *mut ThreadCounters,
+}
+
+impl ThreadCounters {
+    /// Adds one to a counter only this thread writes.
+    #[inline]
+    fn bump(c: &AtomicU64) {
+        // Relaxed load + store, not `fetch_add`: this thread is the only writer, so no
+        // increment can be lost, and readers only need some recent value.
+        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+}
+
+/// The per-interner side: its id and its list of per-thread blocks.
+pub(crate) struct HitCounters {
+    id: u64,
+    /// Push-only list of blocks (CAS push, Release: publishes the block's fields).
+    head: AtomicPtr<ThreadCounters>,
+}
+
+// SAFETY: the blocks are shared read-only except for their own counters (atomics) and are
+// freed only in `Drop` (exclusive). The raw list pointers are what makes this not automatic.
+unsafe impl Send for HitCounters {}
+// SAFETY: see `Send`.
+unsafe impl Sync for HitCounters {}
+
+impl HitCounters {
+    pub(crate) fn new() -> Self {
+        HitCounters {
+            // Relaxed: only distinctness is needed.
+            id: NEXT_OWNER_ID.fetch_add(1, Ordering::Relaxed),
+            head: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    #[inline]
+    fn block(&self) -> &ThreadCounters {
+        let found = CACHE.with(|ways| {
+            for w in ways {
+                let (id, p) = w.get();
+                if id == self.id {
+                    return p;
+                }
+            }
+            ptr::null()
+        });
+        if found.is_null() {
+            self.block_slow()
+        } else {
+            // SAFETY: a cache entry with our id was stored by `block_slow` of this very
+            // interner (ids are never reused), and blocks live as long as the interner.
+            unsafe { &*found }
+        }
+    }
+
+    #[cold]
+    fn block_slow(&self) -> &ThreadCounters {
+        let token = thread_token();
+        // Acquire: pairs with the Release push, so the block's `owner` and `next` are visible.
+        let mut p = self.head.load(Ordering::Acquire);
+        let mut mine = ptr::null_mut();
+        while !p.is_null() {
+            // SAFETY: blocks in the list are live until `Drop`.
+            let b = unsafe { &*p };
+            if b.owner == token {
+                mine = p;
+                break;
+            }
+            p = b.next;
+        }
+        if mine.is_null() {
+            let b = Box::into_raw(Box::new(ThreadCounters {
+                owner: token,
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+                next: ptr::null_mut(),
+            }));
+            // Relaxed: the CAS below re-checks.
+            let mut head = self.head.load(Ordering::Relaxed);
+            loop {
+                // SAFETY: `b` is ours until the CAS publishes it.
+                unsafe { (*b).next = head };
+                // Release: publishes the block's fields to `block_slow`/`sum` readers.
+                match self
+                    .head
+                    .compare_exchange_weak(head, b, Ordering::Release, Ordering::Relaxed)
+                {
+                    Ok(_) => break,
+                    Err(h) => head = h,
+                }
+            }
+            mine = b;
+        }
+        CACHE.with(|ways| {
+            let v = VICTIM.with(|v| {
+                let i = v.get();
+                v.set((i + 1) % WAYS);
+                i
+            });
+            ways[v].set((self.id, mine));
+        });
+        // SAFETY: in our list, live until `Drop`.
+        unsafe { &*mine }
+    }
+
+    #[inline]
+    pub(crate) fn hit(&self) {
+        ThreadCounters::bump(&self.block().hits);
+    }
+
+    #[inline]
+    pub(crate) fn miss(&self) {
+        ThreadCounters::bump(&self.block().misses);
+    }
+
+    /// (hits, misses) summed over threads.
+    pub(crate) fn sum(&self) -> (u64, u64) {
+        let (mut h, mut m) = (0, 0);
+        // Acquire: as in `block_slow`.
+        let mut p = self.head.load(Ordering::Acquire);
+        while !p.is_null() {
+            // SAFETY: live until `Drop`.
+            let b = unsafe { &*p };
+            // Relaxed: statistics.
+            h += b.hits.load(Ordering::Relaxed);
+            m += b.misses.load(Ordering::Relaxed);
+            p = b.next;
+        }
+        (h, m)
+    }
+}
+
+impl Drop for HitCounters {
+    fn drop(&mut self) {
+        let mut p = *self.head.get_mut();
+        while !p.is_null() {
+            // SAFETY: every block came from `Box::into_raw` and is freed once; `&mut self`.
+            let b = unsafe { Box::from_raw(p) };
+            p = b.next;
+        }
+    }
+}
+
+impl core::fmt::Debug for HitCounters {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (h, m) = self.sum();
+        f.debug_struct("HitCounters").field("hits", &h).field("misses", &m).finish()
+    }
+}
+
+/// Counters shared with retired tables' drop functions (which run inside the collector, maybe
+/// after the interner is gone), hence behind an `Arc`.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) retired_bytes: AtomicU64,
+    pub(crate) reclaimed_bytes: AtomicU64,
+    pub(crate) race_wasted_bytes: AtomicU64,
+    pub(crate) races_lost: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn add(c: &AtomicU64, v: usize) {
+        // Relaxed: statistics; these are on miss/resize paths only.
+        c.fetch_add(v as u64, Ordering::Relaxed);
+    }
+    pub(crate) fn get(c: &AtomicU64) -> u64 {
+        // Relaxed: statistics.
+        c.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_thread_and_sums() {
+        let c = HitCounters::new();
+        let d = HitCounters::new();
+        for _ in 0..5 {
+            c.hit();
+            d.miss();
+        }
+        c.miss();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..3 {
+                    c.hit();
+                }
+            });
+        });
+        assert_eq!(c.sum(), (8, 1));
+        assert_eq!(d.sum(), (0, 5));
+        // More interners than cache ways: entries get evicted and found again in the list.
+        let many: Vec<HitCounters> = (0..6).map(|_| HitCounters::new()).collect();
+        for round in 0..3 {
+            for m in &many {
+                m.hit();
+            }
+            assert!(many.iter().all(|m| m.sum() == (round + 1, 0)));
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! [`Symbol`], the pre-interned-symbol macro, and the crate's keyword and well-known tables.
+
+use core::fmt;
+use core::num::NonZeroU32;
+
+/// An interned string's id: 4 bytes, `Copy`, compared and hashed as an integer.
+///
+/// Ids are dense, start at 1 (so `Option<Symbol>` is also 4 bytes), and the first ones are the
+/// pre-interned [`kw`](crate::kw) and [`sym`](crate::sym) constants, equal in every
+/// [`Interner`](crate::Interner) built with them. A `Symbol` is only meaningful for the
+/// interner that returned it; resolving a symbol in another interner returns some other string
+/// or panics, it is never undefined behaviour.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct Symbol(NonZeroU32);
+
+impl Symbol {
+    /// The id as a `u32` (at least 1).
+    #[inline]
+    pub const fn as_u32(self) -> u32 {
+        self.0.get()
+    }
+
+    /// The id as an index starting at 0 (`as_u32() - 1`), handy for side tables.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+
+    /// Rebuilds a symbol from [`Symbol::as_u32`]; `None` for 0.
+    ///
+    /// Any value is memory-safe: resolving an id the interner never returned panics.
+    #[inline]
+    pub const fn from_u32(id: u32) -> Option<Symbol> {
+        match NonZeroU32::new(id) {
+            Some(n) => Some(Symbol(n)),
+            None => None,
+        }
+    }
+
+    /// Used by [`symbols!`](crate::symbols) to declare pre-interned constants.
+    #[doc(hidden)]
+    pub const fn __pre_interned(id: u32) -> Symbol {
+        match NonZeroU32::new(id) {
+            Some(n) => Symbol(n),
+            None => panic!("pre-interned ids start at 1"),
+        }
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Symbol({})", self.0)
+    }
+}
+
+/// Declares pre-interned symbols: `const` [`Symbol`]s with fixed ids `1..=N` and the table of
+/// their strings in id order.
+///
+/// Each `mod` block becomes a module of constants; ids continue from one module to the next.
+/// The `static` names the string table to hand to
+/// [`InternerBuilder::preinterned`](crate::InternerBuilder::preinterned) (the crate's own
+/// [`PREINTERNED`](crate::PREINTERNED) table, which [`Interner::new`](crate::Interner::new)
+/// uses, is declared with this macro).
+///
+/// ```
+/// tern_intern::symbols! {
+///     pub static MY_TABLE;
+///     pub mod my_kw { Let: "let", In: "in" }
+///     pub mod my_sym { main: "main" }
+/// }
+///
+/// fn main() {
+///     let i = tern_intern::Interner::builder().preinterned(MY_TABLE).build();
+///     assert_eq!(i.intern("in"), my_kw::In);
+///     assert_eq!(i.intern("main"), my_sym::main);
+///     assert_eq!(my_sym::main.as_u32(), 3);
+///     assert_eq!(i.resolve(my_kw::Let), "let");
+/// }
+/// ```
+///
+/// Use it at module level: each module's first id is computed from its predecessor's
+/// through `super::`.
+#[macro_export]
+macro_rules! symbols {
+    (
+        $(#[$tm:meta])* $tvis:vis static $table:ident;
+        $( $(#[$mm:meta])* $mvis:vis mod $module:ident { $( $name:ident : $s:literal ),* $(,)? } )*
+    ) => {
+        $(#[$tm])*
+        $tvis static $table: &[&str] = &[ $( $( $s, )* )* ];
+        $crate::symbols!(@mods 0u32; $( $(#[$mm])* $mvis mod $module { $( $name : $s ),* } )*);
+    };
+    (@mods $off:expr; ) => {};
+    (@mods $off:expr;
+        $(#[$mm:meta])* $mvis:vis mod $module:ident { $( $name:ident : $s:literal ),* }
+        $($rest:tt)*
+    ) => {
+        $(#[$mm])*
+        #[allow(non_upper_case_globals)]
+        $mvis mod $module {
+            #[allow(non_camel_case_types, dead_code, clippy::upper_case_acronyms)]
+            #[repr(u32)]
+            enum __Index { $( $name, )* __End }
+            $(
+                #[doc = concat!("The pre-interned symbol `", $s, "`.")]
+                pub const $name: $crate::Symbol =
+                    $crate::Symbol::__pre_interned($off + __Index::$name as u32 + 1);
+            )*
+            #[doc(hidden)]
+            pub const __END: u32 = $off + __Index::__End as u32;
+        }
+        $crate::symbols!(@mods super::$module::__END; $($rest)*);
+    };
+}
+
+symbols! {
+    /// The strings of [`kw`] and [`sym`] in id order: what [`Interner::new`](crate::Interner::new)
+    /// pre-interns.
+    pub static PREINTERNED;
+
+    /// Rust's keywords (strict, reserved and weak), pre-interned with fixed ids.
+    pub mod kw {
+        Underscore: "_",
+        As: "as",
+        Break: "break",
+        Const: "const",
+        Continue: "continue",
+        Crate: "crate",
+        Else: "else",
+        Enum: "enum",
+        Extern: "extern",
+        False: "false",
+        Fn: "fn",
+        For: "for",
+        If: "if",
+        Impl: "impl",
+        In: "in",
+        Let: "let",
+        Loop: "loop",
+        Match: "match",
+        Mod: "mod",
+        Move: "move",
+        Mut: "mut",
+        Pub: "pub",
+        Ref: "ref",
+        Return: "return",
+        SelfLower: "self",
+        SelfUpper: "Self",
+        Static: "static",
+        Struct: "struct",
+        Super: "super",
+        Trait: "trait",
+        True: "true",
+        Type: "type",
+        Unsafe: "unsafe",
+        Use: "use",
+        Where: "where",
+        While: "while",
+        Async: "async",
+        Await: "await",
+        Dyn: "dyn",
+        Abstract: "abstract",
+        Become: "become",
+        Box: "box",
+        Do: "do",
+        Final: "final",
+        Gen: "gen",
+        Macro: "macro",
+        Override: "override",
+        Priv: "priv",
+        Try: "try",
+        Typeof: "typeof",
+        Unsized: "unsized",
+        Virtual: "virtual",
+        Yield: "yield",
+        Auto: "auto",
+        Default: "default",
+        MacroRules: "macro_rules",
+        Raw: "raw",
+        Safe: "safe",
+        Union: "union",
+        StaticLifetime: "'static",
+        UnderscoreLifetime: "'_",
+    }
+
+    /// Well-known non-keyword symbols, pre-interned with fixed ids after [`kw`].
+    pub mod sym {
+        std: "std",
+        core: "core",
+        alloc: "alloc",
+        main: "main",
+        Option: "Option",
+        Some: "Some",
+        None: "None",
+        Result: "Result",
+        Ok: "Ok",
+        Err: "Err",
+        String: "String",
+        str: "str",
+        Vec: "Vec",
+        Box: "Box",
+        Rc: "Rc",
+        Arc: "Arc",
+        Clone: "Clone",
+        Copy: "Copy",
+        Debug: "Debug",
+        Default: "Default",
+        Drop: "Drop",
+        Eq: "Eq",
+        PartialEq: "PartialEq",
+        Ord: "Ord",
+        PartialOrd: "PartialOrd",
+        Hash: "Hash",
+        Send: "Send",
+        Sync: "Sync",
+        Sized: "Sized",
+        Iterator: "Iterator",
+        IntoIterator: "IntoIterator",
+        From: "From",
+        Into: "Into",
+        new: "new",
+        derive: "derive",
+        cfg: "cfg",
+        test: "test",
+        allow: "allow",
+        bool: "bool",
+        char: "char",
+        u8: "u8",
+        u16: "u16",
+        u32: "u32",
+        u64: "u64",
+        u128: "u128",
+        usize: "usize",
+        i8: "i8",
+        i16: "i16",
+        i32: "i32",
+        i64: "i64",
+        i128: "i128",
+        isize: "isize",
+        f32: "f32",
+        f64: "f64",
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_dense_and_in_table_order() {
+        assert_eq!(kw::Underscore.as_u32(), 1);
+        assert_eq!(kw::As.as_u32(), 2);
+        assert_eq!(sym::std.as_u32(), kw::__END + 1);
+        assert_eq!(sym::__END as usize, PREINTERNED.len());
+        assert_eq!(PREINTERNED[kw::Fn.index()], "fn");
+        assert_eq!(PREINTERNED[sym::f64.index()], "f64");
+        let mut seen = std::collections::HashSet::new();
+        assert!(PREINTERNED.iter().all(|s| seen.insert(*s)), "duplicate pre-interned string");
+    }
+
+    #[test]
+    fn symbol_is_four_bytes_with_a_niche() {
+        assert_eq!(size_of::<Symbol>(), 4);
+        assert_eq!(size_of::<Option<Symbol>>(), 4);
+        assert_eq!(Symbol::from_u32(0), None);
+        assert_eq!(Symbol::from_u32(3).map(Symbol::as_u32), Some(3));
+        assert_eq!(format!("{:?}", kw::As), "Symbol(2)");
+    }
+}

@@ -1,0 +1,428 @@
+//! The value interner (hash-consing) on the same raw table.
+
+use core::alloc::Layout;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::marker::PhantomData;
+use core::ops::Deref;
+use core::ptr::NonNull;
+
+use rustc_hash::FxHasher;
+use tern_arena::Arenas;
+use tern_quiesce::Collector;
+
+use crate::Stats;
+use crate::interner::{CapacityError, CapacityErrorKind};
+use crate::raw::{Present, RawKey, RawTable, RetiredTable};
+use crate::reclaim::Reclaim;
+use crate::stats::{HitCounters, Shared};
+use crate::sync::{AtomicUsize, Ordering};
+
+/// A reference to an interned value: `Copy`, pointer-sized, compared and hashed by address
+/// (equal values are interned once, so address equality is value equality within one
+/// [`ValueInterner`]).
+pub struct Interned<'a, T>(&'a T);
+
+impl<'a, T> Interned<'a, T> {
+    /// The value, with the interner's lifetime.
+    pub fn get(self) -> &'a T {
+        self.0
+    }
+    /// The address (stable for the interner's life).
+    pub fn as_ptr(self) -> *const T {
+        self.0
+    }
+}
+
+impl<T> Clone for Interned<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Interned<'_, T> {}
+
+impl<T> Deref for Interned<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+    }
+}
+
+impl<T> PartialEq for Interned<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.0, other.0)
+    }
+}
+impl<T> Eq for Interned<'_, T> {}
+
+impl<T> Hash for Interned<'_, T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        core::ptr::hash(self.0, state);
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Interned<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Key kind of value nodes: the node is a `T`.
+struct ValueKey<T>(PhantomData<fn(T) -> T>);
+
+#[inline]
+fn hash_value<T: Hash>(v: &T) -> u64 {
+    let mut h = FxHasher::default();
+    v.hash(&mut h);
+    h.finish()
+}
+
+impl<T: Hash + Eq> RawKey for ValueKey<T> {
+    type Query = T;
+
+    unsafe fn node_hash(node: NonNull<u8>) -> u64 {
+        // SAFETY: the trait's contract: a live, initialised `T`.
+        hash_value(unsafe { node.cast::<T>().as_ref() })
+    }
+
+    #[inline]
+    unsafe fn matches(node: NonNull<u8>, query: &T) -> bool {
+        // SAFETY: as above.
+        unsafe { node.cast::<T>().as_ref() == query }
+    }
+}
+
+/// A concurrent hash-consing interner for values: equal values get one shared address.
+///
+/// It runs on the same raw table as [`Interner`](crate::Interner) (same hit path, growth and
+/// reclamation); values are moved into the arenas.
+///
+/// **Drop policy:** `T` must not need dropping (checked at compile time): values live in bump
+/// arenas that free memory without running destructors, and a `ValueInterner` has no `Drop` of
+/// its own, so a compiler can intern types that point to other interned types of the same
+/// interner (`Ty<'tcx>` holding `Interned<'tcx, Ty<'tcx>>`). Use [`Symbol`](crate::Symbol)s and
+/// arena slices instead of `String`/`Vec` inside interned values.
+///
+/// ```
+/// use tern_intern::{Interned, Symbol, ValueInterner};
+///
+/// #[derive(PartialEq, Eq, Hash, Debug)]
+/// enum Ty<'a> {
+///     Int,
+///     Ref(Interned<'a, Ty<'a>>),
+///     Adt(Symbol),
+/// }
+///
+/// let types = ValueInterner::new();
+/// let int = types.intern(Ty::Int);
+/// let r1 = types.intern(Ty::Ref(int));
+/// let r2 = types.intern(Ty::Ref(types.intern(Ty::Int)));
+/// assert_eq!(r1, r2); // same address
+/// assert_eq!(*r1, Ty::Ref(int));
+/// assert_eq!(types.len(), 2);
+/// ```
+///
+/// A `T` with drop glue is rejected:
+///
+/// ```compile_fail
+/// let v = tern_intern::ValueInterner::<String>::new();
+/// ```
+pub struct ValueInterner<T> {
+    table: RawTable,
+    len: AtomicUsize,
+    counters: HitCounters,
+    reclaim: Reclaim,
+    collector: Collector,
+    arenas: Arenas,
+    /// Invariant in `T` (a covariant `T` would let a `ValueInterner<Ty<'long>>` accept
+    /// `Ty<'short>` values through a shorter view) and no ownership of `T` for drop check
+    /// (values are never dropped).
+    _values: PhantomData<fn(T) -> T>,
+}
+
+// SAFETY: values are shared by reference between threads (`T: Sync`) and moved in from any
+// thread (`T: Send`); the table, counters and reclamation state are designed for concurrent use.
+unsafe impl<T: Send + Sync> Send for ValueInterner<T> {}
+// SAFETY: see `Send`.
+unsafe impl<T: Send + Sync> Sync for ValueInterner<T> {}
+
+impl<T: Hash + Eq + Send + Sync> Default for ValueInterner<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for ValueInterner<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueInterner")
+            // Relaxed: a count.
+            .field("len", &self.len.load(Ordering::Relaxed))
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
+    /// An empty interner with its own collector and any-thread arenas.
+    pub fn new() -> Self {
+        Self::with_parts_and_capacity(Collector::new(), Arenas::for_any_thread(), 0)
+    }
+
+    /// Room for `n` values before the table first grows.
+    pub fn with_capacity(n: usize) -> Self {
+        Self::with_parts_and_capacity(Collector::new(), Arenas::for_any_thread(), n)
+    }
+
+    /// Joins an existing collector and arena set.
+    pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
+        Self::with_parts_and_capacity(collector, arenas, 0)
+    }
+
+    /// Joins an existing collector and arena set, with room for `n` values.
+    pub fn with_parts_and_capacity(collector: Collector, arenas: Arenas, n: usize) -> Self {
+        const {
+            assert!(
+                !core::mem::needs_drop::<T>(),
+                "ValueInterner<T>: T must not need dropping (values live in bump arenas)"
+            );
+        }
+        ValueInterner {
+            table: RawTable::with_capacity(n),
+            len: AtomicUsize::new(0),
+            counters: HitCounters::new(),
+            reclaim: Reclaim::new(),
+            collector,
+            arenas,
+            _values: PhantomData,
+        }
+    }
+
+    /// The shared instance of `v` (moving `v` into the arenas if it is new).
+    ///
+    /// # Panics
+    ///
+    /// When the calling thread's arena refuses the allocation (see
+    /// [`try_intern`](Self::try_intern)).
+    #[inline]
+    pub fn intern(&self, v: T) -> Interned<'_, T> {
+        match self.try_intern(v) {
+            Ok(i) => i,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// As [`intern`](Self::intern); an arena limit is an error.
+    #[inline]
+    pub fn try_intern(&self, v: T) -> Result<Interned<'_, T>, CapacityError> {
+        let hash = hash_value(&v);
+        // SAFETY: the table only holds `T` nodes of our arenas, live while `self` is.
+        if let Some(node) = unsafe { self.table.find::<ValueKey<T>>(hash, &v) } {
+            self.counters.hit();
+            // SAFETY: as above.
+            return Ok(Interned(unsafe { node.cast::<T>().as_ref() }));
+        }
+        self.insert(v, hash)
+    }
+
+    /// The shared instance equal to `v`, if any.
+    #[inline]
+    pub fn get(&self, v: &T) -> Option<Interned<'_, T>> {
+        // SAFETY: as in `try_intern`.
+        let found = unsafe { self.table.find::<ValueKey<T>>(hash_value(v), v) };
+        match found {
+            Some(node) => {
+                self.counters.hit();
+                // SAFETY: as in `try_intern`.
+                Some(Interned(unsafe { node.cast::<T>().as_ref() }))
+            }
+            None => {
+                self.counters.miss();
+                None
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn insert(&self, v: T, hash: u64) -> Result<Interned<'_, T>, CapacityError> {
+        // At least 2-aligned: the table tells node pointers from its MOVED marker (address 1)
+        // by alignment; at least 1 byte so every value has its own address.
+        let layout = Layout::from_size_align(size_of::<T>().max(1), align_of::<T>().max(2))
+            .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
+        let node = self
+            .arenas
+            .local()
+            .try_alloc_layout(layout)
+            .map_err(|_| CapacityError::new(CapacityErrorKind::Arena))?;
+        // SAFETY: a fresh allocation with room and alignment for a `T`, ours until published.
+        unsafe { node.cast::<T>().write(v) };
+        // SAFETY: just initialised.
+        let query = unsafe { node.cast::<T>().as_ref() };
+        let retire = |t: RetiredTable| self.reclaim.retire(&self.collector, t);
+        // SAFETY: `node` is an initialised `T` equal to `query`, in our arenas (live as long as
+        // `self`); old tables go to `Reclaim` (freed after readers are gone).
+        match unsafe { self.table.insert::<ValueKey<T>>(hash, node, query, &retire) } {
+            Ok(()) => {
+                // Relaxed: a count.
+                self.len.fetch_add(1, Ordering::Relaxed);
+                self.counters.miss();
+                Ok(Interned(query))
+            }
+            Err(Present(winner)) => {
+                // Our copy stays in the arena unused (no drop glue by the compile-time check).
+                let sh = &self.reclaim.shared;
+                Shared::add(&sh.race_wasted_bytes, layout.size());
+                Shared::add(&sh.races_lost, 1);
+                self.counters.hit();
+                // SAFETY: a live `T` node of this table.
+                Ok(Interned(unsafe { winner.cast::<T>().as_ref() }))
+            }
+        }
+    }
+}
+
+impl<T> ValueInterner<T> {
+    /// Number of distinct values.
+    pub fn len(&self) -> usize {
+        // Relaxed: a count; exact once concurrent interns finished.
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// `true` when nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The collector (register participants on it).
+    pub fn collector(&self) -> &Collector {
+        &self.collector
+    }
+
+    /// The arena set holding the values.
+    pub fn arenas(&self) -> &Arenas {
+        &self.arenas
+    }
+
+    /// Pass boundary: frees every outgrown table.
+    pub fn checkpoint(&mut self) {
+        self.reclaim.checkpoint(&mut self.collector);
+    }
+
+    /// Opts in to early reclamation; see
+    /// [`Interner::assume_registered_readers`](crate::Interner::assume_registered_readers).
+    ///
+    /// # Safety
+    ///
+    /// `v.assume_registered_readers()` is sound if and only if the conditions of
+    /// [`Interner::assume_registered_readers`](crate::Interner::assume_registered_readers)
+    /// hold for `v` and `v.collector()`.
+    pub unsafe fn assume_registered_readers(&mut self) {
+        // SAFETY: the same contract.
+        unsafe { self.reclaim.allow_early() };
+    }
+
+    /// As [`Interner::reclaim`](crate::Interner::reclaim).
+    pub fn reclaim(&self) -> usize {
+        if self.reclaim.early() {
+            self.collector.try_reclaim()
+        } else {
+            0
+        }
+    }
+
+    /// Counters (the string and id fields are 0).
+    pub fn stats(&self) -> Stats {
+        let (hits, misses) = self.counters.sum();
+        let sh = &self.reclaim.shared;
+        Stats {
+            hits,
+            misses,
+            races_lost: Shared::get(&sh.races_lost),
+            resizes: self.table.resizes() as u64,
+            len: self.len(),
+            string_bytes: 0,
+            table_slots: self.table.slots(),
+            table_bytes: self.table.table_bytes(),
+            id_table_bytes: 0,
+            retired_bytes: Shared::get(&sh.retired_bytes),
+            reclaimed_bytes: Shared::get(&sh.reclaimed_bytes),
+            race_wasted_bytes: Shared::get(&sh.race_wasted_bytes),
+            spare_ids: 0,
+        }
+    }
+
+    /// Gives the collector and arenas back. The values stay in the arenas, but every
+    /// `Interned` borrowed `self`, so none is left to reach them.
+    pub fn into_parts(self) -> (Collector, Arenas) {
+        let ValueInterner {
+            table,
+            counters,
+            reclaim,
+            collector,
+            arenas,
+            ..
+        } = self;
+        drop((table, counters, reclaim));
+        (collector, arenas)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[derive(PartialEq, Eq, Hash, Debug)]
+    enum Ty<'a> {
+        Unit,
+        Int(u8),
+        Pair(Interned<'a, Ty<'a>>, Interned<'a, Ty<'a>>),
+    }
+
+    #[test]
+    fn hash_conses_recursive_types() {
+        let tys: ValueInterner<Ty<'_>> = ValueInterner::new();
+        let unit = tys.intern(Ty::Unit);
+        let n = if cfg!(miri) { 40 } else { 500 };
+        let ints: Vec<_> = (0..n).map(|k| tys.intern(Ty::Int(k as u8))).collect();
+        let p1 = tys.intern(Ty::Pair(unit, ints[3]));
+        let p2 = tys.intern(Ty::Pair(tys.intern(Ty::Unit), tys.intern(Ty::Int(3))));
+        assert_eq!(p1, p2);
+        assert!(core::ptr::eq(p1.get(), p2.get()));
+        assert_eq!(tys.len(), 1 + 256.min(n) + 1);
+        assert_eq!(tys.get(&Ty::Int(3)), Some(ints[3]));
+        assert_eq!(tys.get(&Ty::Pair(ints[1], unit)), None);
+        assert_eq!(format!("{:?}", *p1), "Pair(Unit, Int(3))");
+        let st = tys.stats();
+        assert!(st.hits > 0 && st.resizes > 0);
+    }
+
+    #[test]
+    fn zero_sized_and_byte_values() {
+        let z: ValueInterner<()> = ValueInterner::new();
+        assert_eq!(z.intern(()), z.intern(()));
+        assert_eq!(z.len(), 1);
+        let b: ValueInterner<u8> = ValueInterner::new();
+        let all: Vec<_> = (0..=255u8).map(|x| b.intern(x)).collect();
+        assert!((0..=255u8).all(|x| b.intern(x) == all[x as usize] && *all[x as usize] == x));
+    }
+
+    #[test]
+    fn concurrent_values_and_checkpoint() {
+        let mut v: ValueInterner<u64> = ValueInterner::with_capacity(2);
+        let n = if cfg!(miri) { 60 } else { 4000 };
+        std::thread::scope(|s| {
+            for t in 0..3u64 {
+                let v = &v;
+                s.spawn(move || {
+                    for k in 0..n {
+                        let x = (k * 7 + t) % n;
+                        assert_eq!(*v.intern(x), x);
+                    }
+                });
+            }
+        });
+        assert_eq!(v.len(), n as usize);
+        v.checkpoint();
+        let st = v.stats();
+        assert_eq!(st.retired_bytes, st.reclaimed_bytes);
+    }
+}
