@@ -84,6 +84,29 @@ fn read_floor(n: usize, iters: u64) -> Duration {
     })
 }
 
+/// tern: `protect` (a plain Acquire load) with the participant online; with
+/// `QUIESCE` a quiescent state every [`READS_PER_QUIESCENT`] reads (the steady
+/// state of a worker that goes quiescent between work items).
+fn read_tern<const QUIESCE: bool>(n: usize, iters: u64) -> Duration {
+    let shared = Shared::new();
+    let collector = tern_quiesce::Collector::new();
+    run_gated(n, |_, gate| {
+        let mut p = collector.register();
+        gate.start();
+        for i in 0..iters {
+            if QUIESCE && i % READS_PER_QUIESCENT == 0 {
+                p.quiescent();
+            }
+            // SAFETY: `shared` keeps the object alive for the whole run and
+            // nothing retires it, so it is valid until the next quiescent state.
+            let r = unsafe { p.protect(&shared.ptr) };
+            black_box(r.map_or(0, |o| o[0]));
+        }
+        gate.finish();
+        drop(p);
+    })
+}
+
 fn read_crossbeam_pin(n: usize, iters: u64) -> Duration {
     let a = crossbeam_epoch::Atomic::new(obj(7));
     let d = run_gated(n, |_, gate| {
@@ -166,6 +189,8 @@ fn bench_read(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         let cases: &[Case] = &[
             ("floor_plain_load", read_floor),
+            ("tern_protect", read_tern::<false>),
+            ("tern_protect_quiescent_per_1024", read_tern::<true>),
             ("crossbeam_pin", read_crossbeam_pin),
             ("crossbeam_handle_pin", read_crossbeam_handle),
             ("seize_enter_protect", read_seize),
@@ -177,6 +202,54 @@ fn bench_read(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------- quiescent states
+
+/// tern quiescent states with nothing retired anywhere: the fast path.
+fn quiescent_tern_idle(n: usize, iters: u64) -> Duration {
+    let collector = tern_quiesce::Collector::new();
+    run_gated(n, |_, gate| {
+        let mut p = collector.register();
+        gate.start();
+        for _ in 0..iters {
+            p.quiescent();
+            black_box(&mut p);
+        }
+        gate.finish();
+        drop(p);
+    })
+}
+
+/// tern quiescent states while a grace period is pending: each measured
+/// thread has retired one object, and one more participant (on its own
+/// thread, blocked) never passes a quiescent state, so the grace period can
+/// never end and every quiescent state takes the slow path.
+fn quiescent_tern_pending(n: usize, iters: u64) -> Duration {
+    let collector = tern_quiesce::Collector::new();
+    let stalled_in = std::sync::Barrier::new(2);
+    let release = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let p = collector.register();
+            stalled_in.wait();
+            release.wait();
+            drop(p);
+        });
+        stalled_in.wait();
+        let d = run_gated(n, |_, gate| {
+            let mut p = collector.register();
+            p.retire(Box::new(obj(1)));
+            p.quiescent();
+            gate.start();
+            for _ in 0..iters {
+                p.quiescent();
+                black_box(&mut p);
+            }
+            gate.finish();
+            drop(p);
+        });
+        release.wait();
+        d
+    })
+}
 
 fn quiescent_housekeeping(n: usize, iters: u64) -> Duration {
     let cleanups: Arc<housekeeping::Cleanups> = Arc::new(housekeeping::Cleanups::new());
@@ -197,6 +270,8 @@ fn bench_quiescent(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         let cases: &[Case] = &[
             ("floor_plain_load", read_floor),
+            ("tern_quiescent_idle", quiescent_tern_idle),
+            ("tern_quiescent_gp_pending", quiescent_tern_pending),
             ("housekeeping_refresh", quiescent_housekeeping),
         ];
         run_cases(&mut g, n, cases);
@@ -244,6 +319,54 @@ fn retire_floor_keep_all(n: usize, iters: u64) -> Duration {
             gate.finish();
         })
     })
+}
+
+/// How a tern round reclaims.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TernEnd {
+    /// Retire everything, drop the participants, `checkpoint` frees it all.
+    Checkpoint,
+    /// A quiescent state every 1024 retires frees as it goes; `checkpoint`
+    /// frees what is left after the participants are dropped.
+    QuiescentPer1024,
+    /// Retire everything, then `Participant::synchronize` on each thread.
+    Synchronize,
+}
+
+fn retire_tern(n: usize, iters: u64, end: TernEnd) -> Duration {
+    rounds(iters, || {
+        let mut collector = tern_quiesce::Collector::new();
+        let d = run_gated(n, |i, gate| {
+            let mut p = collector.register();
+            gate.start();
+            for k in 0..share(i, n) {
+                if end == TernEnd::QuiescentPer1024 && k % 1024 == 1023 {
+                    p.quiescent();
+                }
+                p.retire(Box::new(obj(k as u64)));
+            }
+            if end == TernEnd::Synchronize {
+                p.synchronize();
+            }
+            drop(p);
+            gate.finish();
+        });
+        let t = Instant::now();
+        black_box(collector.checkpoint());
+        d + t.elapsed()
+    })
+}
+
+fn retire_tern_checkpoint(n: usize, iters: u64) -> Duration {
+    retire_tern(n, iters, TernEnd::Checkpoint)
+}
+
+fn retire_tern_quiescent(n: usize, iters: u64) -> Duration {
+    retire_tern(n, iters, TernEnd::QuiescentPer1024)
+}
+
+fn retire_tern_synchronize(n: usize, iters: u64) -> Duration {
+    retire_tern(n, iters, TernEnd::Synchronize)
 }
 
 fn retire_crossbeam(n: usize, iters: u64, pin_every: usize) -> Duration {
@@ -371,6 +494,9 @@ fn bench_retire(c: &mut Criterion) {
         let cases: &[Case] = &[
             ("floor_box_new_drop", retire_floor),
             ("floor_box_keep_all_then_drop", retire_floor_keep_all),
+            ("tern_retire_checkpoint", retire_tern_checkpoint),
+            ("tern_retire_quiescent_per_1024", retire_tern_quiescent),
+            ("tern_retire_synchronize", retire_tern_synchronize),
             ("crossbeam_pin_each", retire_crossbeam_each),
             ("crossbeam_pin_per_1024", retire_crossbeam_1024),
             ("seize_enter_retire", retire_seize),
