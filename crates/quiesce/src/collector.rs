@@ -463,7 +463,8 @@ impl Collector {
     }
 
     /// Blocks until a full grace period has elapsed, then runs the shared batches it
-    /// allowed ([`try_reclaim`](Self::try_reclaim)).
+    /// allowed ([`try_reclaim`](Self::try_reclaim)). A batch another thread took first is
+    /// destroyed by that thread, possibly after this returns.
     ///
     /// Call it from a thread with no online participant of this collector: an online
     /// participant of the calling thread cannot pass a quiescent state while the thread

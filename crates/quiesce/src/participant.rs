@@ -266,6 +266,10 @@ impl<'c> Participant<'c> {
     /// for work). Seals the open batch and hands every sealed batch to the collector's
     /// shared list, so that its garbage does not wait for its return. Idempotent.
     pub fn offline(&mut self) {
+        self.go_offline(true);
+    }
+
+    fn go_offline(&mut self, hand_over: bool) {
         if self.announced == 0 {
             return;
         }
@@ -275,7 +279,7 @@ impl<'c> Participant<'c> {
         self.slot.announced.store(0, Release);
         self.announced = 0;
         // An offline participant may stay away for long: let others run its garbage.
-        if !self.sealed.is_empty() {
+        if hand_over && !self.sealed.is_empty() {
             self.collector.hand_over(self.sealed.drain(..));
         }
     }
@@ -291,8 +295,9 @@ impl<'c> Participant<'c> {
     }
 
     /// Waits for a full grace period, offline meanwhile (so it cannot deadlock on itself),
-    /// then runs everything this participant retired before the call, and every shared
-    /// batch the grace period allowed.
+    /// then runs everything this participant retired before the call (all of it is
+    /// destroyed when this returns, on this thread), and every shared batch the grace
+    /// period allowed that no other thread is already running.
     ///
     /// # Panics
     /// As [`quiescent`](Self::quiescent).
@@ -300,7 +305,8 @@ impl<'c> Participant<'c> {
         self.flush();
         let cookie = self.collector.cookie();
         let was_online = self.is_online();
-        self.offline();
+        // Keep the batches: they run on this thread once the wait is over.
+        self.go_offline(false);
         self.collector.wait_for(cookie);
         if was_online {
             self.online();

@@ -1,0 +1,315 @@
+//! loom models: every interleaving (up to `LOOM_MAX_PREEMPTIONS`) of small scenarios.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p tern-quiesce
+//! --test loom` (or `scripts/loom.sh`).
+//!
+//! The payload is a node in a pool that outlives the model; "freeing" a node writes
+//! `POISON` into its loom `UnsafeCell`. A reader reads the cell, so an early free is caught
+//! twice: loom reports the write/read pair as a causality violation when the free does not
+//! happen-after the read, and the reader's assertion sees `POISON` when it does.
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicPtr, Ordering};
+use loom::thread;
+use tern_quiesce::{Collector, Participant};
+
+const LIVE: usize = 1;
+const POISON: usize = 0xDEAD;
+
+struct Node {
+    val: UnsafeCell<usize>,
+}
+
+// SAFETY: the cell is read by readers and written once, by the free; the property under
+// test is exactly that the free happens-after every read, and loom checks each such pair
+// (a missing happens-before is reported as a causality violation).
+unsafe impl Sync for Node {}
+// SAFETY: as above; the cell holds a plain `usize`.
+unsafe impl Send for Node {}
+
+/// Nodes that live as long as the model; freeing one poisons it.
+struct Pool {
+    nodes: Vec<Node>,
+}
+
+impl Pool {
+    fn new(n: usize) -> Arc<Self> {
+        Arc::new(Pool {
+            nodes: (0..n)
+                .map(|_| Node {
+                    val: UnsafeCell::new(LIVE),
+                })
+                .collect(),
+        })
+    }
+    fn ptr(&self, i: usize) -> *mut Node {
+        std::ptr::from_ref(&self.nodes[i]).cast_mut()
+    }
+    fn is_freed(&self, i: usize) -> bool {
+        // SAFETY: called after every thread joined (no concurrent access).
+        self.nodes[i].val.with(|v| unsafe { *v }) == POISON
+    }
+}
+
+/// The retired object: dropping it frees (poisons) node `idx`, exactly once.
+struct Handle {
+    pool: Arc<Pool>,
+    idx: usize,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.pool.nodes[self.idx].val.with_mut(|v| {
+            // SAFETY: loom checks this write against every read (causality).
+            let old = unsafe { std::ptr::replace(v, POISON) };
+            assert_eq!(old, LIVE, "node {} freed twice", self.idx);
+        });
+    }
+}
+
+/// Reads `node` through the participant's protection; panics if it was freed.
+fn read(node: &Node) {
+    // SAFETY: loom checks this read against the poisoning write.
+    let v = node.val.with(|v| unsafe { *v });
+    assert_eq!(v, LIVE, "read a freed node");
+}
+
+/// Loads the current node.
+fn load<'p>(p: &'p Participant<'_>, shared: &AtomicPtr<Node>) -> &'p Node {
+    // SAFETY: `shared` only ever holds pointers into a pool that outlives the model, and a
+    // node is "freed" only by retiring its `Handle` after it was swapped out.
+    unsafe { p.protect(shared) }.expect("never null")
+}
+
+/// Swaps node `new` in and retires the old one (which must be node `old`).
+fn replace(p: &mut Participant<'_>, pool: &Arc<Pool>, shared: &AtomicPtr<Node>, old: usize, new: usize) {
+    let prev = shared.swap(pool.ptr(new), Ordering::AcqRel);
+    assert_eq!(prev, pool.ptr(old));
+    p.retire(Box::new(Handle {
+        pool: Arc::clone(pool),
+        idx: old,
+    }));
+}
+
+fn setup(nodes: usize) -> (Arc<Pool>, Arc<Collector>, Arc<AtomicPtr<Node>>) {
+    let pool = Pool::new(nodes);
+    let shared = Arc::new(AtomicPtr::new(pool.ptr(0)));
+    (pool, Arc::new(Collector::with_batch_size(2)), shared)
+}
+
+/// (1) A writer swaps the pointer and retires the old node while two readers read it.
+#[test]
+fn writer_retires_while_two_readers_read() {
+    loom::model(|| {
+        let (pool, c, shared) = setup(2);
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+                thread::spawn(move || {
+                    let mut r = c.register();
+                    let n = load(&r, &shared);
+                    read(n);
+                    thread::yield_now();
+                    read(n);
+                    r.quiescent();
+                })
+            })
+            .collect();
+        {
+            let mut w = c.register();
+            replace(&mut w, &pool, &shared, 0, 1);
+            w.quiescent();
+            w.quiescent();
+        }
+        for r in readers {
+            r.join().unwrap();
+        }
+        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        c.checkpoint();
+        assert!(pool.is_freed(0) && !pool.is_freed(1));
+    });
+}
+
+/// (2) The housekeeping sequence (ANCHORS.md): A and B register; A passes a quiescent
+/// state; R registers and loads p; A swaps p out, retires it and fills a batch; B passes a
+/// quiescent state; A retires more and passes quiescent states; R reads p again.
+///
+/// A and B are two participants of the main thread (program order fixes their part of the
+/// sequence, exactly as in the bug report); R is a thread racing all of it, so loom also
+/// runs the order in which R loaded p before A swapped it out.
+fn housekeeping(variant: Variant) {
+    loom::model(move || {
+        let (pool, c, shared) = setup(2);
+        let mut a = c.register_named("A");
+        let mut b = c.register_named("B");
+        let spawn_r = || {
+            let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+            thread::spawn(move || {
+                let mut r = c.register_named("R");
+                let n = load(&r, &shared);
+                read(n);
+                thread::yield_now();
+                read(n);
+                r.quiescent();
+            })
+        };
+        let early_r = (variant == Variant::EarlyReader).then(spawn_r);
+        a.quiescent();
+        let r = early_r.unwrap_or_else(spawn_r);
+        // A swaps p out, retires it and fills (or flushes) a batch of two.
+        replace(&mut a, &pool, &shared, 0, 1);
+        if variant == Variant::Flush {
+            a.flush();
+        } else {
+            a.retire_with((), |()| {});
+        }
+        // B's quiescent state (or B leaving) ends the "old phase".
+        if variant == Variant::BOffline {
+            b.offline();
+        } else {
+            b.quiescent();
+        }
+        // A retires more, fills another batch, passes quiescent states.
+        a.retire_with((), |()| {});
+        a.retire_with((), |()| {});
+        a.quiescent();
+        b.quiescent();
+        a.quiescent();
+        r.join().unwrap();
+        drop((a, b));
+        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        c.checkpoint();
+        assert!(pool.is_freed(0));
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    AsReported,
+    BOffline,
+    Flush,
+    EarlyReader,
+}
+
+#[test]
+fn housekeeping_sequence() {
+    housekeeping(Variant::AsReported);
+}
+
+#[test]
+fn housekeeping_sequence_b_offline() {
+    housekeeping(Variant::BOffline);
+}
+
+#[test]
+fn housekeeping_sequence_flush() {
+    housekeeping(Variant::Flush);
+}
+
+#[test]
+fn housekeeping_sequence_early_reader() {
+    housekeeping(Variant::EarlyReader);
+}
+
+/// (3) A reader toggles offline/online around a retire; while online it must never see a
+/// freed node, and going offline lets the writer's garbage run.
+#[test]
+fn offline_online() {
+    loom::model(|| {
+        let (pool, c, shared) = setup(3);
+        let reader = {
+            let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+            thread::spawn(move || {
+                let mut r = c.register();
+                read(load(&r, &shared));
+                r.offline();
+                r.online();
+                let n = load(&r, &shared);
+                read(n);
+                thread::yield_now();
+                read(n);
+            })
+        };
+        let mut w = c.register();
+        replace(&mut w, &pool, &shared, 0, 1);
+        w.quiescent();
+        replace(&mut w, &pool, &shared, 1, 2);
+        w.quiescent();
+        w.quiescent();
+        reader.join().unwrap();
+        drop(w);
+        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        c.checkpoint();
+        assert!(pool.is_freed(0) && pool.is_freed(1) && !pool.is_freed(2));
+    });
+}
+
+/// (4) Registration and unregistration race a grace period: one reader registers, reads
+/// and unregisters (its drop hands nothing over but leaves the registry); another
+/// registers late; the writer retires and waits with `synchronize`.
+#[test]
+fn registration_races_grace_period() {
+    loom::model(|| {
+        let (pool, c, shared) = setup(2);
+        let early = {
+            let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+            thread::spawn(move || {
+                let r = c.register();
+                let n = load(&r, &shared);
+                read(n);
+                thread::yield_now();
+                read(n);
+                drop(r);
+            })
+        };
+        let late = {
+            let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+            thread::spawn(move || {
+                let mut r = c.register();
+                let n = load(&r, &shared);
+                read(n);
+                r.quiescent();
+            })
+        };
+        let mut w = c.register();
+        replace(&mut w, &pool, &shared, 0, 1);
+        w.synchronize();
+        // `synchronize` ran everything retired before it: node 0 is freed now.
+        assert!(pool.is_freed(0));
+        early.join().unwrap();
+        late.join().unwrap();
+        drop(w);
+        drop(c);
+    });
+}
+
+/// (5) Pass boundary: workers retire (one through the collector, one leaving its batch
+/// behind at drop), join, then `checkpoint` frees everything exactly once with `&mut`.
+#[test]
+fn checkpoint_after_join() {
+    loom::model(|| {
+        let (pool, c, shared) = setup(3);
+        let t = {
+            let (c, shared, pool) = (Arc::clone(&c), Arc::clone(&shared), Arc::clone(&pool));
+            thread::spawn(move || {
+                let mut p = c.register();
+                replace(&mut p, &pool, &shared, 0, 1);
+                // Dropped with its batch open: handed over to the shared list.
+            })
+        };
+        t.join().unwrap();
+        let old = shared.swap(pool.ptr(2), Ordering::AcqRel);
+        assert_eq!(old, pool.ptr(1));
+        c.retire(Box::new(Handle {
+            pool: Arc::clone(&pool),
+            idx: 1,
+        }));
+        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        let freed = c.checkpoint();
+        assert_eq!(freed.items, 2);
+        assert!(pool.is_freed(0) && pool.is_freed(1) && !pool.is_freed(2));
+        assert_eq!(c.checkpoint().items, 0, "nothing runs twice");
+    });
+}
