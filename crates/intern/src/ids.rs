@@ -21,17 +21,25 @@ const SEGMENTS: usize = 33 - LOG_B as usize;
 fn segment_of(index: u32) -> (usize, usize) {
     let hi = (index as u64) >> LOG_B;
     let k = (u64::BITS - hi.leading_zeros()) as usize;
-    let base = if k == 0 { 0 } else { 1usize << (LOG_B as usize + k - 1) };
+    let base = if k == 0 {
+        0
+    } else {
+        1usize << (LOG_B as usize + k - 1)
+    };
     (k, index as usize - base)
 }
 
 #[inline]
 fn segment_len(k: usize) -> usize {
-    if k == 0 { 1 << LOG_B } else { 1 << (LOG_B as usize + k - 1) }
+    if k == 0 {
+        1 << LOG_B
+    } else {
+        1 << (LOG_B as usize + k - 1)
+    }
 }
 
 pub(crate) struct IdTable {
-    /// Segment `k`, or null before its first use. Set once by CAS (AcqRel: Release publishes
+    /// Segment `k`, or null before its first use. Set once by CAS (`AcqRel`: Release publishes
     /// the segment's null-initialised entries).
     segments: [AtomicPtr<AtomicPtr<u8>>; SEGMENTS],
 }
@@ -82,7 +90,8 @@ impl IdTable {
             return seg;
         }
         let len = segment_len(k);
-        let fresh: Box<[AtomicPtr<u8>]> = (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        let fresh: Box<[AtomicPtr<u8>]> =
+            (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
         let fresh = Box::into_raw(fresh).cast::<AtomicPtr<u8>>();
         // AcqRel: Release publishes the initialised entries; Acquire on failure, we use the
         // winner's segment.

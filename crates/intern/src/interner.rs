@@ -9,13 +9,13 @@ use rustc_hash::FxHasher;
 use tern_arena::Arenas;
 use tern_quiesce::Collector;
 
+use crate::Stats;
 use crate::ids::IdTable;
 use crate::raw::{Present, RawKey, RawTable, RetiredTable};
 use crate::reclaim::Reclaim;
 use crate::stats::{HitCounters, Shared};
 use crate::symbol::{PREINTERNED, Symbol};
 use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, lock};
-use crate::Stats;
 
 /// The string node in the arena: this header, then `len` bytes of UTF-8.
 #[repr(C)]
@@ -26,7 +26,7 @@ pub(crate) struct StrHeader {
 
 const HEADER: usize = size_of::<StrHeader>();
 
-/// FxHash of the bytes (no length suffix: the node comparison checks the length).
+/// `FxHash` of the bytes (no length suffix: the node comparison checks the length).
 #[inline]
 pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h = FxHasher::default();
@@ -345,6 +345,11 @@ impl Interner {
     }
 
     /// As [`intern`](Self::intern), but a new string that would exceed a limit is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] when `s` is new and the symbol limit, the string byte limit, the
+    /// `u32` length limit or the calling thread's arena limit would be exceeded.
     #[inline]
     pub fn try_intern(&self, s: &str) -> Result<Symbol, CapacityError> {
         let hash = hash_str(s);
@@ -363,16 +368,13 @@ impl Interner {
     pub fn get(&self, s: &str) -> Option<Symbol> {
         // SAFETY: as in `try_intern`.
         let found = unsafe { self.table.find::<StrKey>(hash_str(s), s) };
-        match found {
-            Some(node) => {
-                self.counters.hit();
-                // SAFETY: as in `try_intern`.
-                Some(unsafe { node_symbol(node) })
-            }
-            None => {
-                self.counters.miss();
-                None
-            }
+        if let Some(node) = found {
+            self.counters.hit();
+            // SAFETY: as in `try_intern`.
+            Some(unsafe { node_symbol(node) })
+        } else {
+            self.counters.miss();
+            None
         }
     }
 
@@ -480,7 +482,8 @@ impl Interner {
     /// The miss path: allocate an id and a node, publish, or adopt the winner of a race.
     #[inline(never)]
     fn insert(&self, s: &str, hash: u64) -> Result<Symbol, CapacityError> {
-        let len = u32::try_from(s.len()).map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
+        let len =
+            u32::try_from(s.len()).map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
         if self.max_bytes != usize::MAX
             // Relaxed: an advisory limit (documented overshoot).
             && self.string_bytes.load(Ordering::Relaxed).saturating_add(s.len()) > self.max_bytes
@@ -555,10 +558,6 @@ impl Interner {
 
     pub(crate) fn next_id_mut(&mut self) -> u32 {
         crate::sync::u32_mut(&mut self.next_id)
-    }
-
-    pub(crate) fn ids_mut(&mut self) -> &mut IdTable {
-        &mut self.ids
     }
 
     /// Renumbers under `&mut`: `order[k]` is the node getting id `first + k`.
@@ -655,7 +654,12 @@ mod tests {
         assert_eq!(i.len(), n);
         let listed: Vec<_> = i.iter().map(|(s, t)| (s, t.to_owned())).collect();
         assert_eq!(listed.len(), n);
-        assert!(listed.iter().enumerate().all(|(k, (s, t))| s.index() == k && *t == format!("s{k}")));
+        assert!(
+            listed
+                .iter()
+                .enumerate()
+                .all(|(k, (s, t))| s.index() == k && *t == format!("s{k}"))
+        );
     }
 
     #[test]
@@ -667,7 +671,10 @@ mod tests {
         let st = i.stats();
         assert!(st.resizes >= 4);
         assert!(st.retired_bytes > 0);
-        assert_eq!(st.reclaimed_bytes, 0, "nothing freed before the checkpoint without opt-in");
+        assert_eq!(
+            st.reclaimed_bytes, 0,
+            "nothing freed before the checkpoint without opt-in"
+        );
         i.checkpoint();
         let st = i.stats();
         assert_eq!(st.reclaimed_bytes, st.retired_bytes);
@@ -726,7 +733,10 @@ mod tests {
         }
         // Dense: every published id below next_id resolves, except spares held for reuse.
         let st = i.stats();
-        assert_eq!(i.iter().count() + st.spare_ids, i.next_id.load(Ordering::Relaxed) as usize - 1);
+        assert_eq!(
+            i.iter().count() + st.spare_ids,
+            i.next_id.load(Ordering::Relaxed) as usize - 1
+        );
     }
 
     #[test]
@@ -735,10 +745,19 @@ mod tests {
         let a = i.try_intern("a").unwrap();
         i.try_intern("b").unwrap();
         assert_eq!(i.try_intern("a"), Ok(a));
-        assert_eq!(i.try_intern("c").unwrap_err().kind(), CapacityErrorKind::Symbols);
-        let j = Interner::builder().preinterned(&[]).max_string_bytes(4).build();
+        assert_eq!(
+            i.try_intern("c").unwrap_err().kind(),
+            CapacityErrorKind::Symbols
+        );
+        let j = Interner::builder()
+            .preinterned(&[])
+            .max_string_bytes(4)
+            .build();
         j.try_intern("abc").unwrap();
-        assert_eq!(j.try_intern("de").unwrap_err().kind(), CapacityErrorKind::StringBytes);
+        assert_eq!(
+            j.try_intern("de").unwrap_err().kind(),
+            CapacityErrorKind::StringBytes
+        );
         assert!(j.try_intern("d").is_ok());
     }
 

@@ -160,7 +160,7 @@ pub(crate) struct Table {
     count: AtomicUsize,
     /// Next chunk of slots to be claimed by a migrating thread.
     claim: AtomicUsize,
-    /// Slots finalised to MOVED. Each increment is made (AcqRel) by the winner of a slot's
+    /// Slots finalised to MOVED. Each increment is made (`AcqRel`) by the winner of a slot's
     /// MOVED CAS after the copy, so reading `slots.len()` here (Acquire) proves the whole table
     /// was copied.
     moved: AtomicUsize,
@@ -177,7 +177,9 @@ impl Table {
             count: AtomicUsize::new(0),
             claim: AtomicUsize::new(0),
             moved: AtomicUsize::new(0),
-            slots: (0..slots).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
+            slots: (0..slots)
+                .map(|_| AtomicPtr::new(ptr::null_mut()))
+                .collect(),
         });
         NonNull::from(Box::leak(t))
     }
@@ -196,16 +198,6 @@ impl Table {
         debug_assert!(i <= self.mask);
         // SAFETY: every caller masks `i` with `self.mask == slots.len() - 1`.
         unsafe { self.slots.get_unchecked(i) }
-    }
-
-    /// Every node pointer (untagged) in this table, for exclusive-access walks.
-    pub(crate) fn nodes(&self) -> impl Iterator<Item = NonNull<u8>> + '_ {
-        self.slots.iter().filter_map(|s| {
-            // Acquire: pairs with the Release of the CAS that published the node, for callers
-            // that only hold `&self` of a quiescent table.
-            let p = s.load(Ordering::Acquire);
-            (!p.is_null() && p.addr() != MOVED_ADDR).then(|| untag(p))
-        })
     }
 }
 
@@ -243,7 +235,7 @@ pub(crate) struct Present(pub(crate) NonNull<u8>);
 
 /// The concurrent table: a pointer to the current [`Table`] generation.
 pub(crate) struct RawTable {
-    /// The newest table whose predecessors are all migrated. Swung forward by CAS (AcqRel:
+    /// The newest table whose predecessors are all migrated. Swung forward by CAS (`AcqRel`:
     /// Release publishes the new table's copied contents to later Acquire loads in `find`).
     current: AtomicPtr<Table>,
     /// Number of completed growths.
@@ -303,14 +295,6 @@ impl RawTable {
         self.current().slots.len()
     }
 
-    /// Every node, for callers with exclusive access.
-    pub(crate) fn nodes_mut(&mut self) -> impl Iterator<Item = NonNull<u8>> + '_ {
-        // SAFETY: `&mut self`: no concurrent operation, and the current table is live.
-        let t = unsafe { &*crate::sync::ptr_mut(&mut self.current) };
-        debug_assert!(t.next.load(Ordering::Relaxed).is_null());
-        t.nodes()
-    }
-
     /// Looks `query` up. The hit path: loads only, and nothing else.
     ///
     /// # Safety
@@ -319,7 +303,11 @@ impl RawTable {
     /// - every node in the table was inserted with this `K`, and is live (see [`RawKey`]), and
     /// - `hash` is `K`'s hash of `q` (otherwise the result is merely wrong).
     #[inline]
-    pub(crate) unsafe fn find<K: RawKey>(&self, hash: u64, query: &K::Query) -> Option<NonNull<u8>> {
+    pub(crate) unsafe fn find<K: RawKey>(
+        &self,
+        hash: u64,
+        query: &K::Query,
+    ) -> Option<NonNull<u8>> {
         let tag = tag::of_hash(hash);
         let mut t = self.current();
         'tables: loop {
@@ -523,7 +511,12 @@ impl RawTable {
         // failure (someone else swung it, nothing to read).
         if self
             .current
-            .compare_exchange(tp.as_ptr(), np.as_ptr(), Ordering::AcqRel, Ordering::Relaxed)
+            .compare_exchange(
+                tp.as_ptr(),
+                np.as_ptr(),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
             .is_ok()
         {
             retire(RetiredTable(tp));

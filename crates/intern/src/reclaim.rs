@@ -27,7 +27,9 @@ pub(crate) struct Reclaim {
 
 impl core::fmt::Debug for RetiredTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RetiredTable").field("bytes", &self.bytes()).finish()
+        f.debug_struct("RetiredTable")
+            .field("bytes", &self.bytes())
+            .finish()
     }
 }
 

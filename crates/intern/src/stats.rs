@@ -196,7 +196,10 @@ impl Drop for HitCounters {
 impl core::fmt::Debug for HitCounters {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let (h, m) = self.sum();
-        f.debug_struct("HitCounters").field("hits", &h).field("misses", &m).finish()
+        f.debug_struct("HitCounters")
+            .field("hits", &h)
+            .field("misses", &m)
+            .finish()
     }
 }
 

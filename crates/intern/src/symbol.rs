@@ -256,7 +256,10 @@ mod tests {
         assert_eq!(PREINTERNED[kw::Fn.index()], "fn");
         assert_eq!(PREINTERNED[sym::f64.index()], "f64");
         let mut seen = std::collections::HashSet::new();
-        assert!(PREINTERNED.iter().all(|s| seen.insert(*s)), "duplicate pre-interned string");
+        assert!(
+            PREINTERNED.iter().all(|s| seen.insert(*s)),
+            "duplicate pre-interned string"
+        );
     }
 
     #[test]

@@ -24,17 +24,6 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ 
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Reads an atomic counter through `&mut` (no atomic instruction needed).
-#[cfg(not(loom))]
-pub(crate) fn usize_mut(a: &mut AtomicUsize) -> usize {
-    *a.get_mut()
-}
-/// Reads an atomic counter through `&mut` (loom spells it `with_mut`).
-#[cfg(loom)]
-pub(crate) fn usize_mut(a: &mut AtomicUsize) -> usize {
-    a.with_mut(|v| *v)
-}
-
 /// Reads an atomic pointer through `&mut`.
 #[cfg(not(loom))]
 pub(crate) fn ptr_mut<T>(a: &mut AtomicPtr<T>) -> *mut T {

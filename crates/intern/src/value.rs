@@ -212,6 +212,11 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
     }
 
     /// As [`intern`](Self::intern); an arena limit is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] (kind `Arena`) when `v` is new and the calling thread's arena refuses
+    /// the allocation.
     #[inline]
     pub fn try_intern(&self, v: T) -> Result<Interned<'_, T>, CapacityError> {
         let hash = hash_value(&v);
@@ -229,16 +234,13 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
     pub fn get(&self, v: &T) -> Option<Interned<'_, T>> {
         // SAFETY: as in `try_intern`.
         let found = unsafe { self.table.find::<ValueKey<T>>(hash_value(v), v) };
-        match found {
-            Some(node) => {
-                self.counters.hit();
-                // SAFETY: as in `try_intern`.
-                Some(Interned(unsafe { node.cast::<T>().as_ref() }))
-            }
-            None => {
-                self.counters.miss();
-                None
-            }
+        if let Some(node) = found {
+            self.counters.hit();
+            // SAFETY: as in `try_intern`.
+            Some(Interned(unsafe { node.cast::<T>().as_ref() }))
+        } else {
+            self.counters.miss();
+            None
         }
     }
 
