@@ -29,7 +29,7 @@ use criterion::{
 };
 use interners::{
     DashmapFx, HashbrownFx, LassoRodeo, LassoThreaded, LocalInterner, PapayaGuardPerPass,
-    PapayaPinPerOp, SharedInterner, StringInterner, Ustr,
+    PapayaPinPerOp, SharedInterner, StringInterner, Tern, Ustr,
 };
 use tern_benches::corpus::{Corpus, SymbolStream};
 use tern_benches::harness::{self, chunks, run_gated};
@@ -89,12 +89,15 @@ fn shared_passes<I: SharedInterner>(
     let parts = chunks(input, n);
     let mut total = Duration::ZERO;
     for _ in 0..iters {
-        let t = make();
+        let mut t = make();
         total += run_gated(n, |i, gate| {
             gate.start();
             black_box(t.pass(parts[i]));
             gate.finish();
         });
+        let t0 = Instant::now();
+        t.end_pass();
+        total += t0.elapsed();
         drop(t);
     }
     total
@@ -220,6 +223,7 @@ fn resolve_shared<I: SharedInterner>(g: &mut BenchmarkGroup<'_, WallTime>, while
 /// Calls `$f::<T>($args)` for each concurrent interner.
 macro_rules! each_shared {
     ($f:ident, $($arg:expr),*) => {
+        $f::<Tern>($($arg),*);
         $f::<LassoThreaded>($($arg),*);
         $f::<DashmapFx>($($arg),*);
         $f::<PapayaPinPerOp>($($arg),*);
@@ -289,11 +293,13 @@ fn bench_resolve(c: &mut Criterion) {
     });
     resolve_local::<LassoRodeo>(&mut g);
     resolve_local::<StringInterner>(&mut g);
+    resolve_shared::<Tern>(&mut g, false);
     resolve_shared::<LassoThreaded>(&mut g, false);
     resolve_shared::<Ustr>(&mut g, false);
     g.finish();
 
     let mut g = group(c, "intern_resolve_while_interning", s.tokens.len());
+    resolve_shared::<Tern>(&mut g, true);
     resolve_shared::<LassoThreaded>(&mut g, true);
     resolve_shared::<Ustr>(&mut g, true);
     g.finish();

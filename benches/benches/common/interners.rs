@@ -56,6 +56,9 @@ pub trait SharedInterner: Sync {
             .map(|s| u64::from(Self::number(self.intern(s))))
             .sum()
     }
+    /// Work at the pass boundary after the threads joined (timed with the
+    /// pass): tern frees its outgrown tables here.
+    fn end_pass(&mut self) {}
 }
 
 // ------------------------------------------------------------ single-thread
@@ -133,6 +136,32 @@ impl LocalInterner for StringInterner {
 }
 
 // --------------------------------------------------------------- concurrent
+
+/// tern's `Interner` (own collector, any-thread arenas, pre-interned
+/// keywords), with `checkpoint` at the end of a pass.
+#[derive(Debug, Default)]
+pub struct Tern(tern_intern::Interner);
+
+impl SharedInterner for Tern {
+    const NAME: &'static str = "tern";
+    type Id = tern_intern::Symbol;
+    fn new() -> Self {
+        Self(tern_intern::Interner::new())
+    }
+    #[inline]
+    fn intern(&self, s: &'static str) -> tern_intern::Symbol {
+        self.0.intern(s)
+    }
+    fn number(id: tern_intern::Symbol) -> u32 {
+        id.as_u32()
+    }
+    fn resolve(&self, id: tern_intern::Symbol) -> Option<&str> {
+        Some(self.0.resolve(id))
+    }
+    fn end_pass(&mut self) {
+        self.0.checkpoint();
+    }
+}
 
 /// lasso's `ThreadedRodeo` (its default hasher).
 #[derive(Debug, Default)]
