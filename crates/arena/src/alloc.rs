@@ -52,6 +52,7 @@ impl<K: Kind> ArenaSet<K> {
     /// Past the [per-thread limit](crate::ArenasBuilder::limit_per_thread), with the
     /// [`AllocError`] message; in a strict set, on a thread that does not belong to it.
     #[inline]
+    #[track_caller]
     pub fn alloc<T>(&self, value: T) -> &mut T {
         match self.try_alloc(value) {
             Ok(r) => r,
@@ -69,6 +70,7 @@ impl<K: Kind> ArenaSet<K> {
     /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
     /// allocator refuses.
     #[inline]
+    #[track_caller]
     #[expect(
         clippy::mut_from_ref,
         reason = "each call returns a fresh arena block, never an alias (as bumpalo's alloc)"
@@ -94,6 +96,7 @@ impl<K: Kind> ArenaSet<K> {
 
     /// Copies `s` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
     #[inline]
+    #[track_caller]
     pub fn alloc_str(&self, s: &str) -> &str {
         match self.try_alloc_str(s) {
             Ok(r) => r,
@@ -109,6 +112,7 @@ impl<K: Kind> ArenaSet<K> {
     /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
     /// allocator refuses.
     #[inline]
+    #[track_caller]
     pub fn try_alloc_str(&self, s: &str) -> Result<&str, AllocError> {
         let bytes = self.try_alloc_slice_copy(s.as_bytes())?;
         // SAFETY: the bytes were copied unchanged from a `&str`, so they are valid UTF-8.
@@ -117,6 +121,7 @@ impl<K: Kind> ArenaSet<K> {
 
     /// Copies `src` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
     #[inline]
+    #[track_caller]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &[T] {
         match self.try_alloc_slice_copy(src) {
             Ok(r) => r,
@@ -133,6 +138,7 @@ impl<K: Kind> ArenaSet<K> {
     /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
     /// allocator refuses.
     #[inline]
+    #[track_caller]
     pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&[T], AllocError> {
         let owned = self.owned_slot();
         // SAFETY: `src` is a live slice, so it has a valid layout and its bytes can be read.
@@ -153,8 +159,12 @@ impl<K: Kind> ArenaSet<K> {
     /// buffer is released; items already produced are forgotten, which is fine since `T`
     /// has no destructor.
     ///
+    /// Types aligned to more than 16 bytes take the inexact path through a per-call
+    /// `SmallVec` instead of the reusable buffer.
+    ///
     /// Panics as [`alloc`](Self::alloc) does.
     #[inline]
+    #[track_caller]
     pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &[T] {
         match self.try_alloc_from_iter(iter) {
             Ok(r) => r,
@@ -170,6 +180,7 @@ impl<K: Kind> ArenaSet<K> {
     /// [`AllocError`] when the arena cannot grow: past the
     /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
     /// allocator refuses.
+    #[track_caller]
     pub fn try_alloc_from_iter<T, I: IntoIterator<Item = T>>(
         &self,
         iter: I,
@@ -193,6 +204,40 @@ impl<K: Kind> ArenaSet<K> {
             }
             _ => self.collect_via_scratch(owned, &[], iter),
         }
+    }
+
+    /// Raw block of `layout` in the calling thread's arena, counted in [`stats`](Self::stats)
+    /// (unlike `local().alloc_layout(..)`) and under the limit. A zero-size layout gets an
+    /// aligned dangling pointer and takes no space. Panics as [`alloc`](Self::alloc) does.
+    #[inline]
+    #[track_caller]
+    pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
+        match self.try_alloc_layout(layout) {
+            Ok(r) => r,
+            Err(e) => alloc_failed(&e),
+        }
+    }
+
+    /// [`alloc_layout`](Self::alloc_layout), returning an [`AllocError`] instead of panicking.
+    /// The block is valid for reads and writes of `layout.size()` bytes for as long as the set
+    /// is borrowed (until `reset` or drop); what is written there is never dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError`] when the arena cannot grow: past the
+    /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
+    /// allocator refuses.
+    #[inline]
+    #[track_caller]
+    pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let owned = self.owned_slot();
+        if layout.size() == 0 {
+            // An address equal to the alignment is aligned and non-null; no provenance is
+            // needed for zero-sized accesses.
+            let dangling = ptr::without_provenance_mut::<u8>(layout.align());
+            return Ok(NonNull::new(dangling).expect("alignment is non-zero"));
+        }
+        self.alloc_layout_in(owned, layout)
     }
 
     /// Exact size hint: write the items straight into a block of `n`.

@@ -62,7 +62,7 @@ pub const DEFAULT_MAX_RETAINED: usize = 4 << 20;
 
 /// Configures an [`ArenaSet`]: pool, per-thread limit, thread policy, capacities.
 #[must_use]
-pub struct ArenasBuilder<K: Kind> {
+pub struct ArenasBuilder<K: Kind = Session> {
     pool: Option<Arc<ThreadPool>>,
     limit: Option<usize>,
     policy: ThreadPolicy,
@@ -219,7 +219,7 @@ struct Extra {
 /// to each other, and with no ordering the set could not prevent one destructor from reading
 /// a neighbour already destroyed. Store owned data elsewhere, or copy it in (`alloc_str`,
 /// `alloc_slice_copy`).
-pub struct ArenaSet<K: Kind> {
+pub struct ArenaSet<K: Kind = Session> {
     /// Process-unique, never reused; keys this set's entries in thread caches.
     id: u64,
     pool: Option<Arc<ThreadPool>>,
@@ -404,6 +404,7 @@ impl<K: Kind> ArenaSet<K> {
     /// In a [strict](ThreadPolicy::Strict) set, when the calling thread is neither a worker of
     /// the set's pool, nor the driver, nor registered. The message names the thread.
     #[inline]
+    #[track_caller]
     pub fn local(&self) -> &Bump {
         self.owned_slot().bump()
     }
@@ -418,6 +419,7 @@ impl<K: Kind> ArenaSet<K> {
 
     /// The calling thread's slot, with proof of ownership.
     #[inline]
+    #[track_caller]
     pub(crate) fn owned_slot(&self) -> OwnedSlot<'_> {
         if let Some(i) = self.pool_index() {
             // SAFETY: Sync argument 1: this thread is worker `i` of `self.pool`, the owner of
@@ -443,6 +445,7 @@ impl<K: Kind> ArenaSet<K> {
 
     #[cold]
     #[inline(never)]
+    #[track_caller]
     fn owned_slot_slow(&self, token: u64) -> OwnedSlot<'_> {
         let mut extra = lock(&self.extra);
         let allowed = |e: &Extra| e.registrations > 0 || self.policy == ThreadPolicy::AnyThread;

@@ -609,3 +609,27 @@ fn panicking_iterators_neither_corrupt_nor_leak() {
     }));
     assert_eq!(outer, &[0, 1, 2, 3, 4]);
 }
+
+#[test]
+fn raw_layout_blocks_are_counted_and_aligned() {
+    use std::alloc::Layout;
+    let a = Arenas::builder()
+        .thread_policy(ThreadPolicy::AnyThread)
+        .limit_per_thread(2048)
+        .build();
+    let layout = Layout::from_size_align(24, 32).expect("layout");
+    let p = a.alloc_layout(layout);
+    assert_eq!(p.as_ptr().addr() % 32, 0);
+    // SAFETY: a fresh block of 24 writable bytes.
+    unsafe { p.as_ptr().write_bytes(0xAB, 24) };
+    // SAFETY: just written.
+    assert_eq!(unsafe { *p.as_ptr().add(23) }, 0xAB);
+    let zero = a.alloc_layout(Layout::from_size_align(0, 64).expect("layout"));
+    assert_eq!(zero.as_ptr().addr() % 64, 0);
+    assert_eq!(a.total_used(), 24);
+    let err = a
+        .try_alloc_layout(Layout::from_size_align(4096, 8).expect("layout"))
+        .expect_err("over the limit");
+    assert_eq!(err.kind(), AllocErrorKind::LimitExceeded);
+    assert_eq!((err.requested_size(), err.requested_align()), (4096, 8));
+}
