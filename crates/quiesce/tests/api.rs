@@ -161,6 +161,37 @@ fn housekeeping_sequence() {
     assert!((0..20).all(|i| log.dropped(i) == 1));
 }
 
+/// A variation: R registers in a period that A has not announced yet. A tag taken from
+/// the retirer's own view of the period (instead of the global period read after a fence)
+/// would be older than R's announcement and free `p` under R.
+#[test]
+fn reader_registered_in_a_newer_period() {
+    let log = Log::new(8);
+    let c = Collector::with_batch_size(4);
+    let mut a = c.register_named("A");
+    let mut b = c.register_named("B");
+    a.retire(Tracked::new(1, &log));
+    a.flush(); // the period moves on; A has not announced it
+    let shared = AtomicPtr::new(Box::into_raw(Tracked::new(0, &log)));
+    let mut r = c.register_named("R");
+    let held: *const Tracked = shared.load(Ordering::Acquire);
+    let old = shared.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: `old` came from `Box::into_raw` and the swap unlinked it.
+    a.retire(unsafe { Box::from_raw(old) });
+    a.flush();
+    for _ in 0..3 {
+        b.quiescent();
+        settle(&mut a);
+    }
+    // SAFETY: R is online and has not passed a quiescent state since it loaded `held`.
+    unsafe { (*held).check() };
+    assert_eq!(log.dropped(0), 0);
+    assert_eq!(log.dropped(1), 1, "the older batch did not wait for R");
+    r.quiescent();
+    settle(&mut a);
+    assert_eq!(log.dropped(0), 1);
+}
+
 #[test]
 fn offline_participant_does_not_delay() {
     let log = Log::new(2);

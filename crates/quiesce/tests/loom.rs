@@ -157,6 +157,13 @@ fn housekeeping(variant: Variant) {
         };
         let early_r = (variant == Variant::EarlyReader).then(spawn_r);
         a.quiescent();
+        if variant == Variant::ReaderInNewPeriod {
+            // A seals a batch first, so the period moves on and R registers in a period A
+            // has not announced yet: a tag taken from A's own view (the housekeeping class
+            // of bug) would then be older than R's announcement.
+            a.retire_with((), |()| {});
+            a.flush();
+        }
         let r = early_r.unwrap_or_else(spawn_r);
         // A swaps p out, retires it and fills (or flushes) a batch of two.
         replace(&mut a, &pool, &shared, 0, 1);
@@ -191,6 +198,7 @@ enum Variant {
     BOffline,
     Flush,
     EarlyReader,
+    ReaderInNewPeriod,
 }
 
 #[test]
@@ -211,6 +219,11 @@ fn housekeeping_sequence_flush() {
 #[test]
 fn housekeeping_sequence_early_reader() {
     housekeeping(Variant::EarlyReader);
+}
+
+#[test]
+fn housekeeping_sequence_reader_in_new_period() {
+    housekeeping(Variant::ReaderInNewPeriod);
 }
 
 /// (3) A reader toggles offline/online around a retire; while online it must never see a
