@@ -326,3 +326,42 @@ fn checkpoint_after_join() {
         assert_eq!(c.checkpoint().items, 0, "nothing runs twice");
     });
 }
+
+/// (6) A scan that saw no participant must not license garbage retired after it: a reader
+/// registers and loads `p` between `try_reclaim`'s scan and its taking of the shared
+/// list, while `p` is unlinked and retired through the collector (the horizon is capped
+/// at the period read before the scan).
+#[test]
+fn try_reclaim_races_registration_and_retire() {
+    loom::model(|| {
+        let (pool, c, shared) = setup(2);
+        let reclaimer = {
+            let c = Arc::clone(&c);
+            thread::spawn(move || {
+                c.try_reclaim();
+            })
+        };
+        let reader = {
+            let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+            thread::spawn(move || {
+                let mut r = c.register();
+                let n = load(&r, &shared);
+                read(n);
+                thread::yield_now();
+                read(n);
+                r.quiescent();
+            })
+        };
+        let prev = shared.swap(pool.ptr(1), Ordering::AcqRel);
+        assert_eq!(prev, pool.ptr(0));
+        c.retire(Box::new(Handle {
+            pool: Arc::clone(&pool),
+            idx: 0,
+        }));
+        reclaimer.join().unwrap();
+        reader.join().unwrap();
+        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        c.checkpoint();
+        assert!(pool.is_freed(0));
+    });
+}
