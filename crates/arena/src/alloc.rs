@@ -1,5 +1,7 @@
-//! Typed allocation methods of [`ArenaSet`]. Each `x`/`try_x` pair shares one body (`x`
-//! unwraps `try_x`), and every body ends in [`ArenaSet::alloc_layout_in`].
+//! Typed allocation methods of [`ArenaSet`]. Each `x`/`try_x` pair shares one body (a private
+//! `x_in` returning a small [`Refusal`]); `x` turns a refusal into a panic
+//! ([`ArenaSet::fail`]), `try_x` into an [`AllocError`] ([`ArenaSet::refused`]), both off the
+//! hot path. Every body ends in `OwnedSlot::alloc`.
 
 use std::alloc::Layout;
 use std::iter;
@@ -10,9 +12,9 @@ use std::slice;
 
 use smallvec::SmallVec;
 
-use crate::error::{AllocError, AllocErrorKind};
+use crate::error::AllocError;
 use crate::set::{ArenaSet, Kind};
-use crate::slot::{CHUNK, OwnedSlot, ScratchBuf};
+use crate::slot::{CHUNK, OwnedSlot, Refusal, ScratchBuf};
 
 /// Compile-time refusal of types with destructors (see "Values that need `Drop` are refused"
 /// on [`ArenaSet`]).
@@ -28,19 +30,6 @@ macro_rules! assert_no_drop {
     };
 }
 
-/// Panics with the error, or reports plain out-of-memory the way `Box` does.
-#[cold]
-#[inline(never)]
-#[track_caller]
-fn alloc_failed(e: &AllocError) -> ! {
-    if e.kind() == AllocErrorKind::OutOfMemory
-        && let Ok(layout) = Layout::from_size_align(e.requested_size(), e.requested_align())
-    {
-        std::alloc::handle_alloc_error(layout);
-    }
-    panic!("{e}")
-}
-
 impl<K: Kind> ArenaSet<K> {
     /// Moves `value` into the calling thread's arena.
     ///
@@ -54,9 +43,10 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn alloc<T>(&self, value: T) -> &mut T {
-        match self.try_alloc(value) {
+        let owned = self.owned_slot();
+        match alloc_in(owned, value) {
             Ok(r) => r,
-            Err(e) => alloc_failed(&e),
+            Err(r) => self.fail(owned, r),
         }
     }
 
@@ -71,36 +61,19 @@ impl<K: Kind> ArenaSet<K> {
     /// allocator refuses.
     #[inline]
     #[track_caller]
-    #[expect(
-        clippy::mut_from_ref,
-        reason = "each call returns a fresh arena block, never an alias (as bumpalo's alloc)"
-    )]
     pub fn try_alloc<T>(&self, value: T) -> Result<&mut T, AllocError> {
-        assert_no_drop!(T);
         let owned = self.owned_slot();
-        let p = if size_of::<T>() == 0 {
-            NonNull::<T>::dangling()
-        } else {
-            self.alloc_layout_in(owned, Layout::new::<T>())?.cast::<T>()
-        };
-        // SAFETY: 1. `p` is either a fresh arena block of `Layout::new::<T>()` (aligned, valid
-        // for a write of `T`, referenced by nobody else) or, for a zero-sized `T`, a dangling
-        // aligned pointer, valid for zero-sized accesses; 2. the block stays allocated as long
-        // as `&self` is borrowed (arena memory is freed only by `reset(&mut self)` or drop), so
-        // the `&mut T` may live that long.
-        unsafe {
-            p.write(value);
-            Ok(&mut *p.as_ptr())
-        }
+        alloc_in(owned, value).map_err(|r| self.refused(owned, r))
     }
 
     /// Copies `s` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
     #[inline]
     #[track_caller]
     pub fn alloc_str(&self, s: &str) -> &str {
-        match self.try_alloc_str(s) {
+        let owned = self.owned_slot();
+        match str_in(owned, s) {
             Ok(r) => r,
-            Err(e) => alloc_failed(&e),
+            Err(r) => self.fail(owned, r),
         }
     }
 
@@ -114,18 +87,19 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn try_alloc_str(&self, s: &str) -> Result<&str, AllocError> {
-        let bytes = self.try_alloc_slice_copy(s.as_bytes())?;
-        // SAFETY: the bytes were copied unchanged from a `&str`, so they are valid UTF-8.
-        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+        let owned = self.owned_slot();
+        str_in(owned, s).map_err(|r| self.refused(owned, r))
     }
 
     /// Copies `src` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
     #[inline]
     #[track_caller]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &[T] {
-        match self.try_alloc_slice_copy(src) {
+        let owned = self.owned_slot();
+        // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
+        match unsafe { copy_in(owned, src.as_ptr(), src.len()) } {
             Ok(r) => r,
-            Err(e) => alloc_failed(&e),
+            Err(r) => self.fail(owned, r),
         }
     }
 
@@ -141,8 +115,8 @@ impl<K: Kind> ArenaSet<K> {
     #[track_caller]
     pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&[T], AllocError> {
         let owned = self.owned_slot();
-        // SAFETY: `src` is a live slice, so it has a valid layout and its bytes can be read.
-        unsafe { self.copy_into_arena(owned, src.as_ptr(), src.len()) }
+        // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
+        unsafe { copy_in(owned, src.as_ptr(), src.len()) }.map_err(|r| self.refused(owned, r))
     }
 
     /// Collects `iter` into a slice in the calling thread's arena.
@@ -153,22 +127,22 @@ impl<K: Kind> ArenaSet<K> {
     /// 256 KiB) and copied into the arena once at the end, so the arena holds only the final
     /// slice, not the growth steps of a vector. A size hint that lies is tolerated (too high:
     /// the tail of the block is left unused; too low: the items move to the scratch path).
+    /// Types aligned to more than 16 bytes take the inexact path through a per-call
+    /// `SmallVec` instead of the reusable buffer.
     ///
     /// The iterator may itself allocate in the same set, including nested `alloc_from_iter`
     /// calls (they use a fresh scratch buffer). If it panics, nothing leaks and the scratch
     /// buffer is released; items already produced are forgotten, which is fine since `T`
     /// has no destructor.
     ///
-    /// Types aligned to more than 16 bytes take the inexact path through a per-call
-    /// `SmallVec` instead of the reusable buffer.
-    ///
     /// Panics as [`alloc`](Self::alloc) does.
     #[inline]
     #[track_caller]
     pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &[T] {
-        match self.try_alloc_from_iter(iter) {
+        let owned = self.owned_slot();
+        match iter_in(owned, iter) {
             Ok(r) => r,
-            Err(e) => alloc_failed(&e),
+            Err(r) => self.fail(owned, r),
         }
     }
 
@@ -179,31 +153,14 @@ impl<K: Kind> ArenaSet<K> {
     ///
     /// [`AllocError`] when the arena cannot grow: past the
     /// [per-thread limit](crate::ArenasBuilder::limit_per_thread), or when the global
-    /// allocator refuses.
+    /// allocator refuses; or when the exact size hint overflows `isize` bytes.
     #[track_caller]
     pub fn try_alloc_from_iter<T, I: IntoIterator<Item = T>>(
         &self,
         iter: I,
     ) -> Result<&[T], AllocError> {
-        assert_no_drop!(T);
         let owned = self.owned_slot();
-        let mut iter = iter.into_iter();
-        if size_of::<T>() == 0 {
-            let len = iter.by_ref().fold(0usize, |n, value| {
-                std::mem::forget(value);
-                n + 1
-            });
-            // SAFETY: for a zero-sized `T` a dangling aligned pointer is a valid slice of any
-            // length; the `len` values were produced by the iterator and forgotten (moved
-            // here), and `T` has no destructor.
-            return Ok(unsafe { slice::from_raw_parts(NonNull::<T>::dangling().as_ptr(), len) });
-        }
-        match iter.size_hint() {
-            (lower, Some(upper)) if lower == upper && lower > 0 => {
-                self.collect_exact(owned, lower, iter)
-            }
-            _ => self.collect_via_scratch(owned, &[], iter),
-        }
+        iter_in(owned, iter).map_err(|r| self.refused(owned, r))
     }
 
     /// Raw block of `layout` in the calling thread's arena, counted in [`stats`](Self::stats)
@@ -212,9 +169,10 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
-        match self.try_alloc_layout(layout) {
+        let owned = self.owned_slot();
+        match layout_in(owned, layout) {
             Ok(r) => r,
-            Err(e) => alloc_failed(&e),
+            Err(r) => self.fail(owned, r),
         }
     }
 
@@ -231,120 +189,162 @@ impl<K: Kind> ArenaSet<K> {
     #[track_caller]
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         let owned = self.owned_slot();
-        if layout.size() == 0 {
-            // An address equal to the alignment is aligned and non-null; no provenance is
-            // needed for zero-sized accesses.
-            let dangling = ptr::without_provenance_mut::<u8>(layout.align());
-            return Ok(NonNull::new(dangling).expect("alignment is non-zero"));
-        }
-        self.alloc_layout_in(owned, layout)
+        layout_in(owned, layout).map_err(|r| self.refused(owned, r))
     }
+}
 
-    /// Exact size hint: write the items straight into a block of `n`.
-    fn collect_exact<T>(
-        &self,
-        owned: OwnedSlot<'_>,
-        n: usize,
-        mut iter: impl Iterator<Item = T>,
-    ) -> Result<&[T], AllocError> {
-        let Ok(layout) = Layout::array::<T>(n) else {
-            return Err(self.refused(owned, usize::MAX, align_of::<T>()));
-        };
-        let base = self.alloc_layout_in(owned, layout)?.cast::<T>();
-        let mut len = 0;
-        while len < n {
-            let Some(value) = iter.next() else { break };
-            // SAFETY: `len < n`, so `base + len` is inside the fresh block of `n` `T`s, and
-            // nothing else refers to it. (The iterator may allocate in this arena meanwhile;
-            // that cannot touch a block already handed out.)
-            unsafe { base.add(len).write(value) };
-            len += 1;
-        }
-        if len == n
-            && let Some(value) = iter.next()
-        {
-            // The hint was too low: continue in the scratch buffer.
-            // SAFETY: the first `n` items are initialised; the scratch path moves them out
-            // bitwise and this block is never read again.
-            let prefix = unsafe { slice::from_raw_parts(base.as_ptr(), n) };
-            return self.collect_via_scratch(owned, prefix, iter::once(value).chain(iter));
-        }
-        // SAFETY: the first `len` items are initialised and live as long as `&self`.
-        Ok(unsafe { slice::from_raw_parts(base.as_ptr(), len) })
+#[inline]
+fn alloc_in<T>(owned: OwnedSlot<'_>, value: T) -> Result<&mut T, Refusal> {
+    assert_no_drop!(T);
+    let p = if size_of::<T>() == 0 {
+        NonNull::<T>::dangling()
+    } else {
+        owned.alloc(Layout::new::<T>())?.cast::<T>()
+    };
+    // SAFETY: 1. `p` is either a fresh arena block of `Layout::new::<T>()` (aligned, valid
+    // for a write of `T`, referenced by nobody else) or, for a zero-sized `T`, a dangling
+    // aligned pointer, valid for zero-sized accesses; 2. the block stays allocated as long
+    // as `&self` is borrowed (arena memory is freed only by `reset(&mut self)` or drop), so
+    // the `&mut T` may live that long.
+    unsafe {
+        p.write(value);
+        Ok(&mut *p.as_ptr())
     }
+}
 
-    /// Unknown length: gather in the thread's scratch buffer, then one copy into the arena.
-    /// `prefix` items come first; they are moved out bitwise and must not be used afterwards.
-    fn collect_via_scratch<T>(
-        &self,
-        owned: OwnedSlot<'_>,
-        prefix: &[T],
-        iter: impl Iterator<Item = T>,
-    ) -> Result<&[T], AllocError> {
-        // Both branches move the `prefix` items out bitwise: the caller hands them over and
-        // never reads them again, and `T` has no destructor, so no value is dropped twice.
-        if align_of::<T>() > CHUNK {
-            // Too aligned for the 16-byte chunks: a local SmallVec of `T` does the same job.
-            let mut items: SmallVec<[T; 4]> = SmallVec::new();
-            // SAFETY: bitwise move of a handed-over `prefix` item (above).
-            items.extend(prefix.iter().map(|p| unsafe { ptr::read(p) }));
-            items.extend(iter);
-            // SAFETY: `items` is a live vector of `items.len()` initialised `T`s.
-            return unsafe { self.copy_into_arena(owned, items.as_ptr(), items.len()) };
-        }
-        let mut fallback;
-        let loan;
-        let buf: &mut ScratchBuf = if let Some(l) = owned.take_scratch() {
-            loan = l;
-            &mut *loan.buf
-        } else {
-            // A re-entrant call (the iterator allocates from this set) holds the thread's
-            // buffer: use a fresh one.
-            fallback = ScratchBuf::new();
-            &mut fallback
-        };
-        let mut writer = ScratchWriter::<T>::new(buf);
-        for p in prefix {
-            // SAFETY: bitwise move of a handed-over `prefix` item (above).
-            writer.push(unsafe { ptr::read(p) });
-        }
-        for value in iter {
-            writer.push(value);
-        }
-        // SAFETY: the writer holds `len` initialised `T`s at its (CHUNK-aligned) start.
-        unsafe { self.copy_into_arena(owned, writer.as_ptr(), writer.len) }
+#[inline]
+fn str_in<'a>(owned: OwnedSlot<'a>, s: &str) -> Result<&'a str, Refusal> {
+    // SAFETY: `s` is a live slice, readable for its length, and `u8` is `Copy`.
+    let bytes = unsafe { copy_in(owned, s.as_ptr(), s.len()) }?;
+    // SAFETY: the bytes were copied unchanged from a `&str`, so they are valid UTF-8.
+    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
+fn iter_in<T, I: IntoIterator<Item = T>>(owned: OwnedSlot<'_>, iter: I) -> Result<&[T], Refusal> {
+    assert_no_drop!(T);
+    let mut iter = iter.into_iter();
+    if size_of::<T>() == 0 {
+        let len = iter.by_ref().fold(0usize, |n, value| {
+            std::mem::forget(value);
+            n + 1
+        });
+        // SAFETY: for a zero-sized `T` a dangling aligned pointer is a valid slice of any
+        // length; the `len` values were produced by the iterator and forgotten (moved
+        // here), and `T` has no destructor.
+        return Ok(unsafe { slice::from_raw_parts(NonNull::<T>::dangling().as_ptr(), len) });
     }
+    match iter.size_hint() {
+        (lower, Some(upper)) if lower == upper && lower > 0 => collect_exact(owned, lower, iter),
+        _ => collect_via_scratch(owned, &[], iter),
+    }
+}
 
-    /// Copies `len` `T`s from `src` into a fresh arena block.
-    ///
-    /// # Safety
-    ///
-    /// `self.copy_into_arena(owned, src, len)` is sound if and only if:
-    /// - `src` is valid for reads of `len` initialised, properly aligned `T`s (so their total
-    ///   size fits in `isize`), and
-    /// - the caller treats the copies as moved (for `T: Copy`, or a `T` without destructor
-    ///   whose originals are never used again).
-    unsafe fn copy_into_arena<T>(
-        &self,
-        owned: OwnedSlot<'_>,
-        src: *const T,
-        len: usize,
-    ) -> Result<&[T], AllocError> {
-        let Ok(layout) = Layout::array::<T>(len) else {
-            return Err(self.refused(owned, usize::MAX, align_of::<T>()));
-        };
-        let dst = if layout.size() == 0 {
-            NonNull::<T>::dangling()
-        } else {
-            self.alloc_layout_in(owned, layout)?.cast::<T>()
-        };
-        // SAFETY: 1. `src` is readable for `len` `T`s (caller); `dst` is a fresh arena block of
-        // `len` `T`s (or dangling for a zero-byte layout), so the two do not overlap; 2. the
-        // block lives as long as `&self`; 3. the `len` values are initialised after the copy.
-        unsafe {
-            ptr::copy_nonoverlapping(src, dst.as_ptr(), len);
-            Ok(slice::from_raw_parts(dst.as_ptr(), len))
-        }
+#[inline]
+fn layout_in(owned: OwnedSlot<'_>, layout: Layout) -> Result<NonNull<u8>, Refusal> {
+    if layout.size() == 0 {
+        // An address equal to the alignment is aligned and non-null; no provenance is
+        // needed for zero-sized accesses.
+        let dangling = ptr::without_provenance_mut::<u8>(layout.align());
+        return Ok(NonNull::new(dangling).expect("alignment is non-zero"));
+    }
+    owned.alloc(layout)
+}
+
+/// Exact size hint: write the items straight into a block of `n`.
+fn collect_exact<T>(
+    owned: OwnedSlot<'_>,
+    n: usize,
+    mut iter: impl Iterator<Item = T>,
+) -> Result<&[T], Refusal> {
+    let layout = Layout::array::<T>(n).map_err(|_| Refusal::overflow::<T>())?;
+    let base = owned.alloc(layout)?.cast::<T>();
+    let mut len = 0;
+    while len < n {
+        let Some(value) = iter.next() else { break };
+        // SAFETY: `len < n`, so `base + len` is inside the fresh block of `n` `T`s, and
+        // nothing else refers to it. (The iterator may allocate in this arena meanwhile;
+        // that cannot touch a block already handed out.)
+        unsafe { base.add(len).write(value) };
+        len += 1;
+    }
+    if len == n
+        && let Some(value) = iter.next()
+    {
+        // The hint was too low: continue in the scratch buffer.
+        // SAFETY: the first `n` items are initialised; the scratch path moves them out
+        // bitwise and this block is never read again.
+        let prefix = unsafe { slice::from_raw_parts(base.as_ptr(), n) };
+        return collect_via_scratch(owned, prefix, iter::once(value).chain(iter));
+    }
+    // SAFETY: the first `len` items are initialised and live as long as `&self`.
+    Ok(unsafe { slice::from_raw_parts(base.as_ptr(), len) })
+}
+
+/// Unknown length: gather in the thread's scratch buffer, then one copy into the arena.
+/// `prefix` items come first; they are moved out bitwise and must not be used afterwards.
+fn collect_via_scratch<'a, T>(
+    owned: OwnedSlot<'a>,
+    prefix: &[T],
+    iter: impl Iterator<Item = T>,
+) -> Result<&'a [T], Refusal> {
+    // Both branches move the `prefix` items out bitwise: the caller hands them over and
+    // never reads them again, and `T` has no destructor, so no value is dropped twice.
+    if align_of::<T>() > CHUNK {
+        // Too aligned for the 16-byte chunks: a local SmallVec of `T` does the same job.
+        let mut items: SmallVec<[T; 4]> = SmallVec::new();
+        // SAFETY: bitwise move of a handed-over `prefix` item (above).
+        items.extend(prefix.iter().map(|p| unsafe { ptr::read(p) }));
+        items.extend(iter);
+        // SAFETY: `items` holds `items.len()` initialised `T`s, moved out by the copy.
+        return unsafe { copy_in(owned, items.as_ptr(), items.len()) };
+    }
+    let mut fallback;
+    let loan;
+    let buf: &mut ScratchBuf = if let Some(l) = owned.take_scratch() {
+        loan = l;
+        &mut *loan.buf
+    } else {
+        // A re-entrant call (the iterator allocates from this set) holds the thread's
+        // buffer: use a fresh one.
+        fallback = ScratchBuf::new();
+        &mut fallback
+    };
+    let mut writer = ScratchWriter::<T>::new(buf);
+    for p in prefix {
+        // SAFETY: bitwise move of a handed-over `prefix` item (above).
+        writer.push(unsafe { ptr::read(p) });
+    }
+    for value in iter {
+        writer.push(value);
+    }
+    // SAFETY: the writer holds `len` initialised `T`s at its (CHUNK-aligned) start, moved
+    // out by the copy (the buffer is emptied when the loan drops).
+    unsafe { copy_in(owned, writer.as_ptr(), writer.len) }
+}
+
+/// Copies `len` `T`s from `src` into a fresh arena block.
+///
+/// # Safety
+///
+/// `copy_in(owned, src, len)` is sound if and only if:
+/// - `src` is valid for reads of `len` initialised, properly aligned `T`s (so their total
+///   size fits in `isize`), and
+/// - the caller treats the copies as moved (for `T: Copy`, or a `T` without destructor
+///   whose originals are never used again).
+#[inline]
+unsafe fn copy_in<T>(owned: OwnedSlot<'_>, src: *const T, len: usize) -> Result<&[T], Refusal> {
+    let layout = Layout::array::<T>(len).map_err(|_| Refusal::overflow::<T>())?;
+    let dst = if layout.size() == 0 {
+        NonNull::<T>::dangling()
+    } else {
+        owned.alloc(layout)?.cast::<T>()
+    };
+    // SAFETY: 1. `src` is readable for `len` `T`s (caller); `dst` is a fresh arena block of
+    // `len` `T`s (or dangling for a zero-byte layout), so the two do not overlap; 2. the
+    // block lives as long as `&self`; 3. the `len` values are initialised after the copy.
+    unsafe {
+        ptr::copy_nonoverlapping(src, dst.as_ptr(), len);
+        Ok(slice::from_raw_parts(dst.as_ptr(), len))
     }
 }
 

@@ -10,7 +10,7 @@ use bumpalo::Bump;
 use rayon::ThreadPool;
 
 use crate::error::{AllocError, AllocErrorKind};
-use crate::slot::{OwnedSlot, Role, Slot};
+use crate::slot::{OwnedSlot, Refusal, Role, Slot};
 use crate::thread::{
     cache_insert, cache_lookup, cache_remove, describe_current_thread, next_set_id, thread_token,
 };
@@ -244,13 +244,13 @@ unsafe impl<K: Kind> Send for ArenaSet<K> {}
 // touch the same one, because `&self` methods reach them only through `OwnedSlot`, created
 // only for the calling thread's own slot (`ArenaSet::owned_slot`):
 // 1. worker slot `i` only when `pool.current_thread_index() == Some(i)`: rayon's *pool* method
-//    answers only on that pool's own workers, and index `i` is one OS thread for the pool's
-//    life (the set keeps the pool alive through its `Arc`);
+//    answers only on that pool's own workers, and index `i` is one live OS thread (rayon never
+//    runs two workers with one index; the set keeps the pool alive through its `Arc`);
 // 2. the driver slot only on the thread whose token equals `driver_token`; tokens are unique
 //    per thread for the life of the process;
-// 3. an extra slot only on the thread whose token it was created for: found under the mutex by
-//    token, or in that thread's own cache, filled only by that thread for this set's id (ids
-//    are never reused).
+// 3. an extra slot only on the thread whose token it was created for, found under the mutex;
+// 4. any slot found in the calling thread's own cache: entries are inserted only by that
+//    thread, after 1 or 3, keyed by this set's id (ids are never reused).
 // `OwnedSlot` and the `&Bump` it hands out are `!Send`, so they stay on that thread. Everything
 // else other threads read is an atomic (`used`, `capacity`), immutable after creation
 // (`label`, `role`, config), or behind the mutex (`extra`). `&mut self` methods (`reset`,
@@ -421,24 +421,35 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub(crate) fn owned_slot(&self) -> OwnedSlot<'_> {
-        if let Some(i) = self.pool_index() {
-            // SAFETY: Sync argument 1: this thread is worker `i` of `self.pool`, the owner of
-            // `slots[i]` (indexing is checked). `&self` is borrowed for the lifetime, so
-            // `reset` cannot run.
-            return unsafe { OwnedSlot::new(&self.slots[i]) };
-        }
         let token = thread_token();
         if token == self.driver_token {
             // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot.
+            // `&self` is borrowed for the lifetime, so `reset` cannot run.
             return unsafe { OwnedSlot::new(&self.slots[self.workers]) };
         }
         if let Some(slot) = cache_lookup(self.id) {
-            // SAFETY: Sync argument 3: this thread's own cache holds this set's id, so the
-            // entry was inserted by this thread for this set (ids are never reused) after the
-            // slot was created for this thread's token, and it was not removed by
-            // deregistration. The slot is freed only in `Drop`, which cannot run while `&self`
+            // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
+            // entry was inserted by this thread for this set (ids are never reused) after
+            // argument 1 or 3 showed the slot is this thread's, and was not removed by
+            // deregistration. Slots are freed only in `Drop`, which cannot run while `&self`
             // is borrowed, so the pointer is live.
             return unsafe { OwnedSlot::new(&*slot) };
+        }
+        self.owned_slot_uncached(token)
+    }
+
+    /// Pool workers land here on their first use of the set (and after cache eviction):
+    /// `ThreadPool::current_thread_index()` is a few calls into rayon, so its answer is
+    /// cached.
+    #[inline(never)]
+    #[track_caller]
+    fn owned_slot_uncached(&self, token: u64) -> OwnedSlot<'_> {
+        if let Some(i) = self.pool_index() {
+            let slot = &self.slots[i];
+            cache_insert(self.id, slot);
+            // SAFETY: Sync argument 1: this thread is worker `i` of `self.pool`, the owner of
+            // `slots[i]` (indexing is checked).
+            return unsafe { OwnedSlot::new(slot) };
         }
         self.owned_slot_slow(token)
     }
@@ -464,7 +475,8 @@ impl<K: Kind> ArenaSet<K> {
         };
         cache_insert(self.id, slot.as_ptr());
         // SAFETY: Sync argument 3: `slot` was created for `token`, this thread's token, and
-        // lives until `Drop`, which cannot run while `&self` is borrowed.
+        // lives until `Drop`, which cannot run while `&self` is borrowed. (The cache entry
+        // just inserted is argument 4.)
         unsafe { OwnedSlot::new(slot.as_ref()) }
     }
 
@@ -523,28 +535,12 @@ impl<K: Kind> ArenaSet<K> {
         self.stats().iter().map(|s| s.capacity).sum()
     }
 
-    /// The one allocation path: every `alloc*`/`try_alloc*` method ends here. `layout` has a
-    /// non-zero size.
-    #[inline]
-    pub(crate) fn alloc_layout_in(
-        &self,
-        owned: OwnedSlot<'_>,
-        layout: Layout,
-    ) -> Result<NonNull<u8>, AllocError> {
-        match owned.bump().try_alloc_layout(layout) {
-            Ok(p) => {
-                owned.note_alloc(layout.size());
-                Ok(p)
-            }
-            Err(_) => Err(self.refused(owned, layout.size(), layout.align())),
-        }
-    }
-
+    /// The `try_` methods' error for `r`.
     #[cold]
     #[inline(never)]
-    pub(crate) fn refused(&self, owned: OwnedSlot<'_>, size: usize, align: usize) -> AllocError {
+    pub(crate) fn refused(&self, owned: OwnedSlot<'_>, r: Refusal) -> AllocError {
         let slot = owned.slot();
-        let kind = if size == usize::MAX {
+        let kind = if r.size == usize::MAX {
             AllocErrorKind::SizeOverflow
         } else if self.config.limit.is_some() {
             AllocErrorKind::LimitExceeded
@@ -553,13 +549,28 @@ impl<K: Kind> ArenaSet<K> {
         };
         AllocError {
             kind,
-            size,
-            align,
+            size: r.size,
+            align: r.align,
             limit: self.config.limit,
             used: slot.used(),
             capacity: owned.bump().allocated_bytes(),
             thread: slot.label.clone(),
         }
+    }
+
+    /// The infallible methods' failure: a panic with the [`AllocError`] message, or
+    /// [`std::alloc::handle_alloc_error`] on plain out-of-memory (as `Box` does).
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    pub(crate) fn fail(&self, owned: OwnedSlot<'_>, r: Refusal) -> ! {
+        let e = self.refused(owned, r);
+        if e.kind() == AllocErrorKind::OutOfMemory
+            && let Ok(layout) = Layout::from_size_align(r.size, r.align)
+        {
+            std::alloc::handle_alloc_error(layout);
+        }
+        panic!("{e}")
     }
 
     fn reset_all(&mut self) {

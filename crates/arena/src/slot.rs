@@ -11,8 +11,10 @@
 //! thread that made it. Every safety comment on the allocation path cites it instead of
 //! repeating the argument.
 
+use std::alloc::Layout;
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bumpalo::Bump;
@@ -33,6 +35,24 @@ pub(crate) type ScratchBuf = SmallVec<[Chunk; 16]>;
 
 /// A scratch buffer that grew beyond this many bytes is freed after use instead of kept.
 pub(crate) const SCRATCH_KEEP_BYTES: usize = 256 * 1024;
+
+/// Why the one allocation path failed, before the full [`AllocError`] is built: the requested
+/// size (`usize::MAX` when it overflowed) and alignment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refusal {
+    pub(crate) size: usize,
+    pub(crate) align: usize,
+}
+
+impl Refusal {
+    /// An element count whose total size overflows `isize`.
+    pub(crate) fn overflow<T>() -> Self {
+        Refusal {
+            size: usize::MAX,
+            align: std::mem::align_of::<T>(),
+        }
+    }
+}
 
 /// What a slot serves, for stats and error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,9 +189,26 @@ impl<'a> OwnedSlot<'a> {
         unsafe { &*self.slot.bump.get() }
     }
 
+    /// The one allocation path: every `alloc*`/`try_alloc*` method of the set ends here.
+    /// `layout` has a non-zero size. The error is a small [`Refusal`]; the full
+    /// `AllocError` is built off the hot path by `ArenaSet::refused` or `ArenaSet::fail`.
+    #[inline]
+    pub(crate) fn alloc(self, layout: Layout) -> Result<NonNull<u8>, Refusal> {
+        match self.bump().try_alloc_layout(layout) {
+            Ok(p) => {
+                self.note_alloc(layout.size());
+                Ok(p)
+            }
+            Err(_) => Err(Refusal {
+                size: layout.size(),
+                align: layout.align(),
+            }),
+        }
+    }
+
     /// Records `size` more bytes handed out and refreshes the capacity mirror.
     #[inline]
-    pub(crate) fn note_alloc(self, size: usize) {
+    fn note_alloc(self, size: usize) {
         let slot = self.slot;
         // Relaxed load: the owner is the only writer of `used`, so it reads its own last
         // store; a load + store pair is enough (no RMW) with a single writer.

@@ -52,17 +52,18 @@ pub(crate) fn next_set_id() -> u64 {
     NEXT_SET_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Number of entries in each thread's slot cache. A thread using more extra slots than this at
-/// once (it is registered with more than four arena sets) still works: it goes through the
-/// set's mutex on a miss.
+/// Number of entries in each thread's slot cache. A thread using more sets than this in turn
+/// still works: a miss goes through the full lookup (rayon's index, or the set's mutex).
 const WAYS: usize = 4;
 
 /// A tiny per-thread map from set id to this thread's own extra slot in that set.
 ///
-/// Only extra slots (registered threads, auto-registered threads) are cached; pool workers and
-/// the driver are recognised without it. Entries are inserted by the slow path after it checked
-/// under the set's mutex that the slot belongs to this thread, and removed when the thread
-/// deregisters. The cache is a hint: a miss falls back to the mutex, never to a wrong slot.
+/// Holds pool-worker slots (found by `ThreadPool::current_thread_index()`, which costs a few
+/// non-inlined calls into rayon) and extra slots (registered or auto-registered threads, found
+/// under the set's mutex); the driver is recognised by its token without it. An entry is
+/// inserted only after the set checked that the slot belongs to this thread, and an extra
+/// slot's entry is removed when the thread deregisters. The cache is a hint: a miss falls back
+/// to the full lookup, never to a wrong slot.
 pub(crate) struct SlotCache {
     ids: [Cell<u64>; WAYS],
     slots: [Cell<*const Slot>; WAYS],
