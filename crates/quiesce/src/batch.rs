@@ -31,7 +31,8 @@ unsafe impl Send for Entry {}
 
 /// Does `(R, fn(R))` fit the inline payload (size and alignment)?
 const fn fits_inline<R>() -> bool {
-    size_of::<(R, fn(R))>() <= size_of::<Payload>() && align_of::<(R, fn(R))>() <= align_of::<Payload>()
+    size_of::<(R, fn(R))>() <= size_of::<Payload>()
+        && align_of::<(R, fn(R))>() <= align_of::<Payload>()
 }
 
 impl Entry {
@@ -48,7 +49,12 @@ impl Entry {
         }
         let mut payload = Payload::uninit();
         // SAFETY: the payload is three pointer-aligned words, room for one `*mut T`.
-        unsafe { payload.as_mut_ptr().cast::<*mut T>().write(Box::into_raw(b)) };
+        unsafe {
+            payload
+                .as_mut_ptr()
+                .cast::<*mut T>()
+                .write(Box::into_raw(b));
+        };
         Entry {
             payload,
             run: run_box::<T>,
@@ -82,7 +88,12 @@ impl Entry {
         let mut payload = Payload::uninit();
         if fits_inline::<R>() {
             // SAFETY: `fits_inline` checked size and alignment against the payload.
-            unsafe { payload.as_mut_ptr().cast::<(R, fn(R))>().write((resource, drop)) };
+            unsafe {
+                payload
+                    .as_mut_ptr()
+                    .cast::<(R, fn(R))>()
+                    .write((resource, drop));
+            };
             Entry {
                 payload,
                 run: run_inline::<R>,
@@ -169,10 +180,10 @@ impl RunOutcome {
         self.items += batch.entries.len() as u64;
         self.bytes += batch.bytes;
         for entry in batch.entries.drain(..) {
-            if let Err(p) = entry.run() {
-                if self.panic.is_none() {
-                    self.panic = Some(p);
-                }
+            if let Err(p) = entry.run()
+                && self.panic.is_none()
+            {
+                self.panic = Some(p);
             }
         }
         batch.entries

@@ -187,7 +187,11 @@ impl Collector {
     /// must be held (the guard is the proof): a participant that comes online after a scan
     /// then happens-after that scan, so its load below sees at least the period every
     /// batch that scan allowed was followed by (see the crate docs).
-    pub(crate) fn announce_online(&self, _registry: &MutexGuard<'_, Vec<Arc<Slot>>>, slot: &Slot) -> u64 {
+    pub(crate) fn announce_online(
+        &self,
+        _registry: &MutexGuard<'_, Vec<Arc<Slot>>>,
+        slot: &Slot,
+    ) -> u64 {
         // Relaxed: ordered by the registry lock (see above) and the fence below.
         let g = self.period.0.load(Relaxed);
         self.announce(slot, g);
@@ -376,11 +380,9 @@ impl Collector {
                 b.bytes += bytes;
             }
             _ => {
-                let mut entries = Vec::with_capacity(1);
-                entries.push(entry);
                 shared.push(Batch {
                     tag: t,
-                    entries,
+                    entries: vec![entry],
                     bytes,
                 });
             }

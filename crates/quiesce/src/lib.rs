@@ -112,7 +112,7 @@
 //! `u64` incremented at most once per sealed batch or cookie, so it never wraps.
 //!
 //! loom checks these models with `SeqCst` fences that are stronger than C++'s (a fence
-//! joins a global view); Miri (weak-memory emulation) and ThreadSanitizer run the unit and
+//! joins a global view); Miri (weak-memory emulation) and `ThreadSanitizer` run the unit and
 //! stress tests; the proof above is for the C++20 model Rust uses.
 //!
 //! # Who runs destructors, and when

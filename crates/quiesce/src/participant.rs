@@ -291,7 +291,11 @@ impl<'c> Participant<'c> {
         }
         let g = self.collector.come_online(&self.slot);
         self.announced = g;
-        self.cached = if self.open.is_empty() && !self.garbage_waits() { g } else { 0 };
+        self.cached = if self.open.is_empty() && !self.garbage_waits() {
+            g
+        } else {
+            0
+        };
     }
 
     /// Waits for a full grace period, offline meanwhile (so it cannot deadlock on itself),

@@ -84,7 +84,13 @@ fn load<'p>(p: &'p Participant<'_>, shared: &AtomicPtr<Node>) -> &'p Node {
 }
 
 /// Swaps node `new` in and retires the old one (which must be node `old`).
-fn replace(p: &mut Participant<'_>, pool: &Arc<Pool>, shared: &AtomicPtr<Node>, old: usize, new: usize) {
+fn replace(
+    p: &mut Participant<'_>,
+    pool: &Arc<Pool>,
+    shared: &AtomicPtr<Node>,
+    old: usize,
+    new: usize,
+) {
     let prev = shared.swap(pool.ptr(new), Ordering::AcqRel);
     assert_eq!(prev, pool.ptr(old));
     p.retire(Box::new(Handle {
