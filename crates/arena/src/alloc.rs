@@ -13,7 +13,7 @@ use std::slice;
 use smallvec::SmallVec;
 
 use crate::error::AllocError;
-use crate::set::{ArenaSet, Kind};
+use crate::set::{ArenaSet, Kind, LocalArena};
 use crate::slot::{CHUNK, OwnedSlot, Refusal, ScratchBuf};
 
 /// Compile-time refusal of types with destructors (see "Values that need `Drop` are refused"
@@ -43,11 +43,7 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn alloc<T>(&self, value: T) -> &mut T {
-        let owned = self.owned_slot();
-        match alloc_in(owned, value) {
-            Ok(r) => r,
-            Err(r) => self.fail(owned, r),
-        }
+        self.local_arena().alloc(value)
     }
 
     /// [`alloc`](Self::alloc), returning an [`AllocError`] instead of panicking when the arena
@@ -62,19 +58,14 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn try_alloc<T>(&self, value: T) -> Result<&mut T, AllocError> {
-        let owned = self.owned_slot();
-        alloc_in(owned, value).map_err(|r| self.refused(owned, r))
+        self.local_arena().try_alloc(value)
     }
 
     /// Copies `s` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
     #[inline]
     #[track_caller]
     pub fn alloc_str(&self, s: &str) -> &str {
-        let owned = self.owned_slot();
-        match str_in(owned, s) {
-            Ok(r) => r,
-            Err(r) => self.fail(owned, r),
-        }
+        self.local_arena().alloc_str(s)
     }
 
     /// [`alloc_str`](Self::alloc_str), returning an [`AllocError`] instead of panicking.
@@ -87,20 +78,14 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn try_alloc_str(&self, s: &str) -> Result<&str, AllocError> {
-        let owned = self.owned_slot();
-        str_in(owned, s).map_err(|r| self.refused(owned, r))
+        self.local_arena().try_alloc_str(s)
     }
 
     /// Copies `src` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
     #[inline]
     #[track_caller]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &[T] {
-        let owned = self.owned_slot();
-        // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
-        match unsafe { copy_in(owned, src.as_ptr(), src.len()) } {
-            Ok(r) => r,
-            Err(r) => self.fail(owned, r),
-        }
+        self.local_arena().alloc_slice_copy(src)
     }
 
     /// [`alloc_slice_copy`](Self::alloc_slice_copy), returning an [`AllocError`] instead of
@@ -114,9 +99,7 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&[T], AllocError> {
-        let owned = self.owned_slot();
-        // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
-        unsafe { copy_in(owned, src.as_ptr(), src.len()) }.map_err(|r| self.refused(owned, r))
+        self.local_arena().try_alloc_slice_copy(src)
     }
 
     /// Collects `iter` into a slice in the calling thread's arena.
@@ -139,11 +122,7 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &[T] {
-        let owned = self.owned_slot();
-        match iter_in(owned, iter) {
-            Ok(r) => r,
-            Err(r) => self.fail(owned, r),
-        }
+        self.local_arena().alloc_from_iter(iter)
     }
 
     /// [`alloc_from_iter`](Self::alloc_from_iter), returning an [`AllocError`] instead of
@@ -159,8 +138,7 @@ impl<K: Kind> ArenaSet<K> {
         &self,
         iter: I,
     ) -> Result<&[T], AllocError> {
-        let owned = self.owned_slot();
-        iter_in(owned, iter).map_err(|r| self.refused(owned, r))
+        self.local_arena().try_alloc_from_iter(iter)
     }
 
     /// Raw block of `layout` in the calling thread's arena, counted in [`stats`](Self::stats)
@@ -169,11 +147,7 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
-        let owned = self.owned_slot();
-        match layout_in(owned, layout) {
-            Ok(r) => r,
-            Err(r) => self.fail(owned, r),
-        }
+        self.local_arena().alloc_layout(layout)
     }
 
     /// [`alloc_layout`](Self::alloc_layout), returning an [`AllocError`] instead of panicking.
@@ -188,8 +162,128 @@ impl<K: Kind> ArenaSet<K> {
     #[inline]
     #[track_caller]
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        let owned = self.owned_slot();
-        layout_in(owned, layout).map_err(|r| self.refused(owned, r))
+        self.local_arena().try_alloc_layout(layout)
+    }
+}
+
+impl<'a, K: Kind> LocalArena<'a, K> {
+    /// As [`ArenaSet::alloc`], in this handle's arena.
+    #[inline]
+    #[track_caller]
+    pub fn alloc<T>(&self, value: T) -> &'a mut T {
+        let owned = self.owned;
+        match alloc_in(owned, value) {
+            Ok(r) => r,
+            Err(r) => self.set.fail(owned, r),
+        }
+    }
+
+    /// As [`ArenaSet::try_alloc`], in this handle's arena.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArenaSet::try_alloc`].
+    #[inline]
+    #[track_caller]
+    pub fn try_alloc<T>(&self, value: T) -> Result<&'a mut T, AllocError> {
+        let owned = self.owned;
+        alloc_in(owned, value).map_err(|r| self.set.refused(owned, r))
+    }
+
+    /// As [`ArenaSet::alloc_str`], in this handle's arena.
+    #[inline]
+    #[track_caller]
+    pub fn alloc_str(&self, s: &str) -> &'a str {
+        let owned = self.owned;
+        match str_in(owned, s) {
+            Ok(r) => r,
+            Err(r) => self.set.fail(owned, r),
+        }
+    }
+
+    /// As [`ArenaSet::try_alloc_str`], in this handle's arena.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArenaSet::try_alloc_str`].
+    #[inline]
+    #[track_caller]
+    pub fn try_alloc_str(&self, s: &str) -> Result<&'a str, AllocError> {
+        let owned = self.owned;
+        str_in(owned, s).map_err(|r| self.set.refused(owned, r))
+    }
+
+    /// As [`ArenaSet::alloc_slice_copy`], in this handle's arena.
+    #[inline]
+    #[track_caller]
+    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &'a [T] {
+        let owned = self.owned;
+        // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
+        match unsafe { copy_in(owned, src.as_ptr(), src.len()) } {
+            Ok(r) => r,
+            Err(r) => self.set.fail(owned, r),
+        }
+    }
+
+    /// As [`ArenaSet::try_alloc_slice_copy`], in this handle's arena.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArenaSet::try_alloc_slice_copy`].
+    #[inline]
+    #[track_caller]
+    pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&'a [T], AllocError> {
+        let owned = self.owned;
+        // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
+        unsafe { copy_in(owned, src.as_ptr(), src.len()) }.map_err(|r| self.set.refused(owned, r))
+    }
+
+    /// As [`ArenaSet::alloc_from_iter`], in this handle's arena.
+    #[inline]
+    #[track_caller]
+    pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &'a [T] {
+        let owned = self.owned;
+        match iter_in(owned, iter) {
+            Ok(r) => r,
+            Err(r) => self.set.fail(owned, r),
+        }
+    }
+
+    /// As [`ArenaSet::try_alloc_from_iter`], in this handle's arena.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArenaSet::try_alloc_from_iter`].
+    #[track_caller]
+    pub fn try_alloc_from_iter<T, I: IntoIterator<Item = T>>(
+        &self,
+        iter: I,
+    ) -> Result<&'a [T], AllocError> {
+        let owned = self.owned;
+        iter_in(owned, iter).map_err(|r| self.set.refused(owned, r))
+    }
+
+    /// As [`ArenaSet::alloc_layout`], in this handle's arena.
+    #[inline]
+    #[track_caller]
+    pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
+        let owned = self.owned;
+        match layout_in(owned, layout) {
+            Ok(r) => r,
+            Err(r) => self.set.fail(owned, r),
+        }
+    }
+
+    /// As [`ArenaSet::try_alloc_layout`], in this handle's arena.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArenaSet::try_alloc_layout`].
+    #[inline]
+    #[track_caller]
+    pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let owned = self.owned;
+        layout_in(owned, layout).map_err(|r| self.set.refused(owned, r))
     }
 }
 

@@ -19,6 +19,9 @@
 //!   [`alloc_from_iter`](ArenaSet::alloc_from_iter) (through a reused per-thread `SmallVec`
 //!   scratch, so the arena never holds a vector's growth steps), and `try_` forms returning
 //!   [`AllocError`] under an optional [per-thread limit](ArenasBuilder::limit_per_thread).
+//! - [`local_arena`](ArenaSet::local_arena): the same methods on a handle that looked the
+//!   thread's arena up once, for allocation-heavy loops; [`local`](ArenaSet::local) hands out
+//!   the raw `&Bump`.
 //! - [`stats`](ArenaSet::stats): bytes used (tracked by the set; `Bump::allocated_bytes()` is
 //!   capacity) and capacity, per arena.
 //!
@@ -111,7 +114,7 @@ pub use bumpalo::Bump;
 
 pub use error::{AllocError, AllocErrorKind};
 pub use set::{
-    ArenaSet, Arenas, ArenasBuilder, DEFAULT_MAX_RETAINED, Kind, Scratch, ScratchArenas,
-    ScratchArenasBuilder, Session, ThreadPolicy, ThreadRegistration, WorkerStats,
+    ArenaSet, Arenas, ArenasBuilder, DEFAULT_MAX_RETAINED, Kind, LocalArena, Scratch,
+    ScratchArenas, ScratchArenasBuilder, Session, ThreadPolicy, ThreadRegistration, WorkerStats,
 };
 pub use slot::Role;

@@ -257,6 +257,54 @@ unsafe impl<K: Kind> Send for ArenaSet<K> {}
 // `Drop`) exclude all borrows.
 unsafe impl<K: Kind> Sync for ArenaSet<K> {}
 
+/// The calling thread's arena in a set, looked up once: from [`ArenaSet::local_arena`].
+///
+/// Has the same allocation methods as [`ArenaSet`] (counted in stats, under the limit), minus
+/// the per-call thread lookup, for loops that allocate a lot (one handle per task or per
+/// file). Results borrow the set (`'a`), not the handle. `!Send`, like the `&Bump` inside: it
+/// cannot leave its thread:
+///
+/// ```compile_fail,E0277
+/// let arenas = tern_arena::Arenas::for_any_thread();
+/// let here = arenas.local_arena();
+/// std::thread::scope(|s| {
+///     s.spawn(move || here.alloc(1u8));
+/// });
+/// ```
+pub struct LocalArena<'a, K: Kind = Session> {
+    pub(crate) set: &'a ArenaSet<K>,
+    pub(crate) owned: OwnedSlot<'a>,
+}
+
+impl<K: Kind> Clone for LocalArena<'_, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K: Kind> Copy for LocalArena<'_, K> {}
+
+impl<K: Kind> fmt::Debug for LocalArena<'_, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let slot = self.owned.slot();
+        f.debug_struct("LocalArena")
+            .field("label", &slot.label)
+            .field("used", &slot.used())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, K: Kind> LocalArena<'a, K> {
+    /// This arena's `Bump` (as [`ArenaSet::local`]).
+    pub fn bump(&self) -> &'a Bump {
+        self.owned.bump()
+    }
+
+    /// Bytes handed out by this arena's counted methods (as [`WorkerStats::used`]).
+    pub fn used(&self) -> usize {
+        self.owned.slot().used()
+    }
+}
+
 /// One arena's numbers, from [`ArenaSet::stats`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerStats {
@@ -268,8 +316,10 @@ pub struct WorkerStats {
     /// alignment padding), since the last reset. Allocations made directly on the `Bump` from
     /// [`ArenaSet::local`] are not counted.
     pub used: usize,
-    /// Bytes of chunk memory the arena holds (`Bump::allocated_bytes()`), as of the owner's
-    /// last allocation through the set's methods or the last reset.
+    /// Bytes of chunk memory the arena holds (`Bump::allocated_bytes()`). Exact after the
+    /// owner's allocations through the set's methods and after reset; chunks taken by raw
+    /// allocations on the `Bump` from [`ArenaSet::local`] show up at the owner's next counted
+    /// allocation that reaches a refresh point.
     pub capacity: usize,
 }
 
@@ -407,6 +457,25 @@ impl<K: Kind> ArenaSet<K> {
     #[track_caller]
     pub fn local(&self) -> &Bump {
         self.owned_slot().bump()
+    }
+
+    /// The calling thread's arena as a handle, so that a run of allocations pays for the
+    /// thread lookup once. Panics as [`local`](Self::local) does.
+    ///
+    /// ```
+    /// let arenas = tern_arena::Arenas::for_any_thread();
+    /// let here = arenas.local_arena();
+    /// let words: Vec<&str> = ["a", "bc", "def"].iter().map(|w| here.alloc_str(w)).collect();
+    /// assert_eq!(words.concat(), "abcdef");
+    /// assert_eq!(here.used(), 6);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn local_arena(&self) -> LocalArena<'_, K> {
+        LocalArena {
+            set: self,
+            owned: self.owned_slot(),
+        }
     }
 
     /// `Some(i)` on worker `i` of this set's own pool.
