@@ -55,12 +55,16 @@
 //!
 //! Operations:
 //! - **Quiescent state.** Fast path: `if period.load(Relaxed) == cached { return }`, where
-//!   `cached` is a plain field (set to 0 by a retire, so an open batch always takes the
-//!   slow path). Slow path: seal the open batch if any; `g = period.load(Relaxed)`;
-//!   `announced.store(g, Release)`; `fence(SeqCst)`; `cached = g`; then run own sealed
-//!   batches (and, if its lock is free, shared ones) whose grace period has elapsed.
-//!   When nothing was retired anywhere the period does not move, so every quiescent state
-//!   is the fast path (liburcu's trick).
+//!   `cached` is a plain field. Slow path: seal the open batch if any;
+//!   `g = period.load(Relaxed)`; if `g` is new, `announced.store(g, Release)` then
+//!   `fence(SeqCst)`; then run own sealed batches (and, if its lock is free, shared ones)
+//!   whose grace period has elapsed; `cached = g`, or 0 while garbage this participant
+//!   could run still waits (a period is never 0, so the next quiescent state takes the
+//!   slow path again; a retire also sets 0). When nothing was retired anywhere the period
+//!   does not move and every quiescent state is the fast path (liburcu's trick). While
+//!   garbage waits for a slow participant, the slow path re-scans with exponential
+//!   backoff, at least every 64th quiescent state: the period does not move when the last
+//!   participant catches up, so the waiting retirer must look.
 //! - **Sealing** (every [`Collector::batch_size`] retires, at `flush`, at a quiescent state
 //!   with an open batch, at `offline`, at drop): `fence(SeqCst)`; `t = period.load(Relaxed)`;
 //!   tag the batch `t`; then `period.compare_exchange(t, t + 1)` — grace periods are
@@ -72,8 +76,9 @@
 //!   `t < h` may run. A debug assertion re-reads every slot before batches run and panics
 //!   if an online participant has announced a period `<= t`.
 //! - **Registration / `online`**: under the registry lock, `announced.store(period.load())`
-//!   then `fence(SeqCst)`. **`offline`**: `announced.store(0, Release)`. **Drop**: seal,
-//!   go offline, move the sealed batches to the shared list, leave the registry.
+//!   then `fence(SeqCst)`. **`offline`**: seal, `announced.store(0, Release)`, and move the
+//!   sealed batches to the shared list (an offline participant may stay away long; its
+//!   garbage should not wait for it). **Drop**: the same, then leave the registry.
 //! - **Waiting**: [`cookie`](Collector::cookie) is a seal without a batch;
 //!   [`has_elapsed`](Collector::has_elapsed) is `scan() > cookie`;
 //!   [`synchronize`](Collector::synchronize) waits for it with spin/yield/sleep backoff.
@@ -88,15 +93,15 @@
 //! period `t`. Take any participant R that may have loaded `p`, and the value `a` the scan
 //! read from R's slot.
 //!
-//! 1. *`a > t`, announced at R's latest announcement before loading `p`.* R loaded the
-//!    period (value `a`) before its own fence `Y`. The retirer's read of `t` is
-//!    coherence-ordered before R's read of `a` (the period only grows and `a > t`), X is
-//!    sequenced before that read and R's read is sequenced before `Y`, so `X` precedes
-//!    `Y` in the single total order of `SeqCst` fences. Then R's loads after `Y` cannot
-//!    read a value older than `U`: R cannot have loaded `p` after announcing `a`. So R
-//!    loaded `p` before announcing `a`, i.e. before a quiescent state — and the scan's
-//!    `Acquire` load of `a` synchronises with R's `Release` store of it, so every read R
-//!    made of `p` happens-before the free.
+//! 1. *`a > t`.* R announced `a` by loading the period (value `a`), storing it and then
+//!    issuing its fence `Y`. The retirer's read of `t` is coherence-ordered before R's
+//!    read of `a` (the period only grows, and `a > t`); `X` is sequenced before the
+//!    former and the latter before `Y`, so `X` precedes `Y` in the single total order of
+//!    `SeqCst` fences (C++20 \[atomics.order\]). Hence R's loads after `Y` cannot read a
+//!    value older than `U`: R did not load `p` after announcing `a`. So R loaded `p`
+//!    before announcing `a` — before a quiescent state — and the scan's `Acquire` load of
+//!    `a` synchronises with R's `Release` store of it: every read R made of `p`
+//!    happens-before the free.
 //! 2. *`a == 0`.* R's reads before going offline happen-before the free
 //!    (`Release`/`Acquire` on the slot). If R comes online again after the scan, it takes
 //!    the registry lock after the scan released it, so it happens-after the scan, and
