@@ -8,6 +8,10 @@
 //! twice: loom reports the write/read pair as a causality violation when the free does not
 //! happen-after the read, and the reader's assertion sees `POISON` when it does.
 #![cfg(loom)]
+#![allow(
+    clippy::many_single_char_names,
+    reason = "the models name participants A, B, R as the bug report does"
+)]
 
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
@@ -132,7 +136,7 @@ fn writer_retires_while_two_readers_read() {
         for r in readers {
             r.join().unwrap();
         }
-        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        let mut c = Arc::try_unwrap(c).expect("all participants gone");
         c.checkpoint();
         assert!(pool.is_freed(0) && !pool.is_freed(1));
     });
@@ -192,7 +196,7 @@ fn housekeeping(variant: Variant) {
         a.quiescent();
         r.join().unwrap();
         drop((a, b));
-        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        let mut c = Arc::try_unwrap(c).expect("all participants gone");
         c.checkpoint();
         assert!(pool.is_freed(0));
     });
@@ -259,7 +263,7 @@ fn offline_online() {
         w.quiescent();
         reader.join().unwrap();
         drop(w);
-        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        let mut c = Arc::try_unwrap(c).expect("all participants gone");
         c.checkpoint();
         assert!(pool.is_freed(0) && pool.is_freed(1) && !pool.is_freed(2));
     });
@@ -325,7 +329,7 @@ fn checkpoint_after_join() {
             pool: Arc::clone(&pool),
             idx: 1,
         }));
-        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        let mut c = Arc::try_unwrap(c).expect("all participants gone");
         let freed = c.checkpoint();
         assert_eq!(freed.items, 2);
         assert!(pool.is_freed(0) && pool.is_freed(1) && !pool.is_freed(2));
@@ -366,7 +370,7 @@ fn try_reclaim_races_registration_and_retire() {
         }));
         reclaimer.join().unwrap();
         reader.join().unwrap();
-        let mut c = Arc::try_unwrap(c).ok().expect("all participants gone");
+        let mut c = Arc::try_unwrap(c).expect("all participants gone");
         c.checkpoint();
         assert!(pool.is_freed(0));
     });
