@@ -1,0 +1,313 @@
+//! Lexing on top of `ra_ap_rustc_lexer`: trivia dropped, identifiers
+//! classified into keywords, identifiers, lifetimes and literals interned,
+//! delimiters paired, lexical errors turned into diagnostics.
+//!
+//! Comments, doc comments included, are trivia: doc comments are not turned
+//! into `#[doc]` attributes (nothing downstream reads documentation), so a
+//! stray doc comment is never an error here.
+
+use ra_ap_rustc_lexer::{self as rl, Cursor, FrontmatterAllowed, LiteralKind};
+
+use super::Intern;
+use super::diag::DiagSink;
+use super::token::{LitKind, Token, TokenKind};
+
+/// Counts from lexing one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LexStats {
+    /// Tokens that are not trivia (comments and whitespace), end of file
+    /// excluded.
+    pub tokens: u32,
+    /// Identifier tokens: rustc_lexer `Ident` and `RawIdent` tokens, keywords
+    /// and `_` included, lifetimes excluded.
+    pub idents: u32,
+}
+
+/// Byte offset where Rust text starts: after a byte-order mark and a shebang
+/// line (as `syn::parse_file` and rustc skip them).
+pub fn skip_preamble(src: &str) -> usize {
+    let mut start = 0;
+    if src.starts_with('\u{feff}') {
+        start = 3;
+    }
+    if let Some(len) = rl::strip_shebang(&src[start..]) {
+        start += len;
+    }
+    start
+}
+
+struct Lexer<'s, 'o, I: ?Sized> {
+    src: &'s str,
+    interner: &'o I,
+    out: &'o mut Vec<Token>,
+    sink: &'o mut DiagSink,
+    open: Vec<u32>,
+    stats: LexStats,
+}
+
+/// Lexes `src` into `out` (cleared first). `out` always ends with one
+/// [`TokenKind::Eof`] token at `src.len()`.
+pub(crate) fn lex<I: Intern + ?Sized>(
+    src: &str,
+    interner: &I,
+    out: &mut Vec<Token>,
+    sink: &mut DiagSink,
+) -> LexStats {
+    assert!(
+        u32::try_from(src.len()).is_ok(),
+        "sources over 4 GiB are rejected by check_source"
+    );
+    out.clear();
+    // About one token per 4.5 bytes of real Rust.
+    out.reserve(src.len() / 4 + 1);
+    let mut lx = Lexer {
+        src,
+        interner,
+        out,
+        sink,
+        open: Vec::new(),
+        stats: LexStats::default(),
+    };
+    lx.run();
+    lx.stats
+}
+
+impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
+    fn run(&mut self) {
+        let src = self.src;
+        let mut pos = skip_preamble(src);
+        let mut cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
+        loop {
+            let t = cursor.advance_token();
+            let lo = pos;
+            let hi = pos + t.len as usize;
+            pos = hi;
+            use rl::TokenKind as K;
+            let kind = match t.kind {
+                K::Eof => break,
+                K::Whitespace | K::LineComment { .. } => continue,
+                K::BlockComment { terminated, .. } => {
+                    if !terminated {
+                        self.err(lo, "unterminated block comment");
+                    }
+                    continue;
+                }
+                K::Frontmatter { .. } => continue,
+                K::Ident | K::UnknownPrefix | K::ForcedKeywordIdent => {
+                    let text = &src[lo..hi];
+                    let counted = matches!(t.kind, K::Ident);
+                    self.ident(text, lo, hi, counted);
+                    continue;
+                }
+                K::InvalidIdent => {
+                    self.err(lo, "identifiers cannot contain emoji");
+                    self.ident(&src[lo..hi], lo, hi, true);
+                    continue;
+                }
+                K::RawIdent => {
+                    let sym = self.interner.intern(&src[lo + 2..hi]);
+                    self.stats.idents += 1;
+                    self.push(TokenKind::RawIdent, LitKind::Int, lo, hi, Some(sym));
+                    continue;
+                }
+                K::Lifetime { starts_with_number } => {
+                    if starts_with_number {
+                        self.err(lo, "lifetimes cannot start with a number");
+                    }
+                    let sym = self.interner.intern(&src[lo..hi]);
+                    self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
+                    continue;
+                }
+                K::RawLifetime => {
+                    // `'r#a` is the lifetime `'a`.
+                    let mut text = String::with_capacity(hi - lo - 2);
+                    text.push('\'');
+                    text.push_str(&src[lo + 3..hi]);
+                    let sym = self.interner.intern(&text);
+                    self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
+                    continue;
+                }
+                K::UnknownPrefixLifetime => {
+                    let sym = self.interner.intern(&src[lo..hi]);
+                    self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
+                    continue;
+                }
+                K::GuardedStrPrefix => {
+                    // Only reserved in edition 2024: lex it as `#` and
+                    // restart after it, as older editions do.
+                    self.push(TokenKind::Pound, LitKind::Int, lo, lo + 1, None);
+                    pos = lo + 1;
+                    cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
+                    continue;
+                }
+                K::Literal { kind, .. } => {
+                    let lit = self.literal(kind, lo);
+                    let sym = self.interner.intern(&src[lo..hi]);
+                    self.push(TokenKind::Literal, lit, lo, hi, Some(sym));
+                    continue;
+                }
+                K::Semi => TokenKind::Semi,
+                K::Comma => TokenKind::Comma,
+                K::Dot => TokenKind::Dot,
+                K::OpenParen => TokenKind::OpenParen,
+                K::CloseParen => TokenKind::CloseParen,
+                K::OpenBrace => TokenKind::OpenBrace,
+                K::CloseBrace => TokenKind::CloseBrace,
+                K::OpenBracket => TokenKind::OpenBracket,
+                K::CloseBracket => TokenKind::CloseBracket,
+                K::At => TokenKind::At,
+                K::Pound => TokenKind::Pound,
+                K::Tilde => TokenKind::Tilde,
+                K::Question => TokenKind::Question,
+                K::Colon => TokenKind::Colon,
+                K::Dollar => TokenKind::Dollar,
+                K::Eq => TokenKind::Eq,
+                K::Bang => TokenKind::Bang,
+                K::Lt => TokenKind::Lt,
+                K::Gt => TokenKind::Gt,
+                K::Minus => TokenKind::Minus,
+                K::And => TokenKind::And,
+                K::Or => TokenKind::Or,
+                K::Plus => TokenKind::Plus,
+                K::Star => TokenKind::Star,
+                K::Slash => TokenKind::Slash,
+                K::Caret => TokenKind::Caret,
+                K::Percent => TokenKind::Percent,
+                K::Unknown => {
+                    let c = src[lo..hi].chars().next().unwrap_or('?');
+                    self.err(lo, &format!("unknown start of token: {}", c.escape_debug()));
+                    TokenKind::Unknown
+                }
+            };
+            if kind.is_open() {
+                self.open.push(self.out.len() as u32);
+                self.push(kind, LitKind::Int, lo, hi, None);
+                let last = self.out.len() - 1;
+                self.out[last].pair = Token::NO_MATCH;
+            } else if kind.is_close() {
+                let idx = self.out.len() as u32;
+                self.push(kind, LitKind::Int, lo, hi, None);
+                self.close(idx, kind);
+            } else {
+                self.push(kind, LitKind::Int, lo, hi, None);
+            }
+        }
+        while let Some(open) = self.open.pop() {
+            let lo = self.out[open as usize].lo as usize;
+            self.err(lo, "unclosed delimiter");
+        }
+        let end = src.len() as u32;
+        self.out.push(Token {
+            kind: TokenKind::Eof,
+            joint: false,
+            lit: LitKind::Int,
+            lo: end,
+            hi: end,
+            pair: 0,
+            sym: None,
+        });
+    }
+
+    #[inline]
+    fn ident(&mut self, text: &str, lo: usize, hi: usize, counted: bool) {
+        let sym = self.interner.intern(text);
+        if counted {
+            self.stats.idents += 1;
+        }
+        let kind = if text == "_" {
+            TokenKind::Underscore
+        } else {
+            TokenKind::keyword(text).unwrap_or(TokenKind::Ident)
+        };
+        self.push(kind, LitKind::Int, lo, hi, Some(sym));
+    }
+
+    #[inline]
+    fn push(
+        &mut self,
+        kind: TokenKind,
+        lit: LitKind,
+        lo: usize,
+        hi: usize,
+        sym: Option<super::Symbol>,
+    ) {
+        let (lo, hi) = (lo as u32, hi as u32);
+        if let Some(prev) = self.out.last_mut() {
+            prev.joint = prev.hi == lo;
+        }
+        self.out.push(Token {
+            kind,
+            joint: false,
+            lit,
+            lo,
+            hi,
+            pair: 0,
+            sym,
+        });
+        self.stats.tokens += 1;
+    }
+
+    fn close(&mut self, idx: u32, kind: TokenKind) {
+        let want = match kind {
+            TokenKind::CloseParen => TokenKind::OpenParen,
+            TokenKind::CloseBrace => TokenKind::OpenBrace,
+            _ => TokenKind::OpenBracket,
+        };
+        let found = self
+            .open
+            .iter()
+            .rposition(|&o| self.out[o as usize].kind == want);
+        match found {
+            Some(at) => {
+                // Openers above the partner are left unclosed.
+                while self.open.len() > at + 1 {
+                    let o = self.open.pop().unwrap_or_default();
+                    let lo = self.out[o as usize].lo as usize;
+                    self.err(lo, "unclosed delimiter");
+                }
+                let o = self.open.pop().unwrap_or_default();
+                self.out[o as usize].pair = idx;
+                self.out[idx as usize].pair = o;
+            }
+            None => {
+                self.out[idx as usize].pair = Token::NO_MATCH;
+                let lo = self.out[idx as usize].lo as usize;
+                self.err(lo, "unexpected closing delimiter");
+            }
+        }
+    }
+
+    fn literal(&mut self, kind: LiteralKind, lo: usize) -> LitKind {
+        use LiteralKind as L;
+        let (lit, ok) = match kind {
+            L::Int { empty_int, .. } => {
+                if empty_int {
+                    self.err(lo, "no valid digits found for number");
+                }
+                (LitKind::Int, true)
+            }
+            L::Float { empty_exponent, .. } => {
+                if empty_exponent {
+                    self.err(lo, "expected at least one digit in exponent");
+                }
+                (LitKind::Float, true)
+            }
+            L::Char { terminated } => (LitKind::Char, terminated),
+            L::Byte { terminated } => (LitKind::Byte, terminated),
+            L::Str { terminated } => (LitKind::Str, terminated),
+            L::ByteStr { terminated } => (LitKind::ByteStr, terminated),
+            L::CStr { terminated } => (LitKind::CStr, terminated),
+            L::RawStr { n_hashes } => (LitKind::RawStr, n_hashes.is_some()),
+            L::RawByteStr { n_hashes } => (LitKind::RawByteStr, n_hashes.is_some()),
+            L::RawCStr { n_hashes } => (LitKind::RawCStr, n_hashes.is_some()),
+        };
+        if !ok {
+            self.err(lo, "unterminated or invalid literal");
+        }
+        lit
+    }
+
+    fn err(&mut self, lo: usize, msg: &str) {
+        self.sink.error(lo as u32, msg.to_owned());
+    }
+}

@@ -1,0 +1,553 @@
+//! Recursive-descent parser over the token vector.
+//!
+//! Conventions:
+//! - Every parse function returns [`PResult`]; an `Err` means a diagnostic
+//!   was already emitted, and it propagates with `?` to the nearest recovery
+//!   point: the item loop ([`Parser::parse_items`]) or the statement loop of
+//!   a block. Recovery walks token trees from the failed construct's first
+//!   token (delimiters were paired by the lexer, so skipping a tree is O(1))
+//!   to a `;`, a `}`-closed body, an item keyword or the container's closer.
+//! - Lists are built on shared scratch stacks ([`Scratch`]): a list notes the
+//!   stack length, pushes its finished elements (nested lists push and pop
+//!   above them), then copies its segment into the arena and truncates.
+//!   Recovery points restore every stack to a [`Mark`].
+//! - Recursion is guarded by [`Parser::enter`]: at most
+//!   [`MAX_NESTING`](super::MAX_NESTING) levels and
+//!   [`STACK_BUDGET`](super::STACK_BUDGET) bytes of stack.
+
+mod expr;
+mod item;
+mod pat;
+mod ty;
+
+use bumpalo::Bump;
+
+use super::ast::{
+    Arm, Attribute, ClosureParam, Expr, ExprField, FieldDef, FieldPat, GenericArg, GenericBound,
+    GenericParam, Ident, Item, Lifetime, Param, Pat, PathSegment, SourceFile, Span, Stmt, Ty,
+    UseTree, Variant, WherePredicate,
+};
+use super::ast::{BareFnParam, Delim, Delimited};
+use super::diag::DiagSink;
+use super::token::{Token, TokenKind as T};
+use super::{Intern, LexStats, MAX_NESTING, STACK_BUDGET};
+
+/// Proof that a diagnostic was emitted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reported;
+
+pub(crate) type PResult<T> = Result<T, Reported>;
+
+macro_rules! scratch {
+    ($($field:ident: $ty:ty,)*) => {
+        /// Shared stacks the lists of the tree are built on.
+        #[derive(Default)]
+        pub(crate) struct Scratch<'a> {
+            $(pub(crate) $field: Vec<$ty>,)*
+        }
+
+        /// Lengths of every scratch stack at a recovery point.
+        #[derive(Clone, Copy)]
+        pub(crate) struct Mark {
+            $($field: usize,)*
+            diags: usize,
+        }
+
+        impl<'a> Scratch<'a> {
+            fn mark(&self, diags: usize) -> Mark {
+                Mark { $($field: self.$field.len(),)* diags }
+            }
+
+            fn restore(&mut self, m: Mark) {
+                $(self.$field.truncate(m.$field);)*
+            }
+        }
+    };
+}
+
+scratch! {
+    items: Item<'a>,
+    attrs: Attribute<'a>,
+    exprs: Expr<'a>,
+    pats: Pat<'a>,
+    tys: Ty<'a>,
+    stmts: Stmt<'a>,
+    params: Param<'a>,
+    gparams: GenericParam<'a>,
+    gargs: GenericArg<'a>,
+    bounds: GenericBound<'a>,
+    preds: WherePredicate<'a>,
+    segs: PathSegment<'a>,
+    fields: FieldDef<'a>,
+    variants: Variant<'a>,
+    arms: Arm<'a>,
+    uses: UseTree<'a>,
+    field_pats: FieldPat<'a>,
+    expr_fields: ExprField<'a>,
+    lifetimes: Lifetime,
+    cparams: ClosureParam<'a>,
+    fnparams: BareFnParam<'a>,
+}
+
+/// Copies `v[start..]` into the arena and truncates `v` to `start`.
+fn finish<'a, T: Copy>(bump: &'a Bump, v: &mut Vec<T>, start: usize) -> &'a [T] {
+    if v.len() <= start {
+        v.truncate(start);
+        return &[];
+    }
+    let s = bump.alloc_slice_copy(&v[start..]);
+    v.truncate(start);
+    s
+}
+
+/// Parses a lexed file. `toks` must come from [`super::lexer::lex`] on
+/// the same `src` (it ends with `Eof`).
+pub(crate) fn parse_tokens<'a, I: Intern + ?Sized>(
+    src: &str,
+    toks: &[Token],
+    bump: &'a Bump,
+    interner: &I,
+    sink: &mut DiagSink,
+) -> SourceFile<'a> {
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        bump,
+        interner,
+        sink,
+        depth: 0,
+        stack_base: stack_addr(),
+        sc: Scratch::default(),
+    };
+    let inner_attrs = p.parse_inner_attrs_recovering();
+    let items = p.parse_items(None);
+    SourceFile {
+        inner_attrs,
+        items,
+        stats: LexStats::default(),
+    }
+}
+
+#[inline(never)]
+fn stack_addr() -> usize {
+    let marker = 0u8;
+    (&raw const marker).addr()
+}
+
+pub(crate) struct Parser<'a, 's, I: ?Sized> {
+    src: &'s str,
+    toks: &'s [Token],
+    pos: usize,
+    bump: &'a Bump,
+    interner: &'s I,
+    sink: &'s mut DiagSink,
+    depth: u32,
+    stack_base: usize,
+    sc: Scratch<'a>,
+}
+
+impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+    // ------------------------------------------------------------ cursor
+
+    #[inline]
+    fn tok(&self) -> &Token {
+        &self.toks[self.pos]
+    }
+
+    #[inline]
+    fn kind(&self) -> T {
+        self.toks[self.pos].kind
+    }
+
+    /// Kind of the token `n` ahead (Eof past the end).
+    #[inline]
+    fn nth(&self, n: usize) -> T {
+        self.toks.get(self.pos + n).map_or(T::Eof, |t| t.kind)
+    }
+
+    #[inline]
+    fn at(&self, k: T) -> bool {
+        self.kind() == k
+    }
+
+    /// Moves to the next token (never past `Eof`).
+    #[inline]
+    fn bump(&mut self) {
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn eat(&mut self, k: T) -> bool {
+        if self.at(k) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Two tokens `a` `b` with nothing between them (a glued operator).
+    #[inline]
+    fn at2(&self, a: T, b: T) -> bool {
+        let t = &self.toks[self.pos];
+        t.kind == a && t.joint && self.nth(1) == b
+    }
+
+    /// Three glued tokens.
+    #[inline]
+    fn at3(&self, a: T, b: T, c: T) -> bool {
+        self.at2(a, b) && self.toks[self.pos + 1].joint && self.nth(2) == c
+    }
+
+    fn eat2(&mut self, a: T, b: T) -> bool {
+        if self.at2(a, b) {
+            self.pos += 2;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// `::`
+    #[inline]
+    fn at_path_sep(&self) -> bool {
+        self.at2(T::Colon, T::Colon)
+    }
+
+    /// `..`, `..=` or `...` (returns `(len, closed)`).
+    fn at_dots(&self) -> Option<(usize, bool)> {
+        if !self.at2(T::Dot, T::Dot) {
+            return None;
+        }
+        if self.at3(T::Dot, T::Dot, T::Eq) {
+            Some((3, true))
+        } else if self.at3(T::Dot, T::Dot, T::Dot) {
+            Some((3, true))
+        } else {
+            Some((2, false))
+        }
+    }
+
+    fn text_at(&self, i: usize) -> &str {
+        let t = &self.toks[i];
+        self.src.get(t.lo as usize..t.hi as usize).unwrap_or("")
+    }
+
+    /// Whether the current token is the identifier `word` (contextual
+    /// keywords).
+    #[inline]
+    fn at_word(&self, word: &str) -> bool {
+        self.at(T::Ident) && self.text_at(self.pos) == word
+    }
+
+    fn nth_is_word(&self, n: usize, word: &str) -> bool {
+        self.nth(n) == T::Ident && self.text_at(self.pos + n) == word
+    }
+
+    #[inline]
+    fn span(&self) -> Span {
+        self.tok().span()
+    }
+
+    /// Span from the token at index `start` to the last consumed token.
+    fn span_from(&self, start: usize) -> Span {
+        let lo = self.toks[start].lo;
+        let hi = if self.pos > start {
+            self.toks[self.pos - 1].hi
+        } else {
+            self.toks[start].hi
+        };
+        Span { lo, hi: hi.max(lo) }
+    }
+
+    fn prev_hi(&self) -> u32 {
+        if self.pos == 0 {
+            0
+        } else {
+            self.toks[self.pos - 1].hi
+        }
+    }
+
+    #[inline]
+    fn alloc<T: Copy>(&self, v: T) -> &'a T {
+        self.bump.alloc(v)
+    }
+
+    // ------------------------------------------------------------ errors
+
+    fn error_at(&mut self, offset: u32, msg: String) -> Reported {
+        self.sink.error(offset, msg);
+        Reported
+    }
+
+    /// "expected X, found Y" at the current token.
+    fn expected(&mut self, what: &str) -> Reported {
+        let t = *self.tok();
+        let found = if t.kind == T::Eof {
+            "end of file".to_owned()
+        } else {
+            let text = self.text_at(self.pos);
+            if text.len() <= 24 && !text.contains('\n') {
+                format!("`{text}`")
+            } else {
+                t.kind.describe().to_owned()
+            }
+        };
+        self.error_at(t.lo, format!("expected {what}, found {found}"))
+    }
+
+    fn expect(&mut self, k: T) -> PResult<Span> {
+        if self.at(k) {
+            let s = self.span();
+            self.bump();
+            Ok(s)
+        } else {
+            Err(self.expected(k.describe()))
+        }
+    }
+
+    /// Enters one level of nesting; fails past the depth or stack budget.
+    #[inline]
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING || stack_addr().abs_diff(self.stack_base) > STACK_BUDGET {
+            self.depth -= 1;
+            let lo = self.tok().lo;
+            return Err(self.error_at(lo, "nesting too deep".to_owned()));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn mark(&self) -> Mark {
+        self.sc.mark(self.sink.len())
+    }
+
+    fn restore(&mut self, m: Mark) {
+        self.sc.restore(m);
+    }
+
+    /// Restores scratch, diagnostics and position (backtracking).
+    fn rewind(&mut self, m: Mark, pos: usize) {
+        self.sc.restore(m);
+        self.sink.truncate(m.diags);
+        self.pos = pos;
+    }
+
+    /// Index after the token tree starting at `i`.
+    fn skip_tree(&self, i: usize) -> usize {
+        let t = &self.toks[i];
+        if t.kind == T::Eof {
+            return i;
+        }
+        if t.kind.is_open() && t.pair != Token::NO_MATCH {
+            t.pair as usize + 1
+        } else {
+            i + 1
+        }
+    }
+
+    /// After an error in an item that began at `start`, moves to where the
+    /// next item can begin. Always ends past `start` unless at a closer or
+    /// end of file.
+    fn recover_item(&mut self, start: usize) {
+        let err = self.pos.max(start);
+        let mut i = start;
+        loop {
+            let t = self.toks[i];
+            match t.kind {
+                T::Eof => break,
+                k if k.is_close() => {
+                    if t.pair == Token::NO_MATCH {
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                T::Semi if i >= err => {
+                    i += 1;
+                    break;
+                }
+                T::OpenBrace => {
+                    let j = self.skip_tree(i);
+                    i = j;
+                    if j > err {
+                        break;
+                    }
+                }
+                T::KwFn
+                | T::KwStruct
+                | T::KwEnum
+                | T::KwImpl
+                | T::KwTrait
+                | T::KwMod
+                | T::KwUse
+                | T::KwPub
+                | T::KwStatic
+                | T::KwType
+                | T::Pound
+                    if i > err =>
+                {
+                    break;
+                }
+                _ => i = self.skip_tree(i),
+            }
+        }
+        if i == start && !self.toks[i].kind.is_close() && self.toks[i].kind != T::Eof {
+            i = self.skip_tree(i);
+        }
+        self.pos = i;
+    }
+
+    /// After an error in a statement that began at `start` inside a block
+    /// whose closer is at `close`, moves to the next statement.
+    fn recover_stmt(&mut self, start: usize, close: usize) {
+        let err = self.pos.max(start);
+        let mut i = start;
+        loop {
+            if i >= close {
+                i = close;
+                break;
+            }
+            let t = self.toks[i];
+            match t.kind {
+                T::Eof => break,
+                k if k.is_close() => {
+                    if t.pair == Token::NO_MATCH {
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                T::Semi if i >= err => {
+                    i += 1;
+                    break;
+                }
+                T::OpenBrace => {
+                    i = self.skip_tree(i);
+                    if i > err {
+                        break;
+                    }
+                }
+                _ => i = self.skip_tree(i),
+            }
+        }
+        if i == start && i < close && self.toks[i].kind != T::Eof {
+            i = self.skip_tree(i);
+        }
+        self.pos = i;
+    }
+
+    // ------------------------------------------------------------ common
+
+    fn ident_of(&self, i: usize) -> Ident {
+        let t = &self.toks[i];
+        Ident {
+            sym: t.sym.unwrap_or(super::Symbol::from_u32(u32::MAX)),
+            span: t.span(),
+        }
+    }
+
+    /// An identifier (raw identifiers included, keywords not).
+    fn parse_ident(&mut self) -> PResult<Ident> {
+        if matches!(self.kind(), T::Ident | T::RawIdent) {
+            let id = self.ident_of(self.pos);
+            self.bump();
+            Ok(id)
+        } else {
+            Err(self.expected("identifier"))
+        }
+    }
+
+    /// An identifier or `_`.
+    fn parse_ident_or_underscore(&mut self) -> PResult<Ident> {
+        if self.at(T::Underscore) {
+            let id = self.ident_of(self.pos);
+            self.bump();
+            Ok(id)
+        } else {
+            self.parse_ident()
+        }
+    }
+
+    fn parse_lifetime(&mut self) -> PResult<Lifetime> {
+        if self.at(T::Lifetime) {
+            let t = *self.tok();
+            self.bump();
+            Ok(Lifetime {
+                sym: t.sym.unwrap_or(super::Symbol::from_u32(u32::MAX)),
+                span: t.span(),
+            })
+        } else {
+            Err(self.expected("lifetime"))
+        }
+    }
+
+    /// A delimited token tree at the current token, skipped whole.
+    fn parse_delimited(&mut self) -> PResult<Delimited> {
+        let t = *self.tok();
+        let delim = match t.kind {
+            T::OpenParen => Delim::Paren,
+            T::OpenBracket => Delim::Bracket,
+            T::OpenBrace => Delim::Brace,
+            _ => return Err(self.expected("`(`, `[` or `{`")),
+        };
+        if t.pair == Token::NO_MATCH {
+            // Already reported by the lexer as unclosed.
+            let lo = t.lo;
+            return Err(self.error_at(lo, "unclosed delimiter".to_owned()));
+        }
+        let open = self.pos;
+        let close = t.pair as usize;
+        self.pos = close + 1;
+        Ok(Delimited {
+            delim,
+            span: Span {
+                lo: t.lo,
+                hi: self.toks[close].hi,
+            },
+            tokens: (close - open - 1) as u32,
+        })
+    }
+
+    /// Opens a delimited group: checks the opener and returns the index of
+    /// its closer (or `usize::MAX` when unmatched).
+    fn open(&mut self, k: T) -> PResult<usize> {
+        if !self.at(k) {
+            return Err(self.expected(k.describe()));
+        }
+        let pair = self.tok().pair;
+        self.bump();
+        Ok(if pair == Token::NO_MATCH {
+            usize::MAX
+        } else {
+            pair as usize
+        })
+    }
+
+    /// Closes a group opened by [`Parser::open`].
+    fn close(&mut self, close: usize, k: T) -> PResult<()> {
+        if self.pos == close || (close == usize::MAX && self.at(k)) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.expected(k.describe()))
+        }
+    }
+
+    /// Whether the current position is the group's closer.
+    #[inline]
+    fn at_close(&self, close: usize) -> bool {
+        self.pos >= close || self.at(T::Eof) || (close == usize::MAX && self.kind().is_close())
+    }
+}
+
+#[cfg(test)]
+mod tests;

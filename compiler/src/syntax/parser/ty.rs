@@ -1,0 +1,752 @@
+//! Paths, generic arguments and parameters, bounds, where clauses, types.
+
+use super::{PResult, Parser, finish};
+use crate::syntax::Intern;
+use crate::syntax::ast::{
+    Abi, BareFnParam, BareFnTy, BoundModifiers, Expr, ExprKind, GenericArg, GenericArgs,
+    GenericBound, GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment,
+    QSelf, Span, Ty, TyKind, UnOp, WherePredicate,
+};
+use crate::syntax::token::TokenKind as T;
+
+/// Which generic-argument syntax a path accepts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum PathMode {
+    /// No generic arguments (`use`, attributes, macros, visibility).
+    Mod,
+    /// `Vec<T>`, `Vec::<T>`, `Fn(A) -> B`
+    Type,
+    /// Only the turbofish `Vec::<T>`.
+    Expr,
+}
+
+impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+    // ------------------------------------------------------------ paths
+
+    fn at_seg_ident_kind(k: T) -> bool {
+        matches!(
+            k,
+            T::Ident | T::RawIdent | T::KwSelfValue | T::KwSelfType | T::KwSuper | T::KwCrate
+        )
+    }
+
+    /// Whether a path can start here.
+    pub(super) fn at_path_start(&self) -> bool {
+        Self::at_seg_ident_kind(self.kind()) || self.at_path_sep()
+    }
+
+    pub(super) fn parse_mod_path(&mut self) -> PResult<Path<'a>> {
+        self.parse_path(PathMode::Mod)
+    }
+
+    pub(super) fn parse_path(&mut self, mode: PathMode) -> PResult<Path<'a>> {
+        let start = self.pos;
+        let global = self.eat2(T::Colon, T::Colon);
+        let seg_start = self.sc.segs.len();
+        self.parse_path_segments(mode, seg_start)?;
+        let segments = finish(self.bump, &mut self.sc.segs, seg_start);
+        Ok(Path {
+            global,
+            segments,
+            span: self.span_from(start),
+        })
+    }
+
+    /// Segments separated by `::`, pushed on the segment stack.
+    fn parse_path_segments(&mut self, mode: PathMode, _seg_start: usize) -> PResult<()> {
+        loop {
+            if !Self::at_seg_ident_kind(self.kind()) {
+                return Err(self.expected("identifier"));
+            }
+            let ident = self.ident_of(self.pos);
+            self.bump();
+            let args = self.parse_seg_args(mode)?;
+            self.sc.segs.push(PathSegment { ident, args });
+            if self.at_path_sep() && Self::at_seg_ident_kind(self.nth(2)) {
+                self.pos += 2;
+                continue;
+            }
+            return Ok(());
+        }
+    }
+
+    fn parse_seg_args(&mut self, mode: PathMode) -> PResult<Option<&'a GenericArgs<'a>>> {
+        match mode {
+            PathMode::Mod => Ok(None),
+            PathMode::Type => {
+                // `x as usize <= y`: `<=` never opens generic arguments.
+                if self.at(T::Lt) && !self.at2(T::Lt, T::Eq) {
+                    Ok(Some(self.parse_angle_args()?))
+                } else if self.at_path_sep() && self.nth(2) == T::Lt {
+                    self.pos += 2;
+                    Ok(Some(self.parse_angle_args()?))
+                } else if self.at(T::OpenParen) {
+                    Ok(Some(self.parse_paren_args()?))
+                } else {
+                    Ok(None)
+                }
+            }
+            PathMode::Expr => {
+                if self.at_path_sep() && self.nth(2) == T::Lt {
+                    self.pos += 2;
+                    Ok(Some(self.parse_angle_args()?))
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    /// `(A, B) -> C` after a path segment in a type.
+    fn parse_paren_args(&mut self) -> PResult<&'a GenericArgs<'a>> {
+        let close = self.open(T::OpenParen)?;
+        if self.at2(T::Dot, T::Dot) && self.pos + 2 == close {
+            self.pos += 2;
+            self.close(close, T::CloseParen)?;
+            return Ok(self.alloc(GenericArgs::ParenDots));
+        }
+        let start = self.sc.tys.len();
+        while !self.at_close(close) {
+            let t = self.parse_ty()?;
+            self.sc.tys.push(t);
+            if !self.eat(T::Comma) {
+                break;
+            }
+        }
+        self.close(close, T::CloseParen)?;
+        let inputs = finish(self.bump, &mut self.sc.tys, start);
+        let output = self.parse_ret_ty()?;
+        Ok(self.alloc(GenericArgs::Paren { inputs, output }))
+    }
+
+    /// `<args>`; consumes exactly one `>` at the end.
+    pub(super) fn parse_angle_args(&mut self) -> PResult<&'a GenericArgs<'a>> {
+        self.expect(T::Lt)?;
+        let start = self.sc.gargs.len();
+        while !self.at(T::Gt) && !self.at(T::Eof) {
+            let arg = self.parse_generic_arg()?;
+            self.sc.gargs.push(arg);
+            if !self.eat(T::Comma) {
+                break;
+            }
+        }
+        self.expect(T::Gt)?;
+        let args = finish(self.bump, &mut self.sc.gargs, start);
+        Ok(self.alloc(GenericArgs::Angle(args)))
+    }
+
+    fn parse_generic_arg(&mut self) -> PResult<GenericArg<'a>> {
+        match self.kind() {
+            T::Lifetime => return Ok(GenericArg::Lifetime(self.parse_lifetime()?)),
+            T::Literal | T::Minus | T::OpenBrace | T::KwTrue | T::KwFalse => {
+                let e = self.parse_const_arg()?;
+                return Ok(GenericArg::Const(e));
+            }
+            _ => {}
+        }
+        let ty = self.parse_ty()?;
+        // `Item = T`, `Item<'a> = T`, `N = 3`, `Item: Bound`
+        let single = match ty.kind {
+            TyKind::Path(None, p) if !p.global && p.segments.len() == 1 => Some(p.segments[0]),
+            _ => None,
+        };
+        if let Some(seg) = single {
+            if self.at(T::Eq) {
+                self.bump();
+                if matches!(
+                    self.kind(),
+                    T::Literal | T::Minus | T::OpenBrace | T::KwTrue | T::KwFalse
+                ) {
+                    let expr = self.parse_const_arg()?;
+                    return Ok(GenericArg::AssocConst {
+                        ident: seg.ident,
+                        expr,
+                    });
+                }
+                let t = self.parse_ty()?;
+                return Ok(GenericArg::AssocType {
+                    ident: seg.ident,
+                    args: seg.args,
+                    ty: self.alloc(t),
+                });
+            }
+            if self.at(T::Colon) && !self.at_path_sep() {
+                self.bump();
+                let bounds = self.parse_bounds()?;
+                return Ok(GenericArg::Constraint {
+                    ident: seg.ident,
+                    args: seg.args,
+                    bounds,
+                });
+            }
+        }
+        Ok(GenericArg::Type(self.alloc(ty)))
+    }
+
+    /// A const generic argument: literal, `-literal`, `{ block }`, bool.
+    fn parse_const_arg(&mut self) -> PResult<&'a Expr<'a>> {
+        let start = self.pos;
+        match self.kind() {
+            T::OpenBrace => {
+                let b = self.parse_block()?;
+                Ok(self.alloc(Expr {
+                    kind: ExprKind::Block {
+                        kind: crate::syntax::ast::BlockKind::Plain,
+                        block: b,
+                        label: None,
+                    },
+                    span: self.span_from(start),
+                }))
+            }
+            T::Minus => {
+                self.bump();
+                let inner = self.parse_lit_expr()?;
+                Ok(self.alloc(Expr {
+                    kind: ExprKind::Unary(UnOp::Neg, self.alloc(inner)),
+                    span: self.span_from(start),
+                }))
+            }
+            _ => {
+                let e = self.parse_lit_expr()?;
+                Ok(self.alloc(e))
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ generics
+
+    /// `<params>` if present (no where clause).
+    pub(super) fn parse_generics(&mut self) -> PResult<Generics<'a>> {
+        if !self.at(T::Lt) {
+            return Ok(Generics::default());
+        }
+        let params = self.parse_generic_params()?;
+        Ok(Generics {
+            params,
+            where_clause: &[],
+        })
+    }
+
+    fn parse_generic_params(&mut self) -> PResult<&'a [GenericParam<'a>]> {
+        self.expect(T::Lt)?;
+        let start = self.sc.gparams.len();
+        while !self.at(T::Gt) && !self.at(T::Eof) {
+            let pstart = self.pos;
+            let attrs = self.parse_outer_attrs()?;
+            let kind = match self.kind() {
+                T::Lifetime => {
+                    let lifetime = self.parse_lifetime()?;
+                    let bounds = if self.eat(T::Colon) {
+                        self.parse_lifetime_bounds()?
+                    } else {
+                        &[]
+                    };
+                    GenericParamKind::Lifetime { lifetime, bounds }
+                }
+                T::KwConst => {
+                    self.bump();
+                    let ident = self.parse_ident()?;
+                    self.expect(T::Colon)?;
+                    let ty = self.parse_ty()?;
+                    let default = if self.eat(T::Eq) {
+                        if self.at_path_start() {
+                            let e = self.parse_path_expr_simple()?;
+                            Some(e)
+                        } else {
+                            Some(self.parse_const_arg()?)
+                        }
+                    } else {
+                        None
+                    };
+                    GenericParamKind::Const {
+                        ident,
+                        ty: self.alloc(ty),
+                        default,
+                    }
+                }
+                _ => {
+                    let ident = self.parse_ident()?;
+                    let bounds = if self.eat(T::Colon) {
+                        self.parse_bounds()?
+                    } else {
+                        &[]
+                    };
+                    let default = if self.eat(T::Eq) {
+                        let t = self.parse_ty()?;
+                        Some(&*self.alloc(t))
+                    } else {
+                        None
+                    };
+                    GenericParamKind::Type {
+                        ident,
+                        bounds,
+                        default,
+                    }
+                }
+            };
+            let span = self.span_from(pstart);
+            self.sc.gparams.push(GenericParam { attrs, kind, span });
+            if !self.eat(T::Comma) {
+                break;
+            }
+        }
+        self.expect(T::Gt)?;
+        Ok(finish(self.bump, &mut self.sc.gparams, start))
+    }
+
+    /// A path as an expression (const parameter defaults).
+    fn parse_path_expr_simple(&mut self) -> PResult<&'a Expr<'a>> {
+        let start = self.pos;
+        let path = self.parse_path(PathMode::Expr)?;
+        Ok(self.alloc(Expr {
+            kind: ExprKind::Path(None, path),
+            span: self.span_from(start),
+        }))
+    }
+
+    /// `'a + 'b` (possibly empty).
+    fn parse_lifetime_bounds(&mut self) -> PResult<&'a [Lifetime]> {
+        let start = self.sc.lifetimes.len();
+        while self.at(T::Lifetime) {
+            let l = self.parse_lifetime()?;
+            self.sc.lifetimes.push(l);
+            if !self.eat(T::Plus) {
+                break;
+            }
+        }
+        Ok(finish(self.bump, &mut self.sc.lifetimes, start))
+    }
+
+    /// `for<'a, 'b>` if present.
+    fn parse_for_lifetimes(&mut self) -> PResult<&'a [GenericParam<'a>]> {
+        if self.at(T::KwFor) && self.nth(1) == T::Lt {
+            self.bump();
+            self.parse_generic_params()
+        } else {
+            Ok(&[])
+        }
+    }
+
+    /// `where` predicates, if present.
+    pub(super) fn parse_where_clause(&mut self) -> PResult<&'a [WherePredicate<'a>]> {
+        if !self.eat(T::KwWhere) {
+            return Ok(&[]);
+        }
+        let start = self.sc.preds.len();
+        loop {
+            match self.kind() {
+                T::OpenBrace | T::Semi | T::Eq | T::Eof => break,
+                T::Lifetime => {
+                    let lifetime = self.parse_lifetime()?;
+                    self.expect(T::Colon)?;
+                    let bounds = self.parse_lifetime_bounds()?;
+                    self.sc
+                        .preds
+                        .push(WherePredicate::Lifetime { lifetime, bounds });
+                }
+                _ => {
+                    let for_lifetimes = self.parse_for_lifetimes()?;
+                    let ty = self.parse_ty()?;
+                    self.expect(T::Colon)?;
+                    let bounds = self.parse_bounds()?;
+                    let ty = self.alloc(ty);
+                    self.sc.preds.push(WherePredicate::Bound {
+                        for_lifetimes,
+                        ty,
+                        bounds,
+                    });
+                }
+            }
+            if !self.eat(T::Comma) {
+                break;
+            }
+        }
+        Ok(finish(self.bump, &mut self.sc.preds, start))
+    }
+
+    // ------------------------------------------------------------ bounds
+
+    fn can_begin_bound(&self) -> bool {
+        match self.kind() {
+            T::Lifetime
+            | T::Question
+            | T::Tilde
+            | T::OpenParen
+            | T::KwFor
+            | T::KwConst
+            | T::KwAsync
+            | T::Bang => true,
+            T::KwUse => self.nth(1) == T::Lt,
+            _ => self.at_path_start(),
+        }
+    }
+
+    /// `Bound + Bound + ...` (possibly empty, trailing `+` allowed).
+    pub(super) fn parse_bounds(&mut self) -> PResult<&'a [GenericBound<'a>]> {
+        let start = self.sc.bounds.len();
+        self.parse_bounds_onto(true)?;
+        Ok(finish(self.bump, &mut self.sc.bounds, start))
+    }
+
+    /// Pushes bounds on the bound stack; one only unless `allow_plus`.
+    fn parse_bounds_onto(&mut self, allow_plus: bool) -> PResult<()> {
+        while self.can_begin_bound() {
+            let b = self.parse_bound()?;
+            self.sc.bounds.push(b);
+            if !allow_plus || !self.eat(T::Plus) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_bound(&mut self) -> PResult<GenericBound<'a>> {
+        let start = self.pos;
+        if self.at(T::Lifetime) {
+            return Ok(GenericBound::Lifetime(self.parse_lifetime()?));
+        }
+        if self.at(T::KwUse) && self.nth(1) == T::Lt {
+            self.bump();
+            self.bump();
+            let gstart = self.sc.gargs.len();
+            while !self.at(T::Gt) && !self.at(T::Eof) {
+                let arg = if self.at(T::Lifetime) {
+                    GenericArg::Lifetime(self.parse_lifetime()?)
+                } else {
+                    let t = self.parse_ty()?;
+                    GenericArg::Type(self.alloc(t))
+                };
+                self.sc.gargs.push(arg);
+                if !self.eat(T::Comma) {
+                    break;
+                }
+            }
+            self.expect(T::Gt)?;
+            return Ok(GenericBound::Use(finish(
+                self.bump,
+                &mut self.sc.gargs,
+                gstart,
+            )));
+        }
+        if self.at(T::OpenParen) {
+            let close = self.open(T::OpenParen)?;
+            let b = self.parse_bound()?;
+            self.close(close, T::CloseParen)?;
+            return Ok(b);
+        }
+        let for_lifetimes = self.parse_for_lifetimes()?;
+        let mut modifiers = BoundModifiers::default();
+        loop {
+            if self.at(T::Tilde) && self.nth(1) == T::KwConst {
+                self.pos += 2;
+                modifiers.maybe_const = true;
+            } else if self.at(T::KwConst) {
+                self.bump();
+                modifiers.constness = true;
+            } else if self.at(T::KwAsync) {
+                self.bump();
+                modifiers.asyncness = true;
+            } else if self.at(T::Question) {
+                self.bump();
+                modifiers.maybe = true;
+            } else if self.at(T::Bang) {
+                self.bump();
+                modifiers.negative = true;
+            } else {
+                break;
+            }
+        }
+        let for_lifetimes = if for_lifetimes.is_empty() {
+            self.parse_for_lifetimes()?
+        } else {
+            for_lifetimes
+        };
+        let path = self.parse_path(PathMode::Type)?;
+        Ok(GenericBound::Trait {
+            modifiers,
+            for_lifetimes,
+            path,
+            span: self.span_from(start),
+        })
+    }
+
+    // ------------------------------------------------------------ types
+
+    /// A type, `+` bounds allowed (`dyn A + B`).
+    pub(super) fn parse_ty(&mut self) -> PResult<Ty<'a>> {
+        self.enter()?;
+        let r = self.parse_ty_inner(true);
+        self.leave();
+        r
+    }
+
+    /// A type where `+` ends it (after `&`, `as`, `->`).
+    pub(super) fn parse_ty_no_plus(&mut self) -> PResult<Ty<'a>> {
+        self.enter()?;
+        let r = self.parse_ty_inner(false);
+        self.leave();
+        r
+    }
+
+    fn parse_ty_inner(&mut self, allow_plus: bool) -> PResult<Ty<'a>> {
+        let start = self.pos;
+        let kind = match self.kind() {
+            T::OpenParen => {
+                let close = self.open(T::OpenParen)?;
+                let tstart = self.sc.tys.len();
+                let mut trailing = false;
+                while !self.at_close(close) {
+                    let t = self.parse_ty()?;
+                    self.sc.tys.push(t);
+                    trailing = false;
+                    if !self.eat(T::Comma) {
+                        break;
+                    }
+                    trailing = true;
+                }
+                self.close(close, T::CloseParen)?;
+                if self.sc.tys.len() == tstart + 1 && !trailing {
+                    let inner = self.sc.tys.pop().unwrap_or(Ty {
+                        kind: TyKind::Never,
+                        span: Span::default(),
+                    });
+                    if allow_plus && self.at(T::Plus) {
+                        // `(Trait) + Send`: a bare trait object.
+                        self.bump();
+                        let bstart = self.sc.bounds.len();
+                        if let TyKind::Path(None, path) = inner.kind {
+                            self.sc.bounds.push(GenericBound::Trait {
+                                modifiers: BoundModifiers::default(),
+                                for_lifetimes: &[],
+                                path,
+                                span: inner.span,
+                            });
+                        }
+                        self.parse_bounds_onto(true)?;
+                        TyKind::TraitObject {
+                            dyn_: false,
+                            bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                        }
+                    } else {
+                        TyKind::Paren(self.alloc(inner))
+                    }
+                } else {
+                    TyKind::Tuple(finish(self.bump, &mut self.sc.tys, tstart))
+                }
+            }
+            T::OpenBracket => {
+                let close = self.open(T::OpenBracket)?;
+                let elem = self.parse_ty()?;
+                let elem = self.alloc(elem);
+                let kind = if self.eat(T::Semi) {
+                    let len = self.parse_expr()?;
+                    TyKind::Array(elem, len)
+                } else {
+                    TyKind::Slice(elem)
+                };
+                self.close(close, T::CloseBracket)?;
+                kind
+            }
+            T::And => {
+                self.bump();
+                let lifetime = if self.at(T::Lifetime) {
+                    Some(self.parse_lifetime()?)
+                } else {
+                    None
+                };
+                let mutbl = self.eat(T::KwMut);
+                let ty = self.parse_ty_no_plus()?;
+                TyKind::Ref {
+                    lifetime,
+                    mutbl,
+                    ty: self.alloc(ty),
+                }
+            }
+            T::Star => {
+                self.bump();
+                let mutbl = if self.eat(T::KwMut) {
+                    true
+                } else {
+                    self.expect(T::KwConst)?;
+                    false
+                };
+                let ty = self.parse_ty_no_plus()?;
+                TyKind::Ptr {
+                    mutbl,
+                    ty: self.alloc(ty),
+                }
+            }
+            T::Bang => {
+                self.bump();
+                TyKind::Never
+            }
+            T::Underscore => {
+                self.bump();
+                TyKind::Infer
+            }
+            T::KwFn | T::KwUnsafe | T::KwExtern => TyKind::BareFn(self.parse_bare_fn(&[])?),
+            T::KwFor => {
+                let for_lifetimes = self.parse_for_lifetimes()?;
+                if matches!(self.kind(), T::KwFn | T::KwUnsafe | T::KwExtern) {
+                    TyKind::BareFn(self.parse_bare_fn(for_lifetimes)?)
+                } else {
+                    // `for<'a> Trait<'a> + Send`: a bare trait object.
+                    let bstart = self.sc.bounds.len();
+                    let bound_start = self.pos;
+                    let path = self.parse_path(PathMode::Type)?;
+                    self.sc.bounds.push(GenericBound::Trait {
+                        modifiers: BoundModifiers::default(),
+                        for_lifetimes,
+                        path,
+                        span: self.span_from(bound_start),
+                    });
+                    if allow_plus && self.eat(T::Plus) {
+                        self.parse_bounds_onto(true)?;
+                    }
+                    TyKind::TraitObject {
+                        dyn_: false,
+                        bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                    }
+                }
+            }
+            T::KwImpl => {
+                self.bump();
+                let bstart = self.sc.bounds.len();
+                self.parse_bounds_onto(allow_plus)?;
+                TyKind::ImplTrait(finish(self.bump, &mut self.sc.bounds, bstart))
+            }
+            T::KwDyn => {
+                self.bump();
+                let bstart = self.sc.bounds.len();
+                self.parse_bounds_onto(allow_plus)?;
+                TyKind::TraitObject {
+                    dyn_: true,
+                    bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                }
+            }
+            T::Question => {
+                // `?Sized` as a bare trait object (old code in bounds position).
+                let bstart = self.sc.bounds.len();
+                self.parse_bounds_onto(allow_plus)?;
+                TyKind::TraitObject {
+                    dyn_: false,
+                    bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                }
+            }
+            T::Lt => {
+                let (qself, path) = self.parse_qpath(PathMode::Type)?;
+                TyKind::Path(Some(qself), path)
+            }
+            _ if self.at_path_start() => {
+                let path = self.parse_path(PathMode::Type)?;
+                if self.at(T::Bang) && self.nth(1).is_open() {
+                    self.bump();
+                    let args = self.parse_delimited()?;
+                    TyKind::MacCall(self.alloc(crate::syntax::ast::MacCall { path, args }))
+                } else if allow_plus && self.at(T::Plus) {
+                    self.bump();
+                    let bstart = self.sc.bounds.len();
+                    self.sc.bounds.push(GenericBound::Trait {
+                        modifiers: BoundModifiers::default(),
+                        for_lifetimes: &[],
+                        path,
+                        span: path.span,
+                    });
+                    self.parse_bounds_onto(true)?;
+                    TyKind::TraitObject {
+                        dyn_: false,
+                        bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                    }
+                } else {
+                    TyKind::Path(None, path)
+                }
+            }
+            _ => return Err(self.expected("type")),
+        };
+        Ok(Ty {
+            kind,
+            span: self.span_from(start),
+        })
+    }
+
+    /// `<T as Trait>::rest` or `<T>::rest`.
+    pub(super) fn parse_qpath(&mut self, mode: PathMode) -> PResult<(&'a QSelf<'a>, Path<'a>)> {
+        self.expect(T::Lt)?;
+        let ty = self.parse_ty()?;
+        let as_trait = if self.eat(T::KwAs) {
+            Some(self.parse_path(PathMode::Type)?)
+        } else {
+            None
+        };
+        self.expect(T::Gt)?;
+        let qself = self.alloc(QSelf {
+            ty: self.alloc(ty),
+            as_trait,
+        });
+        if !self.eat2(T::Colon, T::Colon) {
+            return Err(self.expected("`::`"));
+        }
+        let path = self.parse_path(mode)?;
+        Ok((qself, path))
+    }
+
+    fn parse_bare_fn(
+        &mut self,
+        for_lifetimes: &'a [GenericParam<'a>],
+    ) -> PResult<&'a BareFnTy<'a>> {
+        let unsafety = self.eat(T::KwUnsafe);
+        let abi = if self.eat(T::KwExtern) {
+            let name = if self.at(T::Literal) {
+                Some(self.parse_lit_token())
+            } else {
+                None
+            };
+            Some(Abi { name })
+        } else {
+            None
+        };
+        self.expect(T::KwFn)?;
+        let close = self.open(T::OpenParen)?;
+        let start = self.sc.fnparams.len();
+        let mut variadic = false;
+        while !self.at_close(close) {
+            self.parse_outer_attrs()?;
+            if self.at3(T::Dot, T::Dot, T::Dot) {
+                self.pos += 3;
+                variadic = true;
+            } else {
+                let name = if matches!(self.kind(), T::Ident | T::RawIdent | T::Underscore)
+                    && self.nth(1) == T::Colon
+                    && !(self.toks[self.pos + 1].joint && self.nth(2) == T::Colon)
+                {
+                    let id: Ident = self.ident_of(self.pos);
+                    self.pos += 2;
+                    Some(id)
+                } else {
+                    None
+                };
+                if self.at3(T::Dot, T::Dot, T::Dot) {
+                    self.pos += 3;
+                    variadic = true;
+                } else {
+                    let ty = self.parse_ty()?;
+                    self.sc.fnparams.push(BareFnParam { name, ty });
+                }
+            }
+            if !self.eat(T::Comma) {
+                break;
+            }
+        }
+        self.close(close, T::CloseParen)?;
+        let params = finish(self.bump, &mut self.sc.fnparams, start);
+        let output = self.parse_ret_ty()?;
+        Ok(self.alloc(BareFnTy {
+            for_lifetimes,
+            unsafety,
+            abi,
+            params,
+            variadic,
+            output,
+        }))
+    }
+}
