@@ -142,14 +142,14 @@ impl Entry {
         }
     }
 
-    /// Destroys the resource, catching a panic from its destructor.
-    fn run(mut self) -> Result<(), Box<dyn Any + Send>> {
+    /// Destroys the resource (a panic from its destructor propagates).
+    fn run(mut self) {
         let run = self.run;
         let payload: *mut Payload = &raw mut self.payload;
         // SAFETY: `self` was built by one of the constructors above with the matching `run`
         // function, and it is consumed here (taken by value, no `Drop`), so the payload is
         // read exactly once.
-        catch_unwind(AssertUnwindSafe(|| unsafe { run(payload) }))
+        unsafe { run(payload) };
     }
 }
 
@@ -176,11 +176,31 @@ impl RunOutcome {
     /// Runs every entry of `batch`, in retire order, and returns the emptied vector for
     /// reuse. A panicking destructor does not stop the batch: its panic is kept (the first
     /// one of this outcome; later ones are dropped) and the next entry runs.
+    ///
+    /// One `catch_unwind` covers the whole batch on the normal path; after a panic a new
+    /// one resumes with the entry after the one that panicked.
     pub(crate) fn run(&mut self, mut batch: Batch) -> Vec<Entry> {
         self.items += batch.entries.len() as u64;
         self.bytes += batch.bytes;
-        for entry in batch.entries.drain(..) {
-            if let Err(p) = entry.run()
+        let len = batch.entries.len();
+        // SAFETY: the entries are moved out one by one through `base` below; with the
+        // length set to 0 first, the vector never drops or exposes a moved-out entry
+        // (not even if this function is unwound, which it is not: panics are caught).
+        unsafe { batch.entries.set_len(0) };
+        let base = batch.entries.as_mut_ptr();
+        let mut next = 0;
+        while next < len {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                while next < len {
+                    // SAFETY: `next < len`, every index is read once (it advances before
+                    // the entry runs, so a panicking entry is not read again), and the
+                    // first `len` slots were initialised entries when the length was 0'd.
+                    let entry = unsafe { base.add(next).read() };
+                    next += 1;
+                    entry.run();
+                }
+            }));
+            if let Err(p) = result
                 && self.panic.is_none()
             {
                 self.panic = Some(p);

@@ -7,6 +7,19 @@
 //! `POISON` into its loom `UnsafeCell`. A reader reads the cell, so an early free is caught
 //! twice: loom reports the write/read pair as a causality violation when the free does not
 //! happen-after the read, and the reader's assertion sees `POISON` when it does.
+//!
+//! These models can fail. Each of these deliberate breakages of the crate was caught
+//! (2026-11-25, `LOOM_MAX_PREEMPTIONS=2`), and the crate restored:
+//! - a batch runs when its tag equals the horizon (`tag <= h` instead of `tag < h`):
+//!   8 of the 10 models fail;
+//! - the batch tag taken from the retirer's own announced period (its local view, the
+//!   housekeeping class of bug) instead of the global period read after the fence:
+//!   `housekeeping_sequence_reader_in_new_period` fails;
+//! - no `SeqCst` fence before the period is read when sealing:
+//!   `housekeeping_sequence_b_offline` and `try_reclaim_races_registration_and_retire`
+//!   fail;
+//! - the horizon not capped at the period read before the scan:
+//!   `try_reclaim_races_registration_and_retire` fails.
 #![cfg(loom)]
 #![allow(
     clippy::many_single_char_names,
