@@ -34,10 +34,36 @@ pub(crate) struct Slot {
     pub(crate) last_quiescent: AtomicU64,
     /// The name given at registration (or `participant-N`).
     pub(crate) name: Box<str>,
+    /// This participant's own counters, written only by it (a `Relaxed` store of its
+    /// private running total: no read-modify-write on a shared line), read by
+    /// [`Collector::stats`] and folded into the collector's when it unregisters.
+    pub(crate) counts: SlotCounts,
 }
 
-/// Monotonic counters for [`Stats`]. All are updated with `Relaxed` read-modify-writes on
-/// slow paths only (sealing, running batches, scanning); they order nothing.
+/// Per-participant statistics (see [`Slot::counts`]).
+#[derive(Default)]
+pub(crate) struct SlotCounts {
+    pub(crate) retired_items: AtomicU64,
+    pub(crate) retired_bytes: AtomicU64,
+    pub(crate) reclaimed_items: AtomicU64,
+    pub(crate) reclaimed_bytes: AtomicU64,
+}
+
+impl SlotCounts {
+    /// The four counters, `Relaxed` (statistics only).
+    fn load(&self) -> [u64; 4] {
+        [
+            self.retired_items.load(Relaxed),
+            self.retired_bytes.load(Relaxed),
+            self.reclaimed_items.load(Relaxed),
+            self.reclaimed_bytes.load(Relaxed),
+        ]
+    }
+}
+
+/// Monotonic counters for [`Stats`]: what was retired through the collector, what ran
+/// from its shared list, and the totals of participants that unregistered. All are
+/// updated with `Relaxed` read-modify-writes on rare paths only; they order nothing.
 #[derive(Default)]
 struct Counters {
     retired_items: AtomicU64,
@@ -175,6 +201,7 @@ impl Collector {
             announced: AtomicU64::new(0),
             last_quiescent: AtomicU64::new(0),
             name: name.into().into_boxed_str(),
+            counts: SlotCounts::default(),
         });
         let mut registry = sync::lock(&self.registry);
         let announced = self.announce_online(&registry, &slot);
@@ -237,6 +264,11 @@ impl Collector {
         if let Some(i) = registry.iter().position(|s| Arc::ptr_eq(s, slot)) {
             registry.swap_remove(i);
         }
+        // Under the registry lock, so that `stats` sees the counts either in the slot or
+        // here, never in both or neither.
+        let [ri, rb, ci, cb] = slot.counts.load();
+        self.count_retired(ri, rb);
+        self.count_reclaimed(ci, cb);
     }
 
     /// Reads the tag for garbage unlinked before this call, and starts a grace period
@@ -278,8 +310,11 @@ impl Collector {
             }
         }
         drop(registry);
-        // Relaxed: reporting only.
-        self.counters.completed.fetch_max(h - 1, Relaxed);
+        // Relaxed (both): reporting only. Read first: most scans find nothing new, and a
+        // plain load keeps the line shared instead of writing it.
+        if self.counters.completed.load(Relaxed) < h - 1 {
+            self.counters.completed.fetch_max(h - 1, Relaxed);
+        }
         h
     }
 
@@ -346,6 +381,9 @@ impl Collector {
     }
 
     pub(crate) fn count_retired(&self, items: u64, bytes: u64) {
+        if items == 0 {
+            return;
+        }
         // Relaxed: statistics only.
         self.counters.retired_items.fetch_add(items, Relaxed);
         // Relaxed: statistics only.
@@ -511,14 +549,28 @@ impl Collector {
     /// A snapshot of the counters and of the participant holding grace periods back.
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
-        // Relaxed (all loads below): statistics only.
-        let reclaimed_items = c.reclaimed_items.load(Relaxed);
-        let reclaimed_bytes = c.reclaimed_bytes.load(Relaxed);
-        let retired_items = c.retired_items.load(Relaxed);
-        let retired_bytes = c.retired_bytes.load(Relaxed);
         let period = self.period.0.load(Relaxed);
         let now = self.now_nanos();
         let registry = sync::lock(&self.registry);
+        // Relaxed (all loads below): statistics only. Under the registry lock, so that an
+        // unregistering participant's counts are seen exactly once (see `unregister`).
+        let mut totals = [
+            c.retired_items.load(Relaxed),
+            c.retired_bytes.load(Relaxed),
+            c.reclaimed_items.load(Relaxed),
+            c.reclaimed_bytes.load(Relaxed),
+        ];
+        for slot in registry.iter() {
+            for (t, v) in totals.iter_mut().zip(slot.counts.load()) {
+                *t += v;
+            }
+        }
+        let [
+            retired_items,
+            retired_bytes,
+            reclaimed_items,
+            reclaimed_bytes,
+        ] = totals;
         let mut online = 0;
         let mut oldest: Option<(u64, u64, &Slot)> = None;
         for slot in registry.iter() {

@@ -60,6 +60,9 @@ pub struct Participant<'c> {
     skip: u32,
     /// Exponent of the current scan backoff (`skip` restarts at `2^backoff - 1`).
     backoff: u32,
+    /// Private running totals behind `slot.counts`: retired items and bytes, reclaimed
+    /// items and bytes (of this participant's own batches).
+    counts: [u64; 4],
     /// `!Send + !Sync`.
     _not_send: PhantomData<*mut ()>,
 }
@@ -78,6 +81,7 @@ impl<'c> Participant<'c> {
             batch_size: collector.batch_size,
             skip: 0,
             backoff: 0,
+            counts: [0; 4],
             _not_send: PhantomData,
         }
     }
@@ -173,7 +177,17 @@ impl<'c> Participant<'c> {
                     self.spare.push(v);
                 }
             }
-            c.count_reclaimed(out.items, out.bytes);
+            self.counts[2] += out.items;
+            self.counts[3] += out.bytes;
+            // Relaxed (both): statistics; this participant is the only writer.
+            self.slot
+                .counts
+                .reclaimed_items
+                .store(self.counts[2], Relaxed);
+            self.slot
+                .counts
+                .reclaimed_bytes
+                .store(self.counts[3], Relaxed);
         }
         c.help_shared(h, !blocking, &mut out);
         if self.garbage_waits() {
@@ -196,7 +210,17 @@ impl<'c> Participant<'c> {
         let entries = std::mem::replace(&mut self.open, fresh);
         let bytes = std::mem::take(&mut self.open_bytes);
         let tag = self.collector.seal_tag();
-        self.collector.count_retired(entries.len() as u64, bytes);
+        self.counts[0] += entries.len() as u64;
+        self.counts[1] += bytes;
+        // Relaxed (both): statistics; this participant is the only writer.
+        self.slot
+            .counts
+            .retired_items
+            .store(self.counts[0], Relaxed);
+        self.slot
+            .counts
+            .retired_bytes
+            .store(self.counts[1], Relaxed);
         self.sealed.push_back(Batch {
             tag,
             entries,
