@@ -494,7 +494,8 @@ impl Interner {
             .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
         let node = self
             .arenas
-            .local()
+            // Through the arena set, not the raw Bump: counted in its per-worker stats
+            // and held to its allocation limit.
             .try_alloc_layout(layout)
             .map_err(|_| CapacityError::new(CapacityErrorKind::Arena))?;
         let id = self.alloc_id()?;

@@ -252,7 +252,8 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
             .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
         let node = self
             .arenas
-            .local()
+            // Through the arena set, not the raw Bump: counted in its per-worker stats
+            // and held to its allocation limit.
             .try_alloc_layout(layout)
             .map_err(|_| CapacityError::new(CapacityErrorKind::Arena))?;
         // SAFETY: a fresh allocation with room and alignment for a `T`, ours until published.

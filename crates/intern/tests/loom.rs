@@ -1,0 +1,150 @@
+//! loom models of the interner's concurrency core. Run with `scripts/loom.sh` (or
+//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p tern-intern --test loom`).
+//!
+//! Every model starts from a table of 4 slots (growth at 3 entries) and no pre-interned
+//! symbols, so that two or three inserts force a resize inside the model.
+//!
+//! Allocation under loom: string nodes go to tern-arena's per-thread `Bump`s, unchanged. loom
+//! runs its threads as coroutines on one OS thread, so they share that thread's arena; they
+//! never run at the same time and `Bump` has no loom-visible operation, so each allocation is
+//! atomic with respect to the model. The per-thread hit counters are likewise shared (they are
+//! std atomics that publish nothing). Everything that synchronises (slots, `next`, `current`,
+//! id-table entries and segments, counters that gate growth, the spare-id lock, the collector)
+//! is a loom type.
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::thread;
+use tern_intern::{Interner, Symbol, ValueInterner};
+
+fn small() -> Interner {
+    Interner::builder().preinterned(&[]).capacity(2).build()
+}
+
+/// Two threads insert the same new string: one id is published, both get it, ids stay dense.
+#[test]
+fn two_threads_insert_the_same_new_string() {
+    loom::model(|| {
+        let i = Arc::new(small());
+        let i2 = Arc::clone(&i);
+        let t = thread::spawn(move || {
+            let s = i2.intern("same");
+            assert_eq!(i2.resolve(s), "same");
+            s
+        });
+        let a = i.intern("same");
+        let b = t.join().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(i.len(), 1);
+        assert_eq!(i.resolve(a), "same");
+        // The loser's id is kept for reuse: the next new string takes it (dense ids).
+        let c = i.intern("other");
+        assert_eq!(c.as_u32(), 2);
+        let st = i.stats();
+        assert_eq!(st.race_wasted_bytes > 0, st.races_lost == 1);
+    });
+}
+
+/// Inserts that trigger and overlap a resize: nothing lost, nothing duplicated.
+#[test]
+fn insert_during_resize() {
+    loom::model(|| {
+        let i = Arc::new(small());
+        let a = i.intern("a");
+        let b = i.intern("b");
+        // 2 of 3 allowed entries used: the next inserts grow the table.
+        let i2 = Arc::clone(&i);
+        let t = thread::spawn(move || (i2.intern("c"), i2.intern("d")));
+        let d = i.intern("d");
+        let e = i.intern("e");
+        let (c2, d2) = t.join().unwrap();
+        assert_eq!(d, d2);
+        let all = [a, b, c2, d, e];
+        for (x, y) in all.iter().zip(all.iter().skip(1)) {
+            assert_ne!(x, y);
+        }
+        for (sym, s) in all.iter().zip(["a", "b", "c", "d", "e"]) {
+            assert_eq!(i.resolve(*sym), s);
+            assert_eq!(i.get(s), Some(*sym));
+        }
+        assert_eq!(i.len(), 5);
+        assert!(i.stats().resizes >= 1);
+    });
+}
+
+/// Readers (lookup and resolve) while another thread grows the table and early reclamation
+/// runs: readers hold online participants, as the opt-in requires.
+#[test]
+fn lookup_and_resolve_during_resize_and_reclamation() {
+    loom::model(|| {
+        let mut i = small();
+        // SAFETY: both threads below use the interner only while holding an online participant
+        // of its collector.
+        unsafe { i.assume_registered_readers() };
+        let i = Arc::new(i);
+        let a = i.intern("a");
+        let b = i.intern("b");
+        let c = i.intern("c");
+        let i2 = Arc::clone(&i);
+        let writer = thread::spawn(move || {
+            let mut p = i2.collector().register();
+            let d = i2.intern("d"); // grows and retires the old table
+            p.quiescent();
+            i2.reclaim();
+            d
+        });
+        {
+            let mut p = i.collector().register();
+            assert_eq!(i.get("a"), Some(a));
+            assert_eq!(i.resolve(b), "b");
+            assert_eq!(i.get("c"), Some(c));
+            p.quiescent();
+            assert_eq!(i.get("b"), Some(b));
+        }
+        let d = writer.join().unwrap();
+        assert_eq!(i.resolve(d), "d");
+        assert_eq!(i.len(), 4);
+    });
+}
+
+/// Workers intern concurrently, join, and the pass boundary frees every outgrown table.
+#[test]
+fn checkpoint_after_workers_join() {
+    loom::model(|| {
+        let i = Arc::new(small());
+        let hs: Vec<_> = (0..2)
+            .map(|t| {
+                let i = Arc::clone(&i);
+                thread::spawn(move || {
+                    let x = i.intern(if t == 0 { "x" } else { "y" });
+                    let z = i.intern("z");
+                    (x, z)
+                })
+            })
+            .collect();
+        let r: Vec<(Symbol, Symbol)> = hs.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(r[0].1, r[1].1);
+        let mut i = Arc::try_unwrap(i).expect("workers joined");
+        assert_eq!(i.len(), 3);
+        i.checkpoint();
+        let st = i.stats();
+        assert_eq!(st.reclaimed_bytes, st.retired_bytes);
+        assert_eq!(i.resolve(r[0].0), "x");
+    });
+}
+
+/// The value interner shares the table: the same race, on values.
+#[test]
+fn value_interner_race() {
+    loom::model(|| {
+        let v: Arc<ValueInterner<u32>> = Arc::new(ValueInterner::with_capacity(2));
+        v.intern(1);
+        v.intern(2);
+        let v2 = Arc::clone(&v);
+        let t = thread::spawn(move || *v2.intern(3) + *v2.intern(4));
+        let x = v.intern(3);
+        assert_eq!(t.join().unwrap(), 7);
+        assert_eq!(v.get(&3), Some(x));
+        assert_eq!(v.len(), 4);
+    });
+}

@@ -1,0 +1,244 @@
+//! Hardware stress test: N threads intern overlapping streams of real Rust identifiers, in
+//! different orders, for `TERN_STRESS_SECS` seconds (`scripts/stress.sh`, `#[ignore]`d here).
+//!
+//! Checks: every string gets exactly one symbol (all threads agree), every symbol resolves to
+//! its string, `len()` equals the distinct count, and live heap bytes (counted by a global
+//! allocator) are back to the baseline after the interner is dropped.
+//!
+//! The corpus: the `.rs` files of this workspace and of the local cargo registry
+//! (`~/.cargo/registry/src/*/`), walked in sorted path order until `TERN_STRESS_BYTES` (default
+//! 4 MB; 512 KB in the small non-ignored variant), lexed with `ra_ap_rustc_lexer`: identifiers,
+//! raw identifiers, lifetimes and string literals.
+#![cfg(not(loom))]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ra_ap_rustc_lexer::{FrontmatterAllowed, LiteralKind, TokenKind, tokenize};
+use tern_intern::{Interner, PREINTERNED, Symbol};
+
+/// Live heap bytes of the whole test binary.
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards to `System` unchanged; only adds bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        // Relaxed: a statistic.
+        LIVE.fetch_add(l.size().cast_signed(), Ordering::Relaxed);
+        // SAFETY: the caller's contract is `System`'s.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // Relaxed: a statistic.
+        LIVE.fetch_sub(l.size().cast_signed(), Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        // Relaxed: a statistic.
+        LIVE.fetch_add(
+            new.cast_signed() - l.size().cast_signed(),
+            Ordering::Relaxed,
+        );
+        // SAFETY: as above.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn rs_files(root: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name != "target" && !name.starts_with('.') {
+                rs_files(&p, out);
+            }
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Identifier-like tokens of real Rust source, up to about `budget` bytes of source.
+fn corpus(budget: usize) -> Vec<String> {
+    let mut roots = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")];
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(Ok(rd)) = home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
+        let mut regs: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        regs.sort();
+        roots.extend(regs);
+    }
+    let mut files = Vec::new();
+    for r in &roots {
+        rs_files(r, &mut files);
+    }
+    let mut toks = Vec::new();
+    let mut used = 0;
+    for f in files {
+        if used >= budget {
+            break;
+        }
+        let Ok(src) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        used += src.len();
+        let mut pos = 0;
+        for t in tokenize(&src, FrontmatterAllowed::No) {
+            let text = &src[pos..pos + t.len as usize];
+            pos += t.len as usize;
+            let keep = match t.kind {
+                TokenKind::Ident | TokenKind::RawIdent | TokenKind::Lifetime { .. } => true,
+                TokenKind::Literal {
+                    kind: LiteralKind::Str { .. },
+                    ..
+                } => text.len() < 64,
+                _ => false,
+            };
+            if keep {
+                toks.push(text.to_owned());
+            }
+        }
+    }
+    toks
+}
+
+fn run(secs: f64, bytes: usize, threads: usize) {
+    let toks = corpus(bytes);
+    let mut distinct: HashSet<&str> = PREINTERNED.iter().copied().collect();
+    for t in &toks {
+        distinct.insert(t.as_str());
+    }
+    println!(
+        "stress: {} tokens, {} distinct (with pre-interned), {threads} threads, {secs}s",
+        toks.len(),
+        distinct.len()
+    );
+    assert!(toks.len() > 1000, "corpus too small: {}", toks.len());
+    // Warm-up: the first thread spawns and the first use of thread-locals allocate once per
+    // process (std's thread bookkeeping); not the interner's bytes, so outside the baseline.
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| Interner::new().intern("warm"));
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let mut rounds = 0u32;
+    let mut first_stats = None;
+    loop {
+        // Relaxed: the test is single-threaded here.
+        let baseline = LIVE.load(Ordering::Relaxed);
+        {
+            let interner = Interner::with_capacity(0);
+            let views: Vec<Vec<Symbol>> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let (toks, interner) = (&toks, &interner);
+                        s.spawn(move || {
+                            // Thread t walks the stream from a different start, odd threads
+                            // backwards, so every thread inserts some strings first.
+                            let n = toks.len();
+                            let start = n / threads * t;
+                            let mut out = vec![Symbol::from_u32(1).unwrap(); n];
+                            for k in 0..n {
+                                let idx = if t % 2 == 0 {
+                                    (start + k) % n
+                                } else {
+                                    (start + n - k) % n
+                                };
+                                let sym = interner.intern(&toks[idx]);
+                                out[idx] = sym;
+                                if k % 64 == 0 {
+                                    assert_eq!(interner.resolve(sym), toks[idx]);
+                                }
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                hs.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(interner.len(), distinct.len());
+            let mut by_string: HashMap<&str, Symbol> = HashMap::new();
+            for (k, t) in toks.iter().enumerate() {
+                let sym = views[0][k];
+                assert!(
+                    views.iter().all(|v| v[k] == sym),
+                    "threads disagree on {t:?}"
+                );
+                assert_eq!(interner.resolve(sym), t);
+                let prev = by_string.insert(t.as_str(), sym);
+                assert!(prev.is_none_or(|p| p == sym));
+            }
+            // One symbol per string: no two strings share a symbol.
+            let mut syms: Vec<Symbol> = by_string.values().copied().collect();
+            syms.sort_unstable();
+            syms.dedup();
+            assert_eq!(syms.len(), by_string.len());
+            if rounds == 0 {
+                // Printed after the heap check: printing grows the captured-output buffer.
+                first_stats = Some(interner.stats());
+            }
+        }
+        // A scoped thread counts as joined once its closure returned; its thread-local
+        // destructors (std's and tern-arena's per-thread caches) may still be running, so
+        // give them a moment before comparing.
+        let wait = Instant::now() + Duration::from_secs(2);
+        // Relaxed: statistics; the loop only waits for the exiting threads' frees.
+        while LIVE.load(Ordering::Relaxed) != baseline && Instant::now() < wait {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Relaxed: as above.
+        let after = LIVE.load(Ordering::Relaxed);
+        assert_eq!(after, baseline, "heap not back to baseline after drop");
+        if let Some(st) = first_stats.take() {
+            println!("stress: {st:?}");
+        }
+        rounds += 1;
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    println!("stress: {rounds} rounds");
+}
+
+fn threads() -> usize {
+    std::env::var("TERN_STRESS_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)))
+}
+
+/// Long run: `scripts/stress.sh` (`TERN_STRESS_SECS`, default 30; `--quick`: 4).
+#[test]
+#[ignore = "long; run by scripts/stress.sh"]
+fn stress_real_identifiers() {
+    let secs = std::env::var("TERN_STRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30.0);
+    let bytes = std::env::var("TERN_STRESS_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4 << 20);
+    run(secs, bytes, threads());
+}
+
+/// One small round in every `cargo test`.
+#[test]
+#[cfg_attr(miri, ignore = "reads files and lexes megabytes: too slow for Miri")]
+fn stress_small() {
+    run(0.0, 256 << 10, 2);
+}
