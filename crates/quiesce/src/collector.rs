@@ -523,6 +523,13 @@ impl Collector {
     /// collector, so none is alive now, and each handed its batches to the shared list
     /// when it was dropped. A compiler pass driver calls this after its workers joined.
     ///
+    /// ```compile_fail
+    /// let mut collector = tern_quiesce::Collector::new();
+    /// let p = collector.register();
+    /// collector.checkpoint(); // error: `p` still borrows the collector
+    /// drop(p);
+    /// ```
+    ///
     /// A participant leaked with `mem::forget` stays registered (its batches leak with it,
     /// safely); it can hold no reference any more, so `checkpoint` ignores it.
     ///

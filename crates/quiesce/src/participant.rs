@@ -351,6 +351,20 @@ impl<'c> Participant<'c> {
     ///
     /// Under `cfg(loom)` the argument is loom's `AtomicPtr` (see [`crate::AtomicPtr`]).
     ///
+    /// The borrow cannot survive a quiescent state:
+    ///
+    /// ```compile_fail
+    /// # use std::sync::atomic::AtomicPtr;
+    /// let collector = tern_quiesce::Collector::new();
+    /// let mut p = collector.register();
+    /// let mut v = 1u32;
+    /// let shared = AtomicPtr::new(&raw mut v);
+    /// // SAFETY: `shared` points to a live local.
+    /// let r = unsafe { p.protect(&shared) };
+    /// p.quiescent(); // error: `r` still borrows `p`
+    /// let _ = r;
+    /// ```
+    ///
     /// # Panics
     /// If this participant is offline (an offline participant protects nothing).
     ///
