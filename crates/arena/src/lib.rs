@@ -71,6 +71,25 @@
 //! assert!(arenas.total_used() >= 8 * 5 + 12);
 //! ```
 //!
+//! # Design
+//!
+//! The obvious versions each lose something. A `Mutex<Bump>` serialises every allocation.
+//! A `thread_local!` `Bump` cannot hand out references that outlive the access closure or
+//! the thread, and there is one per thread for the whole process rather than one per
+//! compilation session. A pool of `Bump`s checked out under a lock (bumpalo-herd's shape)
+//! pays the lock on every checkout. Here the set owns one `Bump` per thread it serves, all
+//! freed together when the set goes; references borrow the set; and the lookup from thread to
+//! `Bump` is a comparison with a thread-local token (driver) or a hit in a four-entry
+//! thread-local cache (pool workers after their first allocation, registered threads), with
+//! no lock and no atomic read-modify-write. For a run of allocations on one thread,
+//! [`local_arena`](ArenaSet::local_arena) pays even that lookup once.
+//!
+//! Stats cost each counted allocation one owner-only counter update (a Relaxed load and
+//! store, not an RMW). Capacity is mirrored only when the arena may have taken a new chunk:
+//! with `R` bytes left in the current chunk, requests whose sizes sum to less than `R / 2`
+//! cannot have left it, since padding is smaller than the alignment and a type's alignment
+//! never exceeds its size (see `OwnedSlot::note_alloc`).
+//!
 //! # Threads
 //!
 //! Each arena is a `Bump`, which is `!Sync`, so the set is `Sync` only because no two threads

@@ -138,7 +138,7 @@ impl<K: Kind> ArenasBuilder<K> {
             initial_capacity: self.initial_capacity,
             max_retained: self.max_retained.max(self.initial_capacity),
         };
-        let slots = (0..workers)
+        let slots: Box<[Slot]> = (0..workers)
             .map(|i| Slot::new(config.fresh_bump(), Role::Worker(i), format!("worker {i}")))
             .chain([Slot::new(
                 config.fresh_bump(),
@@ -149,7 +149,7 @@ impl<K: Kind> ArenasBuilder<K> {
         ArenaSet {
             id: next_set_id(),
             pool: self.pool,
-            slots,
+            slots: NonNull::new(Box::into_raw(slots)).expect("Box::into_raw is never null"),
             workers,
             driver_token: thread_token(),
             policy: self.policy,
@@ -202,8 +202,9 @@ struct Extra {
 /// (kind [`Session`]) and [`ScratchArenas`] (kind [`Scratch`]).
 ///
 /// Each thread allocates only in its own `bumpalo::Bump`, found without a lock or an atomic
-/// read-modify-write: pool workers by `ThreadPool::current_thread_index()`, the driver by
-/// comparing a thread-local token, registered threads through a small thread-local cache.
+/// read-modify-write: the driver by comparing a thread-local token; pool workers (after
+/// `ThreadPool::current_thread_index()` on first use) and registered threads through a small
+/// thread-local cache. See the [crate docs](crate#threads) for the rules.
 ///
 /// # Values that need `Drop` are refused
 ///
@@ -223,8 +224,11 @@ pub struct ArenaSet<K: Kind = Session> {
     /// Process-unique, never reused; keys this set's entries in thread caches.
     id: u64,
     pool: Option<Arc<ThreadPool>>,
-    /// `workers` worker slots (index = the pool's thread index), then the driver slot.
-    slots: Box<[Slot]>,
+    /// `workers` worker slots (index = the pool's thread index), then the driver slot. Owned
+    /// (made from a `Box<[Slot]>`, freed in `Drop`) but kept as a raw pointer, like the extra
+    /// slots, because threads' caches hold pointers into it: moving the set must not retag the
+    /// slots as uniquely owned under any aliasing model.
+    slots: NonNull<[Slot]>,
     workers: usize,
     driver_token: u64,
     policy: ThreadPolicy,
@@ -233,9 +237,10 @@ pub struct ArenaSet<K: Kind = Session> {
     _kind: PhantomData<fn() -> K>,
 }
 
-// SAFETY: (Send) every field is `Send` except the `NonNull<Slot>` pointers in `extra`, which
-// own their `Slot` exactly as a `Box<Slot>` would (made by `Box::into_raw`, freed only in
-// `Drop`), and `Slot` is `Send` (a `Bump` is `Send`; its cells and atomics too). Moving the set
+// SAFETY: (Send) every field is `Send` except `slots` and the `NonNull<Slot>` pointers in
+// `extra`, which own their slots exactly as a `Box<[Slot]>` / `Box<Slot>` would (made from a
+// box, freed only in `Drop`), and `Slot` is `Send` (a `Bump` is `Send`; its cells and atomics
+// too). Moving the set
 // moves no slot and changes no owner: the driver stays the thread that built it.
 unsafe impl<K: Kind> Send for ArenaSet<K> {}
 
@@ -325,10 +330,12 @@ pub struct WorkerStats {
 
 /// A thread's permission to use a strict-mode set, from [`ArenaSet::register_thread`].
 ///
-/// Dropping it deregisters the thread (when it was its last registration): later use from the
-/// thread panics again. The thread's arena and everything allocated in it **stay** in the set
-/// until the set is dropped (or reset, for scratch sets), so references handed out earlier
-/// remain valid; registering the same thread again reuses that arena.
+/// Dropping it deregisters the thread (when it was its last registration): in a strict set,
+/// later lookups from the thread panic again (a [`LocalArena`] or `&Bump` it already holds
+/// stays usable on it: the arena is still this thread's alone). The thread's arena and
+/// everything allocated in it **stay** in the set until the set is dropped (or reset, for
+/// scratch sets), so references handed out earlier remain valid; registering the same thread
+/// again reuses that arena.
 ///
 /// `!Send`: it must be dropped on the thread it registered.
 #[must_use = "the thread is deregistered when this is dropped"]
@@ -478,6 +485,15 @@ impl<K: Kind> ArenaSet<K> {
         }
     }
 
+    /// The worker slots, then the driver slot.
+    #[inline]
+    fn slots(&self) -> &[Slot] {
+        // SAFETY: `slots` came from `Box::into_raw` in `build` and is freed only in `Drop`, which
+        // cannot run while `&self` is borrowed; it is only ever accessed through shared
+        // references (mutation goes through the slots' `UnsafeCell`s).
+        unsafe { self.slots.as_ref() }
+    }
+
     /// `Some(i)` on worker `i` of this set's own pool.
     #[inline]
     fn pool_index(&self) -> Option<usize> {
@@ -494,7 +510,7 @@ impl<K: Kind> ArenaSet<K> {
         if token == self.driver_token {
             // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot.
             // `&self` is borrowed for the lifetime, so `reset` cannot run.
-            return unsafe { OwnedSlot::new(&self.slots[self.workers]) };
+            return unsafe { OwnedSlot::new(&self.slots()[self.workers]) };
         }
         if let Some(slot) = cache_lookup(self.id) {
             // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
@@ -514,7 +530,7 @@ impl<K: Kind> ArenaSet<K> {
     #[track_caller]
     fn owned_slot_uncached(&self, token: u64) -> OwnedSlot<'_> {
         if let Some(i) = self.pool_index() {
-            let slot = &self.slots[i];
+            let slot = &self.slots()[i];
             cache_insert(self.id, slot);
             // SAFETY: Sync argument 1: this thread is worker `i` of `self.pool`, the owner of
             // `slots[i]` (indexing is checked).
@@ -585,7 +601,7 @@ impl<K: Kind> ArenaSet<K> {
             used: s.used(),
             capacity: s.capacity(),
         };
-        self.slots
+        self.slots()
             .iter()
             .map(stat)
             // SAFETY: extra slots live until `Drop`; only their atomics and immutable fields
@@ -645,7 +661,7 @@ impl<K: Kind> ArenaSet<K> {
     fn reset_all(&mut self) {
         let config = self.config;
         let fresh = || config.fresh_bump();
-        for slot in &*self.slots {
+        for slot in self.slots() {
             // SAFETY: `&mut self`: no `OwnedSlot` (they borrow `&self`) and nothing allocated
             // from one is alive.
             unsafe { slot.reset(config.max_retained, fresh) };
@@ -684,6 +700,10 @@ impl ArenaSet<Scratch> {
 
 impl<K: Kind> Drop for ArenaSet<K> {
     fn drop(&mut self) {
+        // SAFETY: `slots` came from `Box::into_raw` in `build` and is freed only here, once;
+        // `&mut self` means no reference into it is alive. Pointers into it left in thread
+        // caches are keyed by this set's id, never reused, so never read again.
+        drop(unsafe { Box::from_raw(self.slots.as_ptr()) });
         for e in self
             .extra
             .get_mut()

@@ -296,6 +296,13 @@ fn values_allocated_by_each_worker_are_read_by_all() {
     assert_eq!(driver(&stats).used, 0);
     // Read on the driver, too.
     assert_eq!(per_worker[1][3], 103);
+
+    // Moving the set keeps the workers' cached slots valid (they point into the slots'
+    // heap block, which a move does not touch).
+    let moved = Box::new(a);
+    let again: Vec<u64> = p.broadcast(|ctx| *moved.alloc(ctx.index() as u64 + 7));
+    assert_eq!(again, [7, 8]);
+    assert_eq!(moved.total_used(), 2 * (16 * 8 + 8));
 }
 
 #[test]
@@ -428,6 +435,22 @@ fn any_thread_mode_gives_each_thread_one_arena_across_many_sets() {
         s.spawn(|| fresh.alloc(1_u64));
     });
     assert_eq!(fresh.total_used(), 8);
+}
+
+#[test]
+fn moving_the_set_keeps_cached_slots_valid() {
+    let a = Arenas::for_any_thread();
+    let total = std::thread::spawn(move || {
+        let first = *a.alloc(1_u32); // this thread's slot, now in its cache
+        let boxed = Box::new(a); // move the set while the cache points into it
+        let second = *boxed.alloc(2_u32); // cache hit through the moved set
+        let stats = boxed.stats();
+        assert_eq!(stats.iter().filter(|s| s.role == Role::Extra).count(), 1);
+        first + second + boxed.total_used() as u32
+    })
+    .join()
+    .expect("thread");
+    assert_eq!(total, 1 + 2 + 8);
 }
 
 #[test]
