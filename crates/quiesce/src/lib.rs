@@ -234,7 +234,9 @@
 //! - **loom** (`tests/loom.rs`, every interleaving up to two preemptions): a writer and
 //!   two readers; the housekeeping sequence above and four variations; offline/online;
 //!   registration and unregistration racing a grace period; a scan racing a registration
-//!   and a retire; the pass-boundary checkpoint. `scripts/loom.sh`, or
+//!   and a retire; two writers and a reader with two read windows; the pass-boundary
+//!   checkpoint. Deliberately broken variants of the crate fail them (listed in
+//!   `tests/loom.rs`). `scripts/loom.sh`, or
 //!   `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p tern-quiesce
 //!   --test loom`.
 //! - **Miri** (`scripts/miri.sh`: Tree Borrows, strict provenance, data-race detector and

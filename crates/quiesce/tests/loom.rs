@@ -11,13 +11,13 @@
 //! These models can fail. Each of these deliberate breakages of the crate was caught
 //! (2026-11-25, `LOOM_MAX_PREEMPTIONS=2`), and the crate restored:
 //! - a batch runs when its tag equals the horizon (`tag <= h` instead of `tag < h`):
-//!   8 of the 10 models fail;
+//!   9 of the 11 models fail;
 //! - the batch tag taken from the retirer's own announced period (its local view, the
 //!   housekeeping class of bug) instead of the global period read after the fence:
 //!   `housekeeping_sequence_reader_in_new_period` fails;
 //! - no `SeqCst` fence before the period is read when sealing:
-//!   `housekeeping_sequence_b_offline` and `try_reclaim_races_registration_and_retire`
-//!   fail;
+//!   `housekeeping_sequence_b_offline`, `try_reclaim_races_registration_and_retire` and
+//!   `two_writers_one_reader_two_windows` fail;
 //! - the horizon not capped at the period read before the scan:
 //!   `try_reclaim_races_registration_and_retire` fails.
 #![cfg(loom)]
@@ -386,5 +386,58 @@ fn try_reclaim_races_registration_and_retire() {
         let mut c = Arc::try_unwrap(c).expect("all participants gone");
         c.checkpoint();
         assert!(pool.is_freed(0));
+    });
+}
+
+/// Swaps node `new` in and retires whatever came out.
+fn swap_retire(p: &mut Participant<'_>, pool: &Arc<Pool>, shared: &AtomicPtr<Node>, new: usize) {
+    let prev = shared.swap(pool.ptr(new), Ordering::AcqRel);
+    // SAFETY: every pointer in `shared` points into `pool.nodes`.
+    let idx = usize::try_from(unsafe { prev.offset_from(pool.ptr(0)) }).expect("in the pool");
+    p.retire(Box::new(Handle {
+        pool: Arc::clone(pool),
+        idx,
+    }));
+}
+
+/// (7) Two writers each swap and retire (in either order) while a reader reads in two
+/// windows separated by a quiescent state; the second window may see any node.
+#[test]
+fn two_writers_one_reader_two_windows() {
+    loom::model(|| {
+        let (pool, c, shared) = setup(3);
+        let reader = {
+            let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
+            thread::spawn(move || {
+                let mut r = c.register();
+                let n = load(&r, &shared);
+                read(n);
+                r.quiescent();
+                let n = load(&r, &shared);
+                thread::yield_now();
+                read(n);
+                r.quiescent();
+            })
+        };
+        let writer = {
+            let (c, shared, pool) = (Arc::clone(&c), Arc::clone(&shared), Arc::clone(&pool));
+            thread::spawn(move || {
+                let mut w = c.register();
+                swap_retire(&mut w, &pool, &shared, 2);
+                w.quiescent();
+            })
+        };
+        {
+            let mut w = c.register();
+            swap_retire(&mut w, &pool, &shared, 1);
+            w.quiescent();
+        }
+        reader.join().unwrap();
+        writer.join().unwrap();
+        let mut c = Arc::try_unwrap(c).expect("all participants gone");
+        c.checkpoint();
+        assert_eq!(c.stats().reclaimed_items, 2);
+        let live = (0..3).filter(|&i| !pool.is_freed(i)).count();
+        assert_eq!(live, 1, "exactly the node still linked is alive");
     });
 }
