@@ -1,4 +1,130 @@
-//! tern-intern: the concurrent interner (design note below is filled in by the next commit).
+//! # tern-intern: a concurrent interner for a parallel compiler
+//!
+//! Strings in, 4-byte [`Symbol`]s out, from every worker of a compiler at once; `resolve` back
+//! to `&str` without a lock while others intern; tables that grow while they are read; and a
+//! [`ValueInterner`] that hash-conses values (types) on the same machinery.
+//!
+//! ```
+//! use tern_intern::{Interner, kw};
+//!
+//! let mut interner = Interner::new();
+//! let words = ["fn", "main", "x", "main", "x", "y"];
+//! let syms: Vec<_> = std::thread::scope(|s| {
+//!     let hs: Vec<_> = (0..2)
+//!         .map(|_| s.spawn(|| words.map(|w| interner.intern(w))))
+//!         .collect();
+//!     hs.into_iter().map(|h| h.join().unwrap()).collect()
+//! });
+//! assert_eq!(syms[0], syms[1]); // both threads got the same ids
+//! assert_eq!(syms[0][0], kw::Fn); // keywords are pre-interned constants
+//! assert_eq!(interner.resolve(syms[0][2]), "x");
+//! interner.checkpoint(); // pass boundary: outgrown tables are freed
+//! ```
+//!
+//! ## Why not a lock, a sharded map, or an epoch-protected map
+//!
+//! A compiler interns every identifier token: ~50 per KB of source, 97–98 % of them strings it
+//! has seen before. The naive concurrent interner is a mutex around a hash map plus a `Vec` for
+//! id → string: every lookup and every `resolve` takes the lock, and two workers spend their
+//! time passing its cache line back and forth. Sharding helps writers but still locks on reads.
+//! Lock-free maps with epoch or hazard protection (crossbeam-epoch, seize) put a pin or a guard
+//! on *every* read: 2–4 ns on a 10 ns operation. None of them resolves an id without a lock.
+//!
+//! tern's answer: readers take no guard at all. A read is plain Acquire loads. Memory that a
+//! reader might still be using (an outgrown table) is only freed at a point where no reader can
+//! exist: the compiler's pass boundary ([`Interner::checkpoint`], `&mut self`), or earlier, by
+//! explicit opt-in, once every registered worker passed a quiescent state of
+//! [`tern_quiesce`] (QSBR), which workers announce between work items anyway.
+//!
+//! ## The table
+//!
+//! Open addressing with linear probing over a power-of-two array of `AtomicPtr` slots, grown at
+//! 3/4 load. A slot points to a node in the arenas ([`tern_arena`], one bump arena per thread:
+//! no `malloc` per symbol):
+//!
+//! ```text
+//!  slot (8 bytes):  [ tag: top 16 bits of the hash | node address (48 bits) ]
+//!                                                     │
+//!  string node:     [ id: u32 | len: u32 | bytes ... ] ◀┘   (4-aligned, in the arena)
+//!
+//!  id table:        segment 0: 64 entries, segment k: 64·2^(k-1) entries, never moved
+//!                   entry id → node pointer (AtomicPtr)
+//! ```
+//!
+//! **Hit path** (`intern` of a known string, `get`, and `resolve`): hash (FxHash), load the
+//! current table (Acquire), load slots (Acquire) comparing tags, dereference the one node whose
+//! tag matches, compare length and bytes, read the id. No lock, no read-modify-write, no fence,
+//! no guard, no allocation. The hit/miss statistics are counted in a per-thread block with a
+//! Relaxed load and store (no `lock` prefix, no shared line). `resolve` is two Acquire loads
+//! (segment, entry) and the node.
+//!
+//! **Miss path**: allocate the node in the calling thread's arena, take an id (reusing an id a
+//! lost race left behind first, see below), store the node in the id table, then CAS the empty
+//! slot to the node. The id-table entry is written *before* the node becomes reachable from the
+//! hash table, so whoever gets the id can resolve it. If the CAS finds an equal string first
+//! (two threads raced to insert it), the loser clears its id-table entry, keeps its id in a
+//! spare list for the next insert (ids stay dense) and counts its node's bytes as
+//! `race_wasted_bytes`.
+//!
+//! ## Growth
+//!
+//! A slot moves only forward: EMPTY → NODE → MOVED, or EMPTY → MOVED, each step a CAS. An
+//! inserter that finds the table over its load limit installs a successor twice as big (CAS on
+//! `next`), then migrates: it claims chunks of 64 slots and for each slot copies the node
+//! pointer into the successor (by rehashing; a copy first looks for the same pointer, so
+//! copying twice is harmless) and then CASes the slot to MOVED. A thread that wants to insert
+//! while a migration is running helps: it takes chunks, and if none are left it walks every
+//! slot itself, so nobody ever waits for another thread. Only once every slot of the old table
+//! is MOVED does anyone insert into the successor, which is what makes "one string, one symbol"
+//! hold across tables. `current` is then swung to the successor and the old table retired.
+//!
+//! Readers never wait: a reader that meets MOVED follows `next` and keeps probing there; a
+//! reader that meets EMPTY has its answer (the string was not inserted before that load).
+//! The invariants are listed at the top of the `raw` module.
+//!
+//! ## Reclamation
+//!
+//! Outgrown tables are kept in a private list and freed by [`Interner::checkpoint`] (the
+//! `&mut self` borrow proves no thread is inside the interner). Garbage is bounded: with
+//! doubling, all outgrown tables together are smaller than the live one, and `checkpoint`
+//! leaves none. [`Interner::assume_registered_readers`] (an `unsafe fn`: every caller must be an
+//! online participant of [`Interner::collector`]) switches to retiring tables to the collector,
+//! which frees them as soon as every participant passed a quiescent state
+//! ([`Interner::reclaim`]). Tables are not given to the collector by default because
+//! `Collector::try_reclaim` is safe to call and would free them while a non-participant thread
+//! (which `intern(&self)` cannot rule out) still probes them.
+//!
+//! Strings never need reclamation: they live in the arenas as long as the interner, and the id
+//! table never moves, so `resolve` returns `&str` borrowed from `&self`.
+//!
+//! ## Determinism
+//!
+//! Ids depend on which thread inserts first. At a pass boundary, [`Interner::renumber`] gives
+//! the non-pre-interned symbols ids in a schedule-independent [`Order`] and returns the old →
+//! new [`Remap`]; [`Interner::export`] / [`Interner::import`] move a symbol table between
+//! processes in a compact binary form with an id remap (corrupt input is an [`ImportError`],
+//! never a panic).
+//!
+//! ## Pre-interned symbols
+//!
+//! [`kw`] (Rust keywords) and [`sym`] (well-known names) are `const` [`Symbol`]s with fixed ids
+//! `1..=N`, declared with the [`symbols!`] macro; every interner built with the default table
+//! returns them for their strings, so `if name == kw::SelfLower` needs no lookup.
+//!
+//! ## Values
+//!
+//! [`ValueInterner<T>`] runs on the same raw table (generic over a key trait, no second table)
+//! and returns [`Interned<'_, T>`]: `Copy`, `Deref<Target = T>`, equality and hashing by
+//! address. `T` must not need dropping (checked at compile time), which is what lets an
+//! interned type contain `Interned` references to other types of the same interner.
+//!
+//! ## Checked by
+//!
+//! loom models (`tests/loom.rs`: racing inserts of one string, inserts across a resize,
+//! lookups and resolves during resize and early reclamation, checkpoint after join), a
+//! property test against `std::collections::HashMap` (`tests/prop.rs`), Miri on the unit tests,
+//! and a stress test over real identifiers lexed from the local cargo registry with a counting
+//! allocator (`tests/stress.rs`, `scripts/stress.sh`).
 
 mod ids;
 mod interner;
