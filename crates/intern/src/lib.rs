@@ -51,7 +51,7 @@
 //!                   entry id → node pointer (AtomicPtr)
 //! ```
 //!
-//! **Hit path** (`intern` of a known string, `get`, and `resolve`): hash (FxHash), load the
+//! **Hit path** (`intern` of a known string, `get`, and `resolve`): hash (`FxHash`), load the
 //! current table (Acquire), load slots (Acquire) comparing tags, dereference the one node whose
 //! tag matches, compare length and bytes, read the id. No lock, no read-modify-write, no fence,
 //! no guard, no allocation. The hit/miss statistics are counted in a per-thread block with a
