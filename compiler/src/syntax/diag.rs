@@ -104,24 +104,17 @@ impl DiagSink {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.pending.len() + self.suppressed as usize
     }
 
-    /// Drops diagnostics recorded after a backtracking point.
-    pub(crate) fn truncate(&mut self, len: usize) {
-        if len <= self.pending.len() {
-            self.pending.truncate(len);
-            self.suppressed = 0;
-        } else {
-            self.suppressed = (len - self.pending.len()) as u32;
-        }
-    }
-
-    pub(crate) fn flush(self, src: &str, file: FileId, out: &mut Vec<Diagnostic>) {
+    pub(crate) fn flush(mut self, src: &str, file: FileId, out: &mut Vec<Diagnostic>) {
         if self.pending.is_empty() {
             return;
         }
+        // Lexical and syntax errors interleave by position.
+        self.pending.sort_by_key(|&(offset, _)| offset);
         let index = LineIndex::new(src);
         let mut last = 0;
         for (offset, message) in self.pending {

@@ -73,10 +73,20 @@ pub struct LocalInterner {
     inner: RefCell<LocalInner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct LocalInner {
-    map: hashbrown::HashMap<Box<str>, u32, rustc_hash::FxBuildHasher>,
+    /// Indices into `strings`, hashed by their text.
+    table: hashbrown::HashTable<u32>,
     strings: Vec<Box<str>>,
+    hasher: rustc_hash::FxBuildHasher,
+}
+
+impl std::fmt::Debug for LocalInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalInner")
+            .field("strings", &self.strings.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LocalInterner {
@@ -102,13 +112,20 @@ impl LocalInterner {
 
 impl Intern for LocalInterner {
     fn intern(&self, s: &str) -> Symbol {
-        let mut inner = self.inner.borrow_mut();
-        if let Some(&i) = inner.map.get(s) {
+        use std::hash::BuildHasher;
+        let mut guard = self.inner.borrow_mut();
+        let inner = &mut *guard;
+        let hash = inner.hasher.hash_one(s);
+        let strings = &inner.strings;
+        if let Some(&i) = inner.table.find(hash, |&i| &*strings[i as usize] == s) {
             return Symbol(i);
         }
         let i = inner.strings.len() as u32;
         inner.strings.push(s.into());
-        inner.map.insert(s.into(), i);
+        let (strings, hasher) = (&inner.strings, &inner.hasher);
+        inner
+            .table
+            .insert_unique(hash, i, |&j| hasher.hash_one(&*strings[j as usize]));
         Symbol(i)
     }
 }

@@ -1,1 +1,83 @@
-//! Unit tests of the syntax front door.
+//! Unit tests of the syntax front door: source checks and lexing.
+
+use super::*;
+
+fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>, LexStats) {
+    let interner = LocalInterner::default();
+    let (mut toks, mut diags) = (Vec::new(), Vec::new());
+    let stats = lex_and_intern(src, FileId(0), &interner, &mut toks, &mut diags);
+    (toks, diags, stats)
+}
+
+#[test]
+fn check_source_rejects_binary_bad_utf8_and_huge() {
+    assert!(check_source(b"", FileId(0)).is_ok());
+    let nul = check_source(b"fn main() {}\n\0\x01", FileId(2)).unwrap_err();
+    assert_eq!((nul.file, nul.line, nul.col), (FileId(2), 2, 1));
+    assert!(nul.message.contains("binary"));
+    let bad = check_source("é\u{1F600}x\n\u{e9}".as_bytes(), FileId(0));
+    assert!(bad.is_ok());
+    let bad = check_source(b"ab\xc3(", FileId(0)).unwrap_err();
+    assert_eq!((bad.line, bad.col), (1, 3));
+    assert!(bad.message.contains("UTF-8"));
+    let huge = vec![b' '; MAX_SOURCE_LEN + 1];
+    assert!(
+        check_source(&huge, FileId(0))
+            .unwrap_err()
+            .message
+            .contains("too large")
+    );
+}
+
+#[test]
+fn lexing_counts_tokens_and_identifiers() {
+    let (toks, diags, stats) =
+        lex("fn r#async<'a>(_x: &'a str) -> u8 { b'c' as u8 } // c\n/* b */");
+    assert!(diags.is_empty());
+    // fn r#async < 'a > ( _x : & 'a str ) - > u8 { b'c' as u8 }
+    assert_eq!(stats.tokens, 20);
+    // fn, r#async, _x, str, u8, as, u8
+    assert_eq!(stats.idents, 7);
+    assert_eq!(toks.len(), 21);
+    assert_eq!(toks.last().unwrap().kind, TokenKind::Eof);
+    assert_eq!(toks[0].kind, TokenKind::KwFn);
+    assert_eq!(toks[1].kind, TokenKind::RawIdent);
+    assert_eq!(toks[3].kind, TokenKind::Lifetime);
+}
+
+#[test]
+fn joint_flags_and_delimiter_pairs() {
+    let (toks, diags, _) = lex("a::b -> c >> = ( [ ] )");
+    assert!(diags.is_empty());
+    assert!(
+        toks[1].joint && !toks[3].joint,
+        "`::` glued, `b` then space"
+    );
+    assert!(toks[4].joint, "`->`");
+    assert!(toks[7].joint && !toks[8].joint, "`>>` then a spaced `=`");
+    assert_eq!(toks[10].pair, 13);
+    assert_eq!(toks[13].pair, 10);
+    assert_eq!(toks[11].pair, 12);
+}
+
+#[test]
+fn lexical_errors_become_diagnostics() {
+    let (_, diags, _) = lex("let s = \"open\nfn f() {}");
+    assert_eq!(diags.len(), 1);
+    assert!(diags[0].message.contains("unterminated"));
+    let (_, diags, _) = lex("a € b /* never closed");
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    assert_eq!((diags[0].line, diags[0].col), (1, 3));
+    let (toks, diags, _) = lex("( ] }");
+    assert_eq!(diags.len(), 3, "{diags:?}");
+    assert_eq!(toks[0].pair, Token::NO_MATCH);
+}
+
+#[test]
+fn shebang_and_bom_are_skipped() {
+    let (toks, diags, _) = lex("\u{feff}#!/usr/bin/env run\nfn main() {}");
+    assert!(diags.is_empty());
+    assert_eq!(toks[0].kind, TokenKind::KwFn);
+    let (toks, _, _) = lex("#![allow(x)]");
+    assert_eq!(toks[0].kind, TokenKind::Pound);
+}

@@ -692,26 +692,46 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             }
             return Ok(Some(ParamKind::SelfValue { mutbl }));
         }
-        // `pat: Ty`, or a bare type (anonymous parameter).
-        let mark = self.mark();
-        let here = self.pos;
-        if let Ok(pat) = self.parse_pat_no_top_alt() {
-            if self.at(T::Colon) && !self.at_path_sep() {
-                self.bump();
-                if self.at3(T::Dot, T::Dot, T::Dot) {
-                    self.pos += 3;
-                    return Ok(None);
+        // `pat: Ty`, or a bare type (anonymous parameter). Decided by
+        // lookahead, not backtracking, so nested parameters cannot make
+        // parsing exponential.
+        if !self.param_has_pattern() {
+            let ty = self.parse_ty()?;
+            return Ok(Some(ParamKind::Anonymous { ty: self.alloc(ty) }));
+        }
+        let pat = self.parse_pat_no_top_alt()?;
+        self.expect(T::Colon)?;
+        if self.at3(T::Dot, T::Dot, T::Dot) {
+            self.pos += 3;
+            return Ok(None);
+        }
+        let ty = self.parse_ty()?;
+        Ok(Some(ParamKind::Normal {
+            pat: self.alloc(pat),
+            ty: self.alloc(ty),
+        }))
+    }
+
+    /// Whether a single `:` (not `::`) comes before the next `,` or `)`,
+    /// skipping delimited groups: then the parameter is `pat: Ty`.
+    fn param_has_pattern(&self) -> bool {
+        let mut i = self.pos;
+        loop {
+            let t = &self.toks[i];
+            match t.kind {
+                T::Eof | T::Comma => return false,
+                k if k.is_close() => return false,
+                T::Colon => {
+                    let next = self.toks.get(i + 1);
+                    if t.joint && next.is_some_and(|n| n.kind == T::Colon) {
+                        i += 2;
+                        continue;
+                    }
+                    return true;
                 }
-                let ty = self.parse_ty()?;
-                return Ok(Some(ParamKind::Normal {
-                    pat: self.alloc(pat),
-                    ty: self.alloc(ty),
-                }));
+                _ => i = self.skip_tree(i),
             }
         }
-        self.rewind(mark, here);
-        let ty = self.parse_ty()?;
-        Ok(Some(ParamKind::Anonymous { ty: self.alloc(ty) }))
     }
 
     fn parse_mod(&mut self, safety: Safety) -> PResult<ItemKind<'a>> {

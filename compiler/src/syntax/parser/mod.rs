@@ -50,12 +50,11 @@ macro_rules! scratch {
         #[derive(Clone, Copy)]
         pub(crate) struct Mark {
             $($field: usize,)*
-            diags: usize,
         }
 
         impl<'a> Scratch<'a> {
-            fn mark(&self, diags: usize) -> Mark {
-                Mark { $($field: self.$field.len(),)* diags }
+            fn mark(&self) -> Mark {
+                Mark { $($field: self.$field.len(),)* }
             }
 
             fn restore(&mut self, m: Mark) {
@@ -327,18 +326,11 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     }
 
     fn mark(&self) -> Mark {
-        self.sc.mark(self.sink.len())
+        self.sc.mark()
     }
 
     fn restore(&mut self, m: Mark) {
         self.sc.restore(m);
-    }
-
-    /// Restores scratch, diagnostics and position (backtracking).
-    fn rewind(&mut self, m: Mark, pos: usize) {
-        self.sc.restore(m);
-        self.sink.truncate(m.diags);
-        self.pos = pos;
     }
 
     /// Index after the token tree starting at `i`.
@@ -500,9 +492,8 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             _ => return Err(self.expected("`(`, `[` or `{`")),
         };
         if t.pair == Token::NO_MATCH {
-            // Already reported by the lexer as unclosed.
-            let lo = t.lo;
-            return Err(self.error_at(lo, "unclosed delimiter".to_owned()));
+            // The lexer already reported this delimiter as unclosed.
+            return Err(Reported);
         }
         let open = self.pos;
         let close = t.pair as usize;

@@ -429,10 +429,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             )));
         }
         if self.at(T::OpenParen) {
-            let close = self.open(T::OpenParen)?;
-            let b = self.parse_bound()?;
-            self.close(close, T::CloseParen)?;
-            return Ok(b);
+            self.enter()?;
+            let r = self.parse_paren_bound();
+            self.leave();
+            return r;
         }
         let for_lifetimes = self.parse_for_lifetimes()?;
         let mut modifiers = BoundModifiers::default();
@@ -468,6 +468,14 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             path,
             span: self.span_from(start),
         })
+    }
+
+    /// `(Bound)`
+    fn parse_paren_bound(&mut self) -> PResult<GenericBound<'a>> {
+        let close = self.open(T::OpenParen)?;
+        let b = self.parse_bound()?;
+        self.close(close, T::CloseParen)?;
+        Ok(b)
     }
 
     // ------------------------------------------------------------ types
