@@ -95,17 +95,21 @@
 //! Each arena is a `Bump`, which is `!Sync`, so the set is `Sync` only because no two threads
 //! ever use the same one. A thread's arena is found by:
 //!
-//! 1. **pool workers**: `ThreadPool::current_thread_index()` of the set's own pool (the pool's
-//!    method, which answers only on that pool's workers; `rayon::current_thread_index()` would
-//!    also answer on another pool's worker);
-//! 2. **the driver**: a process-unique thread token compared with the one recorded at build
+//! 1. **the driver**: a process-unique thread token compared with the one recorded at build
 //!    time;
-//! 3. **other threads**: a per-thread cache keyed by a process-unique set id, filled on first
-//!    use from a mutex-protected list. In a [strict](ThreadPolicy::Strict) set (the default of
-//!    [`ArenaSet::new`]) only threads added by [`register_thread`](ArenaSet::register_thread)
-//!    are in it, and any other thread panics with a message naming it; in an
-//!    [`AnyThread`](ThreadPolicy::AnyThread) set ([`ArenaSet::for_any_thread`]) every thread
-//!    is added on first use.
+//! 2. **pool workers**: `ThreadPool::current_thread_index()` of the set's own pool (the pool's
+//!    method, which answers only on that pool's workers; `rayon::current_thread_index()` would
+//!    also answer on another pool's worker), asked on a worker's first use of the set;
+//! 3. **other threads**: a mutex-protected list, on first use. In a
+//!    [strict](ThreadPolicy::Strict) set (the default of [`ArenaSet::new`]) only threads added
+//!    by [`register_thread`](ArenaSet::register_thread) are in it, and any other thread panics
+//!    with a message naming it; in an [`AnyThread`](ThreadPolicy::AnyThread) set
+//!    ([`ArenaSet::for_any_thread`]) every thread is added on first use.
+//!
+//! The answers of 2 and 3 are kept in a four-entry per-thread cache keyed by a process-unique
+//! set id, so later lookups take no lock and no call into rayon. Thread tokens and set ids
+//! come from global counters and are never reused, so a cache entry left by a dropped set can
+//! never match a later one.
 //!
 //! The `&Bump` from [`local`](ArenaSet::local) is `!Send`, so it cannot leave its thread
 //! (a `compile_fail` example on `local` pins this).

@@ -3,8 +3,8 @@
 //! A [`Slot`] holds a `bumpalo::Bump`, which is `!Sync`: its bump pointer lives in `Cell`s, so
 //! two threads allocating in it at once would race. The whole crate rests on one rule:
 //!
-//! > **Owner rule.** A slot's `bump`, `scratch` and `scratch_busy` are touched only by the
-//! > slot's owner thread, or by code holding `&mut` to the whole arena set.
+//! > **Owner rule.** A slot's `bump`, `scratch`, `scratch_busy` and `refresh_at` are touched
+//! > only by the slot's owner thread, or by code with exclusive access to the whole arena set.
 //!
 //! [`OwnedSlot`] is the proof of the first half: it can only be made by
 //! [`OwnedSlot::new`], whose contract is the owner rule, and it is `!Send`, so it stays on the
@@ -36,7 +36,8 @@ pub(crate) type ScratchBuf = SmallVec<[Chunk; 16]>;
 /// A scratch buffer that grew beyond this many bytes is freed after use instead of kept.
 pub(crate) const SCRATCH_KEEP_BYTES: usize = 256 * 1024;
 
-/// Why the one allocation path failed, before the full [`AllocError`] is built: the requested
+/// Why the one allocation path failed, before the full [`AllocError`](crate::AllocError) is
+/// built: the requested
 /// size (`usize::MAX` when it overflowed) and alignment.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Refusal {
