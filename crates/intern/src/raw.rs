@@ -181,7 +181,8 @@ impl Table {
                 .map(|_| AtomicPtr::new(ptr::null_mut()))
                 .collect(),
         });
-        NonNull::from(Box::leak(t))
+        // SAFETY: `Box::into_raw` never returns null.
+        unsafe { NonNull::new_unchecked(Box::into_raw(t)) }
     }
 
     /// Heap bytes of a table with this many slots.
@@ -224,7 +225,7 @@ impl RetiredTable {
     /// reader that loaded it has passed a quiescent state of the owner's collector, or the
     /// owner has exclusive access).
     pub(crate) unsafe fn free(self) {
-        // SAFETY: the pointer came from `Box::leak` in `Table::alloc`, is freed once (self is
+        // SAFETY: the pointer came from `Box::into_raw` in `Table::alloc`, is freed once (self is
         // consumed), and by the caller's contract nobody references it any more.
         drop(unsafe { Box::from_raw(self.0.as_ptr()) });
     }
@@ -380,15 +381,19 @@ impl RawTable {
     ) -> Result<(), Present> {
         let tag = tag::of_hash(hash);
         let new = tagged(node, hash);
-        let mut tp = NonNull::from(self.current());
+        // Acquire: as in `current`. A raw pointer (not `&Table`): it may be handed to
+        // `retire`, which frees through it, so it must keep the allocation's provenance.
+        let mut tp = self.current.load(Ordering::Acquire);
         'tables: loop {
+            // SAFETY: `current` and the successors reached from it are never null.
+            let tp_nn = unsafe { NonNull::new_unchecked(tp) };
             // SAFETY: `tp` is `current` or a successor reached from it; live as in `find`.
-            let t = unsafe { tp.as_ref() };
+            let t = unsafe { tp_nn.as_ref() };
             // Acquire: pairs with the AcqRel CAS that set `next`, publishing the successor.
             if let Some(next) = NonNull::new(t.next.load(Ordering::Acquire)) {
                 // SAFETY: nodes are of kind K (caller's contract).
-                unsafe { self.finish_migration::<K>(tp, next, retire) };
-                tp = next;
+                unsafe { self.finish_migration::<K>(tp_nn, next, retire) };
+                tp = next.as_ptr();
                 continue;
             }
             // Relaxed: the count only decides when to grow; overshoot by a few concurrent
@@ -466,7 +471,7 @@ impl RawTable {
                 self.resizes.fetch_add(1, Ordering::Relaxed);
             }
             Err(_) => {
-                // SAFETY: `new` was never shared; it came from `Box::leak` in `Table::alloc`.
+                // SAFETY: `new` was never shared; it came from `Box::into_raw` in `Table::alloc`.
                 drop(unsafe { Box::from_raw(new.as_ptr()) });
             }
         }

@@ -242,3 +242,78 @@ fn stress_real_identifiers() {
 fn stress_small() {
     run(0.0, 256 << 10, 2);
 }
+
+/// Memory per symbol (counting allocator: tables, id segments, arena chunks, headers, string
+/// bytes) and rough single-thread timings beside a `std` `HashMap<&str, u32>` with `FxHash`
+/// (hashbrown inside) in the same run. Prints figures; asserts nothing about speed. The
+/// criterion benches in `benches/` are the reference numbers.
+#[test]
+#[ignore = "reads ~20 MB of sources; prints figures"]
+fn memory_per_symbol() {
+    use std::hint::black_box;
+    let bytes = std::env::var("TERN_STRESS_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20 << 20);
+    let toks = corpus(bytes);
+    let distinct: HashSet<&str> = toks.iter().map(String::as_str).collect();
+    let avg = distinct.iter().map(|s| s.len()).sum::<usize>() as f64 / distinct.len() as f64;
+    // Relaxed: single-threaded.
+    let baseline = LIVE.load(Ordering::Relaxed);
+    let mut interner = Interner::new();
+    let t0 = Instant::now();
+    for t in &toks {
+        black_box(interner.intern(t));
+    }
+    let first = t0.elapsed();
+    // Relaxed: single-threaded.
+    let live = LIVE.load(Ordering::Relaxed) - baseline;
+    let n = interner.len();
+    println!(
+        "memory: {} tokens, {} distinct (avg {avg:.1} B), {n} symbols: {live} B live = {:.1} B/symbol",
+        toks.len(),
+        distinct.len(),
+        live as f64 / n as f64
+    );
+    println!("memory: {:?}", interner.stats());
+    interner.checkpoint();
+    // Relaxed: single-threaded.
+    let live = LIVE.load(Ordering::Relaxed) - baseline;
+    println!(
+        "memory after checkpoint (outgrown tables freed): {live} B = {:.1} B/symbol",
+        live as f64 / n as f64
+    );
+    let per = |d: Duration| d.as_nanos() as f64 / toks.len() as f64;
+    let t1 = Instant::now();
+    for t in &toks {
+        black_box(interner.intern(black_box(t)));
+    }
+    let hot = t1.elapsed();
+    let syms: Vec<Symbol> = toks.iter().map(|t| interner.intern(t)).collect();
+    let t2 = Instant::now();
+    for s in &syms {
+        black_box(interner.resolve(black_box(*s)));
+    }
+    let resolve = t2.elapsed();
+    let mut floor: HashMap<&str, u32, rustc_hash::FxBuildHasher> = HashMap::default();
+    let t3 = Instant::now();
+    for t in &toks {
+        let next = floor.len() as u32;
+        black_box(*floor.entry(t.as_str()).or_insert(next));
+    }
+    let floor_first = t3.elapsed();
+    let t4 = Instant::now();
+    for t in &toks {
+        black_box(floor.get(black_box(t.as_str())));
+    }
+    let floor_hot = t4.elapsed();
+    println!(
+        "timing (ns/token, 1 thread, rough): tern first pass {:.1}, hit {:.1}, resolve {:.2}; \
+         HashMap+Fx first pass {:.1}, hit {:.1}",
+        per(first),
+        per(hot),
+        per(resolve),
+        per(floor_first),
+        per(floor_hot)
+    );
+}
