@@ -20,6 +20,7 @@ pub struct Span {
 impl Span {
     /// The smallest span covering both.
     #[inline]
+    #[must_use]
     pub fn to(self, other: Span) -> Span {
         Span {
             lo: self.lo.min(other.lo),
@@ -225,6 +226,10 @@ pub enum WherePredicate<'a> {
 
 /// `?`, `~const`, `const`, `async`, `!` in front of a trait bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent syntactic flags, as written"
+)]
 pub struct BoundModifiers {
     pub maybe: bool,
     pub maybe_const: bool,
@@ -649,7 +654,7 @@ pub struct Item<'a> {
     pub span: Span,
 }
 
-impl<'a> Item<'a> {
+impl Item<'_> {
     /// The item's name, if it has one (`use`, `impl`, extern blocks and
     /// macro invocations have none; `const _` has none).
     pub fn name(&self) -> Option<Ident> {

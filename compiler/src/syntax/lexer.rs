@@ -18,7 +18,7 @@ pub struct LexStats {
     /// Tokens that are not trivia (comments and whitespace), end of file
     /// excluded.
     pub tokens: u32,
-    /// Identifier tokens: rustc_lexer `Ident` and `RawIdent` tokens, keywords
+    /// Identifier tokens: `rustc_lexer` `Ident` and `RawIdent` tokens, keywords
     /// and `_` included, lifetimes excluded.
     pub idents: u32,
 }
@@ -74,6 +74,7 @@ pub(crate) fn lex<I: Intern + ?Sized>(
 
 impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
     fn run(&mut self) {
+        use rl::TokenKind as K;
         let src = self.src;
         let mut pos = skip_preamble(src);
         let mut cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
@@ -82,17 +83,15 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             let lo = pos;
             let hi = pos + t.len as usize;
             pos = hi;
-            use rl::TokenKind as K;
             let kind = match t.kind {
                 K::Eof => break,
-                K::Whitespace | K::LineComment { .. } => continue,
+                K::Whitespace | K::LineComment { .. } | K::Frontmatter { .. } => continue,
                 K::BlockComment { terminated, .. } => {
                     if !terminated {
                         self.err(lo, "unterminated block comment");
                     }
                     continue;
                 }
-                K::Frontmatter { .. } => continue,
                 K::Ident | K::UnknownPrefix | K::ForcedKeywordIdent => {
                     let text = &src[lo..hi];
                     let counted = matches!(t.kind, K::Ident);
@@ -257,23 +256,20 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             .open
             .iter()
             .rposition(|&o| self.out[o as usize].kind == want);
-        match found {
-            Some(at) => {
-                // Openers above the partner are left unclosed.
-                while self.open.len() > at + 1 {
-                    let o = self.open.pop().unwrap_or_default();
-                    let lo = self.out[o as usize].lo as usize;
-                    self.err(lo, "unclosed delimiter");
-                }
+        if let Some(at) = found {
+            // Openers above the partner are left unclosed.
+            while self.open.len() > at + 1 {
                 let o = self.open.pop().unwrap_or_default();
-                self.out[o as usize].pair = idx;
-                self.out[idx as usize].pair = o;
+                let lo = self.out[o as usize].lo as usize;
+                self.err(lo, "unclosed delimiter");
             }
-            None => {
-                self.out[idx as usize].pair = Token::NO_MATCH;
-                let lo = self.out[idx as usize].lo as usize;
-                self.err(lo, "unexpected closing delimiter");
-            }
+            let o = self.open.pop().unwrap_or_default();
+            self.out[o as usize].pair = idx;
+            self.out[idx as usize].pair = o;
+        } else {
+            self.out[idx as usize].pair = Token::NO_MATCH;
+            let lo = self.out[idx as usize].lo as usize;
+            self.err(lo, "unexpected closing delimiter");
         }
     }
 

@@ -96,7 +96,7 @@ impl LocalInterner {
             .borrow()
             .strings
             .get(sym.0 as usize)
-            .map(|s| s.to_string())
+            .map(ToString::to_string)
     }
 
     /// Number of distinct strings interned.
@@ -144,6 +144,10 @@ pub const STACK_BUDGET: usize = 1 << 20;
 
 /// Checks loaded bytes: size, binary content (a NUL byte), UTF-8.
 ///
+/// # Errors
+/// A diagnostic (at the offending byte's line and column) when the file is
+/// over [`MAX_SOURCE_LEN`], contains a NUL byte, or is not UTF-8.
+///
 /// ```
 /// use tern_compiler::syntax::{check_source, FileId};
 /// assert_eq!(check_source(b"fn main() {}", FileId(0)).unwrap(), "fn main() {}");
@@ -154,7 +158,7 @@ pub const STACK_BUDGET: usize = 1 << 20;
 pub fn check_source(bytes: &[u8], file: FileId) -> Result<&str, Diagnostic> {
     let diag = |offset: usize, message: String| {
         let prefix = &bytes[..offset.min(bytes.len())];
-        let line = prefix.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let line = memchr_count(prefix) + 1;
         let line_start = prefix
             .iter()
             .rposition(|&b| b == b'\n')
@@ -196,6 +200,11 @@ pub fn check_source(bytes: &[u8], file: FileId) -> Result<&str, Diagnostic> {
             format!("file is not valid UTF-8 (at byte {})", e.valid_up_to()),
         )
     })
+}
+
+/// Number of `\n` bytes.
+fn memchr_count(bytes: &[u8]) -> u32 {
+    bytes.split(|&b| b == b'\n').count() as u32 - 1
 }
 
 /// Lexes `src` into `tokens` (cleared first, reuse it across files),

@@ -1,4 +1,4 @@
-//! Tokens as the parser sees them: one per rustc_lexer token that is not
+//! Tokens as the parser sees them: one per `rustc_lexer` token that is not
 //! trivia, with punctuation still split into single characters.
 //!
 //! Multi-character operators (`::`, `->`, `>>=`, ...) are glued lazily by the
@@ -52,7 +52,7 @@ pub enum TokenKind {
     Slash,
     Caret,
     Percent,
-    /// A character rustc_lexer does not know (already reported).
+    /// A character `rustc_lexer` does not know (already reported).
     Unknown,
     /// End of input; the token vector always ends with exactly one.
     Eof,

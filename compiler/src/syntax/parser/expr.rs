@@ -47,7 +47,7 @@ const P_CAST: u8 = 12;
 #[derive(Clone, Copy, Debug)]
 enum Op {
     Bin(BinOp),
-    AssignOp(BinOp),
+    Compound(BinOp),
     Assign,
     Range(RangeLimits),
     Cast,
@@ -72,7 +72,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let n2 = self.nth(2);
         let simple = |op: BinOp, prec: u8| {
             if j && n1 == T::Eq {
-                Some((Op::AssignOp(op), P_ASSIGN, 2))
+                Some((Op::Compound(op), P_ASSIGN, 2))
             } else {
                 Some((Op::Bin(op), prec, 1))
             }
@@ -91,7 +91,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             T::Lt => {
                 if j && n1 == T::Lt {
                     if j1 && n2 == T::Eq {
-                        Some((Op::AssignOp(BinOp::Shl), P_ASSIGN, 3))
+                        Some((Op::Compound(BinOp::Shl), P_ASSIGN, 3))
                     } else {
                         Some((Op::Bin(BinOp::Shl), P_SHIFT, 2))
                     }
@@ -107,7 +107,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             T::Gt => {
                 if j && n1 == T::Gt {
                     if j1 && n2 == T::Eq {
-                        Some((Op::AssignOp(BinOp::Shr), P_ASSIGN, 3))
+                        Some((Op::Compound(BinOp::Shr), P_ASSIGN, 3))
                     } else {
                         Some((Op::Bin(BinOp::Shr), P_SHIFT, 2))
                     }
@@ -194,7 +194,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     let rhs = self.parse_assoc(P_ASSIGN, r)?;
                     self.mk(ExprKind::Assign(lhs, rhs), start)
                 }
-                Op::AssignOp(b) => {
+                Op::Compound(b) => {
                     let rhs = self.parse_assoc(P_ASSIGN, r)?;
                     self.mk(ExprKind::AssignOp(b, lhs, rhs), start)
                 }
@@ -389,33 +389,31 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 let text = self.src.get(t.lo as usize..t.hi as usize).unwrap_or("");
                 if t.lit == LitKind::Float {
                     // `x.0.1` lexes `0.1` as one float: two tuple fields.
-                    if let Some((a, b)) = text.split_once('.') {
-                        if !a.is_empty()
-                            && !b.is_empty()
-                            && a.bytes().all(|c| c.is_ascii_digit())
-                            && b.bytes().all(|c| c.is_ascii_digit())
-                        {
-                            let mid = t.lo + a.len() as u32;
-                            let first = Ident {
-                                sym: self.interner.intern(a),
-                                span: Span { lo: t.lo, hi: mid },
-                            };
-                            let second = Ident {
-                                sym: self.interner.intern(b),
-                                span: Span {
-                                    lo: mid + 1,
-                                    hi: t.hi,
-                                },
-                            };
-                            let e1 = self.alloc(Expr {
-                                kind: ExprKind::TupleField(e, first),
-                                span: Span {
-                                    lo: self.toks[start].lo,
-                                    hi: mid,
-                                },
-                            });
-                            return Ok(self.mk(ExprKind::TupleField(e1, second), start));
-                        }
+                    let digits = |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit());
+                    if let Some((a, b)) = text.split_once('.')
+                        && digits(a)
+                        && digits(b)
+                    {
+                        let mid = t.lo + a.len() as u32;
+                        let first = Ident {
+                            sym: self.interner.intern(a),
+                            span: Span { lo: t.lo, hi: mid },
+                        };
+                        let second = Ident {
+                            sym: self.interner.intern(b),
+                            span: Span {
+                                lo: mid + 1,
+                                hi: t.hi,
+                            },
+                        };
+                        let e1 = self.alloc(Expr {
+                            kind: ExprKind::TupleField(e, first),
+                            span: Span {
+                                lo: self.toks[start].lo,
+                                hi: mid,
+                            },
+                        });
+                        return Ok(self.mk(ExprKind::TupleField(e1, second), start));
                     }
                     let lo = t.lo;
                     return Err(self.error_at(lo, "unexpected float literal after `.`".to_owned()));
@@ -510,7 +508,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
     }
 
-    fn at_path_sep_at(&self, n: usize) -> bool {
+    pub(super) fn at_path_sep_at(&self, n: usize) -> bool {
         self.toks
             .get(self.pos + n)
             .is_some_and(|t| t.kind == T::Colon && t.joint)
@@ -816,7 +814,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 let pat = self.parse_pat_no_top_alt()?;
                 let ty = if self.eat(T::Colon) {
                     let t = self.parse_ty()?;
-                    Some(&*self.alloc(t))
+                    Some(self.alloc(t))
                 } else {
                     None
                 };
@@ -983,12 +981,11 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         while !self.at_close(close) {
             let mark = self.mark();
             let stmt_start = self.pos;
-            match self.parse_stmt(close) {
-                Ok(s) => self.sc.stmts.push(s),
-                Err(_) => {
-                    self.restore(mark);
-                    self.recover_stmt(stmt_start, close);
-                }
+            if let Ok(s) = self.parse_stmt(close) {
+                self.sc.stmts.push(s);
+            } else {
+                self.restore(mark);
+                self.recover_stmt(stmt_start, close);
             }
         }
         self.close(close, T::CloseBrace)?;
@@ -1079,7 +1076,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let pat = self.parse_pat()?;
         let ty = if self.eat(T::Colon) {
             let t = self.parse_ty()?;
-            Some(&*self.alloc(t))
+            Some(self.alloc(t))
         } else {
             None
         };

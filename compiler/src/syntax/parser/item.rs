@@ -46,12 +46,11 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             }
             let mark = self.mark();
             let item_start = self.pos;
-            match self.parse_item() {
-                Ok(item) => self.sc.items.push(item),
-                Err(_) => {
-                    self.restore(mark);
-                    self.recover_item(item_start);
-                }
+            if let Ok(item) = self.parse_item() {
+                self.sc.items.push(item);
+            } else {
+                self.restore(mark);
+                self.recover_item(item_start);
             }
         }
         finish(self.bump, &mut self.sc.items, start)
@@ -61,13 +60,12 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     pub(super) fn parse_inner_attrs_recovering(&mut self) -> &'a [Attribute<'a>] {
         let mark = self.mark();
         let start = self.pos;
-        match self.parse_inner_attrs() {
-            Ok(a) => a,
-            Err(_) => {
-                self.restore(mark);
-                self.recover_item(start);
-                &[]
-            }
+        if let Ok(a) = self.parse_inner_attrs() {
+            a
+        } else {
+            self.restore(mark);
+            self.recover_item(start);
+            &[]
         }
     }
 
@@ -228,17 +226,23 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             | T::KwMod
             | T::KwUse
             | T::KwType
-            | T::KwPub => true,
-            T::KwExtern => true,
+            | T::KwPub
+            | T::KwExtern => true,
             T::KwStatic => matches!(self.nth(1), T::Ident | T::RawIdent | T::KwMut),
-            T::KwConst => match self.nth(1) {
-                T::Ident | T::RawIdent | T::Underscore => {
-                    // `const X: ...` but not a const closure `const || ...`.
-                    true
-                }
-                T::KwFn | T::KwUnsafe | T::KwExtern | T::KwAsync | T::KwImpl | T::KwTrait => true,
-                _ => false,
-            },
+            // `const X: ...`, `const fn`, but not `const { .. }` or a const
+            // closure `const || ..`.
+            T::KwConst => matches!(
+                self.nth(1),
+                T::Ident
+                    | T::RawIdent
+                    | T::Underscore
+                    | T::KwFn
+                    | T::KwUnsafe
+                    | T::KwExtern
+                    | T::KwAsync
+                    | T::KwImpl
+                    | T::KwTrait
+            ),
             T::KwUnsafe => {
                 matches!(
                     self.nth(1),
@@ -401,10 +405,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.bump();
                 let ident = self.parse_ident()?;
                 let body = self.parse_delimited()?;
-                if body.delim != crate::syntax::ast::Delim::Brace {
-                    self.expect(T::Semi)?;
-                } else {
+                if body.delim == crate::syntax::ast::Delim::Brace {
                     self.eat(T::Semi);
+                } else {
+                    self.expect(T::Semi)?;
                 }
                 Ok(ItemKind::MacroRules { ident, body })
             }
@@ -525,16 +529,16 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         })))
     }
 
-    fn parse_abi(&mut self) -> PResult<Option<Abi>> {
+    fn parse_abi(&mut self) -> Option<Abi> {
         if !self.eat(T::KwExtern) {
-            return Ok(None);
+            return None;
         }
         let name = if self.at(T::Literal) {
             Some(self.parse_lit_token())
         } else {
             None
         };
-        Ok(Some(Abi { name }))
+        Some(Abi { name })
     }
 
     pub(super) fn parse_lit_token(&mut self) -> Lit {
@@ -547,7 +551,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
     }
 
-    fn parse_fn_quals(&mut self) -> PResult<FnQuals> {
+    fn parse_fn_quals(&mut self) -> FnQuals {
         let mut q = FnQuals::default();
         if self.eat(T::KwConst) {
             q.constness = true;
@@ -561,12 +565,12 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             self.bump();
             q.safety = Safety::Safe;
         }
-        q.abi = self.parse_abi()?;
-        Ok(q)
+        q.abi = self.parse_abi();
+        q
     }
 
     fn parse_fn(&mut self, defaultness: bool) -> PResult<ItemKind<'a>> {
-        let q = self.parse_fn_quals()?;
+        let q = self.parse_fn_quals();
         self.expect(T::KwFn)?;
         let ident = self.parse_ident()?;
         let mut generics = self.parse_generics()?;
@@ -792,7 +796,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let where1 = self.parse_where_clause()?;
         let ty = if self.eat(T::Eq) {
             let ty = self.parse_ty()?;
-            Some(&*self.alloc(ty))
+            Some(self.alloc(ty))
         } else {
             None
         };
@@ -998,12 +1002,9 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         };
         let first = self.parse_ty()?;
         let (trait_, self_ty) = if self.eat(T::KwFor) {
-            let path = match first.kind {
-                TyKind::Path(None, path) => path,
-                _ => {
-                    let lo = first.span.lo;
-                    return Err(self.error_at(lo, "expected a trait path before `for`".to_owned()));
-                }
+            let TyKind::Path(None, path) = first.kind else {
+                let lo = first.span.lo;
+                return Err(self.error_at(lo, "expected a trait path before `for`".to_owned()));
             };
             let self_ty = self.parse_ty()?;
             (Some(path), self_ty)

@@ -221,9 +221,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         if !self.at2(T::Dot, T::Dot) {
             return None;
         }
-        if self.at3(T::Dot, T::Dot, T::Eq) {
-            Some((3, true))
-        } else if self.at3(T::Dot, T::Dot, T::Dot) {
+        if self.at3(T::Dot, T::Dot, T::Eq) || self.at3(T::Dot, T::Dot, T::Dot) {
             Some((3, true))
         } else {
             Some((2, false))

@@ -142,11 +142,9 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.parse_pat_after_path(Some(qself), path, start)?
             }
             T::Ident | T::RawIdent
-                if !matches!(self.nth(1), T::OpenParen | T::OpenBrace | T::Bang)
-                    && !(self.tok().joint
-                        && self.nth(1) == T::Colon
-                        && self.nth(2) == T::Colon)
-                    && self.at_dots_at(1).is_none() =>
+                if !(matches!(self.nth(1), T::OpenParen | T::OpenBrace | T::Bang)
+                    || self.at_path_sep_at(1)
+                    || self.at_dots_at(1).is_some()) =>
             {
                 self.parse_binding()?
             }
@@ -199,7 +197,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let sub = if self.at(T::At) {
             self.bump();
             let p = self.parse_pat_no_top_alt()?;
-            Some(&*self.alloc(p))
+            Some(self.alloc(p))
         } else {
             None
         };

@@ -29,6 +29,15 @@ fn name(i: &LocalInterner, s: Symbol) -> String {
     i.resolve(s).unwrap_or_else(|| "?".into())
 }
 
+fn join_args(args: &[Expr<'_>], i: &LocalInterner) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for a in args {
+        let _ = write!(out, " {}", show(a, i));
+    }
+    out
+}
+
 /// S-expression rendering of the expression forms the tests look at.
 fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
     let bin = |op: BinOp| match op {
@@ -91,17 +100,9 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
             show(receiver, i),
             name(i, method.ident.sym),
             if method.args.is_some() { "::<>" } else { "" },
-            args.iter()
-                .map(|a| format!(" {}", show(a, i)))
-                .collect::<String>()
+            join_args(args, i)
         ),
-        ExprKind::Call(f, args) => format!(
-            "(call {}{})",
-            show(f, i),
-            args.iter()
-                .map(|a| format!(" {}", show(a, i)))
-                .collect::<String>()
-        ),
+        ExprKind::Call(f, args) => format!("(call {}{})", show(f, i), join_args(args, i)),
         ExprKind::Index(a, b) => format!("(idx {} {})", show(a, i), show(b, i)),
         ExprKind::Try(a) => format!("(? {})", show(a, i)),
         ExprKind::Await(a) => format!("(await {})", show(a, i)),
@@ -282,6 +283,10 @@ fn patterns() {
 }
 
 #[test]
+#[allow(
+    clippy::many_single_char_names,
+    reason = "short names for the items under test"
+)]
 fn items_signatures_and_visibility() {
     let bump = Bump::new();
     let p = parse(
@@ -408,7 +413,7 @@ fn recovery_at_item_level() {
     let names: Vec<String> = p
         .items
         .iter()
-        .filter_map(|i| i.name())
+        .filter_map(Item::name)
         .map(|n| name(&p.interner, n.sym))
         .collect();
     assert_eq!(names, ["a", "c", "E"]);

@@ -273,7 +273,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     };
                     let default = if self.eat(T::Eq) {
                         let t = self.parse_ty()?;
-                        Some(&*self.alloc(t))
+                        Some(self.alloc(t))
                     } else {
                         None
                     };
