@@ -14,11 +14,14 @@
 //!   with the figure before it beside.
 //!
 //! `TERN_BENCH_MEMORY_JSON=path` also writes the rows as JSON for
-//! `scripts/bench_report.py`. Run with
+//! `benches/report.py`. Run with
 //! `cargo bench -p tern-benches --bench intern_memory`.
 
 #[path = "common/interners.rs"]
-#[allow(dead_code, reason = "shared with the speed bench, which uses resolve and number")]
+#[allow(
+    dead_code,
+    reason = "shared with the speed bench, which uses resolve and number"
+)]
 mod interners;
 
 use std::fmt::Write as _;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs tern's benches beside their peers and writes benches/RESULTS.md.
+#
+#   scripts/bench.sh                      # every bench, threads 1,2, then the report
+#   scripts/bench.sh intern frontend      # only these benches (others keep their last results)
+#   scripts/bench.sh --report-only        # rebuild RESULTS.md from the last results
+#
+# Environment (all optional):
+#   TERN_BENCH_THREADS=1,2,4,8,16   thread counts of the multi-thread variants (default 1,2)
+#   TERN_BENCH_CORPUS_MB=64         cap the registry corpus of the interner benches
+#   TERN_BENCH_QUICK=1              short warm-up/measurement (smoke runs, not for tables)
+#   CARGO_TARGET_DIR                where cargo builds and criterion keeps its results
+#
+# The report (benches/report.py) reads criterion's target/criterion/**/new/*.json
+# and intern_memory's JSON, prints one table per group with the ratio to the
+# group's floor or peer, and every target of issues 2-5 as PASS or MISS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ALL=(reclaim arena intern intern_memory frontend)
+report_only=0
+benches=()
+for a in "$@"; do
+    case "$a" in
+        --report-only) report_only=1 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) benches+=("$a") ;;
+    esac
+done
+[ ${#benches[@]} -eq 0 ] && benches=("${ALL[@]}")
+
+export TERN_BENCH_THREADS="${TERN_BENCH_THREADS:-1,2}"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+# Pin criterion's output directory so the report finds it whatever the cwd.
+export CRITERION_HOME="$target/criterion"
+export TERN_BENCH_MEMORY_JSON="$target/tern-bench-intern-memory.json"
+mkdir -p "$CRITERION_HOME"
+
+if [ "$report_only" -eq 0 ]; then
+    for b in "${benches[@]}"; do
+        printf '\n=== cargo bench -p tern-benches --bench %s (%s UTC, load %s)\n' \
+            "$b" "$(date -u +%H:%M:%S)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        # Drop this bench's previous groups so stale cases never reach the report.
+        case "$b" in
+            reclaim) rm -rf "$CRITERION_HOME"/reclaim_* ;;
+            arena) rm -rf "$CRITERION_HOME"/arena_* ;;
+            intern) rm -rf "$CRITERION_HOME"/intern_* ;;
+            intern_memory) rm -f "$TERN_BENCH_MEMORY_JSON" ;;
+            frontend) rm -rf "$CRITERION_HOME"/frontend ;;
+        esac
+        cargo bench -p tern-benches --bench "$b" 2>&1 | tee "$target/tern-bench-$b.log"
+    done
+fi
+
+cpu="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
+machine="${cpu}, $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr), $(rustc --version)"
+cmd="TERN_BENCH_THREADS=${TERN_BENCH_THREADS} scripts/bench.sh${*:+ $*}"
+notes="Run at $(date -u '+%Y-%m-%d %H:%M') UTC on commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg)."
+# The corpus each bench used, as it printed it.
+for b in intern frontend; do
+    log="$target/tern-bench-$b.log"
+    [ -f "$log" ] || continue
+    corpus="$(grep -E '^(corpus|crates:|symbols:|NOTE:)' "$log" | sort -u | sed 's/^/    /')"
+    [ -n "$corpus" ] && notes="${notes}
+
+Corpus of \`$b\`:
+
+${corpus}"
+done
+python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
+    --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
+mv benches/RESULTS.md.new benches/RESULTS.md
+echo "wrote benches/RESULTS.md"
