@@ -492,13 +492,13 @@ impl Interner {
         }
         let layout = Layout::from_size_align(HEADER + s.len(), align_of::<StrHeader>())
             .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
-        let node = self
-            .arenas
-            // Through the arena set, not the raw Bump: counted in its per-worker stats
-            // and held to its allocation limit.
-            .try_alloc_layout(layout)
-            .map_err(|_| CapacityError::new(CapacityErrorKind::Arena))?;
         let id = self.alloc_id()?;
+        // Through the arena set, not the raw Bump: counted in its per-worker stats and held
+        // to its allocation limit.
+        let Ok(node) = self.arenas.try_alloc_layout(layout) else {
+            self.give_back_id(id);
+            return Err(CapacityError::new(CapacityErrorKind::Arena));
+        };
         // SAFETY: `node` is a fresh arena allocation of `layout` (header + len bytes, 4-aligned),
         // ours alone until published.
         unsafe {
@@ -521,11 +521,7 @@ impl Interner {
             }
             Err(Present(winner)) => {
                 self.ids.set(id, ptr::null_mut());
-                let mut spare = lock(&self.spare);
-                spare.push(id);
-                // Relaxed: a hint for `alloc_id`, which re-checks under the lock.
-                self.spare_len.store(spare.len(), Ordering::Relaxed);
-                drop(spare);
+                self.give_back_id(id);
                 let sh = &self.reclaim.shared;
                 Shared::add(&sh.race_wasted_bytes, layout.size());
                 Shared::add(&sh.races_lost, 1);
@@ -534,6 +530,14 @@ impl Interner {
                 Ok(unsafe { node_symbol(winner) })
             }
         }
+    }
+
+    /// Keeps an id that was taken but not published, for the next insert (ids stay dense).
+    fn give_back_id(&self, id: u32) {
+        let mut spare = lock(&self.spare);
+        spare.push(id);
+        // Relaxed: a hint for `alloc_id`, which re-checks under the lock.
+        self.spare_len.store(spare.len(), Ordering::Relaxed);
     }
 
     fn alloc_id(&self) -> Result<u32, CapacityError> {
@@ -775,6 +779,14 @@ mod tests {
     fn duplicate_preinterned_panics() {
         static T: &[&str] = &["a", "b", "a"];
         let _ = Interner::builder().preinterned(T).build();
+    }
+
+    #[test]
+    fn send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Interner>();
+        check::<crate::ValueInterner<u32>>();
+        check::<Symbol>();
     }
 
     #[test]
