@@ -35,7 +35,7 @@ BASELINES = {
     "intern_cold": ("floor_hashbrown_fx", "× hashbrown+Fx, 1 thread"),
     "intern_first_pass": ("floor_hashbrown_fx", "× hashbrown+Fx, 1 thread"),
     "intern_resolve": ("floor_vec_index", "× Vec index"),
-    "intern_resolve_while_interning": ("floor_vec_index", "× Vec index (quiet)"),
+    "intern_resolve_while_interning": ("intern_resolve/floor_vec_index", "× Vec index (quiet)"),
     "frontend": ("syn_parse_file", "× syn (speed)"),
 }
 
@@ -98,8 +98,12 @@ def fmt_unit(rec):
     return f"{v / 1000:.2f} µs"
 
 
-def group_table(name, funcs):
+def group_table(name, funcs, data):
     base_name, ratio_label = BASELINES.get(name, (None, "×"))
+    base = funcs.get(base_name, {})
+    if base_name and "/" in base_name:
+        other, base_name = base_name.split("/", 1)
+        base = data.get(other, {}).get(base_name, {})
     threads = sorted({t for f in funcs.values() for t in f})
     kind = next(iter(next(iter(funcs.values())).values()))["kind"]
     unit = "MB/s (aggregate)" if kind == "Bytes" else "ns per element (wall, aggregate)"
@@ -110,7 +114,6 @@ def group_table(name, funcs):
     ]
     head = "| case | " + " | ".join(f"{t} thr | {ratio_label}" for t in threads) + " |"
     lines += [head, "|---|" + "---|---|" * len(threads)]
-    base = funcs.get(base_name, {})
     for func in sorted(funcs, key=lambda f: (f != base_name, not f.startswith("tern"), f)):
         cells = []
         for t in threads:
@@ -283,7 +286,7 @@ def main():
     out += ["", "## Tables", ""]
     for g in GROUP_ORDER + sorted(set(data) - set(GROUP_ORDER)):
         if g in data:
-            out += group_table(g, data[g])
+            out += group_table(g, data[g], data)
     if memory:
         out += memory_tables(memory)
     sys.stdout.write("\n".join(out) + "\n")
