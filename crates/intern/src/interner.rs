@@ -704,6 +704,18 @@ mod tests {
         let st = i.stats();
         assert!(st.retired_bytes > 0);
         assert_eq!(st.reclaimed_bytes, st.retired_bytes, "{st:?}");
+        let cs = i.collector().stats();
+        assert!(cs.retired_items >= 4, "tables went through the collector: {cs:?}");
+        assert_eq!(cs.pending_items, 0, "{cs:?}");
+        // More growth after the participant is gone: the checkpoint leaves nothing pending.
+        for k in 100..400 {
+            i.intern(&k.to_string());
+        }
+        i.checkpoint();
+        let cs = i.collector().stats();
+        assert_eq!(cs.pending_items, 0, "{cs:?}");
+        let st = i.stats();
+        assert_eq!(st.reclaimed_bytes, st.retired_bytes, "{st:?}");
     }
 
     #[test]
