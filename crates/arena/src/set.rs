@@ -146,10 +146,13 @@ impl<K: Kind> ArenasBuilder<K> {
                 "driver".to_owned(),
             )])
             .collect();
+        let slots = NonNull::new(Box::into_raw(slots)).expect("Box::into_raw is never null");
         ArenaSet {
             id: next_set_id(),
             pool: self.pool,
-            slots: NonNull::new(Box::into_raw(slots)).expect("Box::into_raw is never null"),
+            // SAFETY: the block holds `workers + 1` slots, so index `workers` is in bounds.
+            driver_slot: unsafe { slots.cast::<Slot>().add(workers) },
+            slots,
             workers,
             driver_token: thread_token(),
             policy: self.policy,
@@ -229,6 +232,8 @@ pub struct ArenaSet<K: Kind = Session> {
     /// slots, because threads' caches hold pointers into it: moving the set must not retag the
     /// slots as uniquely owned under any aliasing model.
     slots: NonNull<[Slot]>,
+    /// `&slots[workers]`, precomputed for the driver's lookup.
+    driver_slot: NonNull<Slot>,
     workers: usize,
     driver_token: u64,
     policy: ThreadPolicy,
@@ -239,8 +244,8 @@ pub struct ArenaSet<K: Kind = Session> {
 
 // SAFETY: (Send) every field is `Send` except `slots` and the `NonNull<Slot>` pointers in
 // `extra`, which own their slots exactly as a `Box<[Slot]>` / `Box<Slot>` would (made from a
-// box, freed only in `Drop`), and `Slot` is `Send` (a `Bump` is `Send`; its cells and atomics
-// too). Moving the set
+// box, freed only in `Drop`), and `driver_slot`, which points into `slots`; `Slot` is `Send`
+// (a `Bump` is `Send`; its cells and atomics too). Moving the set
 // moves no slot and changes no owner: the driver stays the thread that built it.
 unsafe impl<K: Kind> Send for ArenaSet<K> {}
 
@@ -508,9 +513,10 @@ impl<K: Kind> ArenaSet<K> {
     pub(crate) fn owned_slot(&self) -> OwnedSlot<'_> {
         let token = thread_token();
         if token == self.driver_token {
-            // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot.
-            // `&self` is borrowed for the lifetime, so `reset` cannot run.
-            return unsafe { OwnedSlot::new(&self.slots()[self.workers]) };
+            // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot, which
+            // `driver_slot` points to (inside the `slots` block, live until `Drop`). `&self` is
+            // borrowed for the lifetime, so `reset` cannot run.
+            return unsafe { OwnedSlot::new(self.driver_slot.as_ref()) };
         }
         if let Some(slot) = cache_lookup(self.id) {
             // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
