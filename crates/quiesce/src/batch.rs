@@ -176,37 +176,32 @@ impl RunOutcome {
     /// Runs every entry of `batch`, in retire order, and returns the emptied vector for
     /// reuse. A panicking destructor does not stop the batch: its panic is kept (the first
     /// one of this outcome; later ones are dropped) and the next entry runs.
-    ///
-    /// One `catch_unwind` covers the whole batch on the normal path; after a panic a new
-    /// one resumes with the entry after the one that panicked.
     pub(crate) fn run(&mut self, mut batch: Batch) -> Vec<Entry> {
         self.items += batch.entries.len() as u64;
         self.bytes += batch.bytes;
-        let len = batch.entries.len();
-        // SAFETY: the entries are moved out one by one through `base` below; with the
-        // length set to 0 first, the vector never drops or exposes a moved-out entry
-        // (not even if this function is unwound, which it is not: panics are caught).
-        unsafe { batch.entries.set_len(0) };
-        let base = batch.entries.as_mut_ptr();
-        let mut next = 0;
-        while next < len {
+        self.run_all(batch.entries.drain(..));
+        batch.entries
+    }
+
+    /// One `catch_unwind` covers all entries on the normal path; after a panic a new one
+    /// resumes with the entry after the one that panicked (the iterator already moved past
+    /// it), so each entry runs exactly once.
+    fn run_all(&mut self, mut entries: impl Iterator<Item = Entry>) {
+        loop {
             let result = catch_unwind(AssertUnwindSafe(|| {
-                while next < len {
-                    // SAFETY: `next < len`, every index is read once (it advances before
-                    // the entry runs, so a panicking entry is not read again), and the
-                    // first `len` slots were initialised entries when the length was 0'd.
-                    let entry = unsafe { base.add(next).read() };
-                    next += 1;
+                for entry in &mut entries {
                     entry.run();
                 }
             }));
-            if let Err(p) = result
-                && self.panic.is_none()
-            {
-                self.panic = Some(p);
+            match result {
+                Ok(()) => return,
+                Err(p) => {
+                    if self.panic.is_none() {
+                        self.panic = Some(p);
+                    }
+                }
             }
         }
-        batch.entries
     }
 
     /// Resumes the first caught panic, if any (after the counters were recorded).

@@ -12,8 +12,7 @@ use crate::sync::{
     Ordering::{Acquire, Relaxed, Release},
 };
 
-/// Emptied batch vectors kept for reuse, per participant (so that steady-state retiring
-/// allocates nothing, not even per batch).
+/// Emptied batch vectors a participant keeps for reuse at least (see `spare_cap`).
 const SPARE_BATCHES: usize = 8;
 
 /// Cap of the scan backoff: garbage waiting for others is re-checked at least every
@@ -54,7 +53,14 @@ pub struct Participant<'c> {
     /// Sealed batches in sealing order, hence in non-decreasing tag order (one thread's
     /// loads of the period never go backwards).
     sealed: VecDeque<Batch>,
+    /// Emptied batch vectors for the next seals: steady-state retiring allocates nothing,
+    /// not even per batch. (A fresh 2 KiB vector per batch also costs more than its own
+    /// allocation: glibc consolidates its fast bins, full of the just-freed objects, on
+    /// every such request.)
     spare: Vec<Vec<Entry>>,
+    /// How many spares to keep: about the number of batches a reclamation runs (the
+    /// backlog this participant's pattern produces), at least `SPARE_BATCHES`.
+    spare_cap: usize,
     batch_size: usize,
     /// Slow-path quiescent states left to skip before the next scan (see `reclaim`).
     skip: u32,
@@ -78,6 +84,7 @@ impl<'c> Participant<'c> {
             open_bytes: 0,
             sealed: VecDeque::new(),
             spare: Vec::new(),
+            spare_cap: SPARE_BATCHES,
             batch_size: collector.batch_size,
             skip: 0,
             backoff: 0,
@@ -171,9 +178,12 @@ impl<'c> Participant<'c> {
         if n > 0 {
             #[cfg(debug_assertions)]
             c.debug_check(self.sealed[n - 1].tag);
+            // Follow the backlog up at once, down by halves (a spike's spares go soon).
+            self.spare_cap = (self.spare_cap / 2).max(n).max(SPARE_BATCHES);
+            self.spare.truncate(self.spare_cap);
             for b in self.sealed.drain(..n) {
                 let v = out.run(b);
-                if self.spare.len() < SPARE_BATCHES {
+                if self.spare.len() < self.spare_cap {
                     self.spare.push(v);
                 }
             }
