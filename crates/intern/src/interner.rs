@@ -285,6 +285,23 @@ impl Interner {
     /// An interner that joins an existing collector and arena set: the compiler's workers
     /// register participants on [`collector`](Self::collector) and allocate in
     /// [`arenas`](Self::arenas).
+    ///
+    /// New strings are allocated in the calling thread's arena, so with a strict set
+    /// (`Arenas::new(pool)`) only the pool's workers, the driver thread and registered threads
+    /// may intern *new* strings (others panic in the arena with a message naming the thread);
+    /// lookups, `get` and `resolve` allocate nothing and work from any thread.
+    ///
+    /// ```
+    /// use tern_intern::Interner;
+    /// use tern_quiesce::Collector;
+    /// use tern_arena::Arenas;
+    ///
+    /// let interner = Interner::with_parts(Collector::new(), Arenas::for_any_thread());
+    /// let s = interner.intern("shared");
+    /// // AST nodes of the same pass can live in the same arenas:
+    /// let node = interner.arenas().alloc((s, 42u32));
+    /// assert_eq!(interner.resolve(node.0), "shared");
+    /// ```
     pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
         Self::builder().parts(collector, arenas).build()
     }
@@ -424,6 +441,16 @@ impl Interner {
 
     /// Pass boundary: frees every outgrown table. `&mut self` proves that no thread is inside a
     /// method of this interner (and no participant of its collector is alive).
+    ///
+    /// Strings stay valid across it, but the borrow checker still ends every `&str` from
+    /// `resolve` and every participant at the checkpoint; this does not compile:
+    ///
+    /// ```compile_fail,E0502
+    /// let mut i = tern_intern::Interner::new();
+    /// let p = i.collector().register();
+    /// i.checkpoint();
+    /// drop(p);
+    /// ```
     pub fn checkpoint(&mut self) {
         self.reclaim.checkpoint(&mut self.collector);
     }
@@ -705,7 +732,10 @@ mod tests {
         assert!(st.retired_bytes > 0);
         assert_eq!(st.reclaimed_bytes, st.retired_bytes, "{st:?}");
         let cs = i.collector().stats();
-        assert!(cs.retired_items >= 4, "tables went through the collector: {cs:?}");
+        assert!(
+            cs.retired_items >= 4,
+            "tables went through the collector: {cs:?}"
+        );
         assert_eq!(cs.pending_items, 0, "{cs:?}");
         // More growth after the participant is gone: the checkpoint leaves nothing pending.
         for k in 100..400 {
