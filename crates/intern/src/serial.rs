@@ -444,15 +444,18 @@ mod tests {
             assert_eq!(b.resolve(map.get(*s).unwrap()), *t);
         }
         assert_eq!(b.len(), a.len());
-        // Every truncation and every single-byte flip is an error or a valid table; no panic.
-        for cut in 0..bytes.len() {
-            assert!(Interner::new().import(&bytes[..cut]).is_err());
+        // Every truncation and every single-bit flip is an error or a valid table; no panic.
+        // (Under Miri a sample: each `Interner::new` pre-interns the keyword table.)
+        let step = if cfg!(miri) { 5 } else { 1 };
+        let importer = Interner::new();
+        for cut in (0..bytes.len()).step_by(step) {
+            assert!(importer.import(&bytes[..cut]).is_err());
         }
-        for k in 0..bytes.len() {
-            for bit in 0..8 {
+        for k in (0..bytes.len()).step_by(step) {
+            for bit in (0..8).step_by(step.min(7)) {
                 let mut c = bytes.clone();
                 c[k] ^= 1 << bit;
-                let _ = Interner::new().import(&c);
+                let _ = importer.import(&c);
             }
         }
         let mut extra = bytes.clone();
