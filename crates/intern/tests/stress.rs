@@ -52,6 +52,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Tests in this binary run on parallel harness threads but share `LIVE`: each holds this lock
+/// for its whole run so that its heap accounting sees only its own allocations.
+static HEAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn heap_lock() -> std::sync::MutexGuard<'static, ()> {
+    HEAP.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn rs_files(root: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(root) else {
         return;
@@ -116,6 +125,7 @@ fn corpus(budget: usize) -> Vec<String> {
 }
 
 fn run(secs: f64, bytes: usize, threads: usize) {
+    let _heap = heap_lock();
     let toks = corpus(bytes);
     let mut distinct: HashSet<&str> = PREINTERNED.iter().copied().collect();
     for t in &toks {
@@ -251,6 +261,7 @@ fn stress_small() {
 #[ignore = "reads ~20 MB of sources; prints figures"]
 fn memory_per_symbol() {
     use std::hint::black_box;
+    let _heap = heap_lock();
     let bytes = std::env::var("TERN_STRESS_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())
