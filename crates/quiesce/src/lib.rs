@@ -62,9 +62,10 @@
 //!   could run still waits (a period is never 0, so the next quiescent state takes the
 //!   slow path again; a retire also sets 0). When nothing was retired anywhere the period
 //!   does not move and every quiescent state is the fast path (liburcu's trick). While
-//!   garbage waits for a slow participant, the slow path re-scans with exponential
-//!   backoff, at least every 64th quiescent state: the period does not move when the last
-//!   participant catches up, so the waiting retirer must look.
+//!   garbage waits, the slow path re-scans (the period does not move when the last
+//!   participant catches up, so the waiting retirer must look): at every slow-path
+//!   quiescent state while the horizon moves, with exponential backoff (at least every
+//!   64th) while it is stuck behind a participant that passes no quiescent state.
 //! - **Sealing** (every [`Collector::batch_size`] retires, at `flush`, at a quiescent state
 //!   with an open batch, at `offline`, at drop): `fence(SeqCst)`; `t = period.load(Relaxed)`;
 //!   tag the batch `t`; then `period.compare_exchange(t, t + 1)` — grace periods are

@@ -66,6 +66,9 @@ pub struct Participant<'c> {
     skip: u32,
     /// Exponent of the current scan backoff (`skip` restarts at `2^backoff - 1`).
     backoff: u32,
+    /// The horizon the last scan found: a scan that finds it moved (others are making
+    /// progress) resets the backoff; one that finds it stuck doubles it.
+    last_horizon: u64,
     /// Private running totals behind `slot.counts`: retired items and bytes, reclaimed
     /// items and bytes (of this participant's own batches).
     counts: [u64; 4],
@@ -88,6 +91,7 @@ impl<'c> Participant<'c> {
             batch_size: collector.batch_size,
             skip: 0,
             backoff: 0,
+            last_horizon: 0,
             counts: [0; 4],
             _not_send: PhantomData,
         }
@@ -120,9 +124,10 @@ impl<'c> Participant<'c> {
     /// list): one `Relaxed` load of the global period and one comparison. Otherwise the
     /// slow path seals the open batch, announces the period if it moved, and runs every
     /// batch of this participant (and, if its lock is free, of the collector's shared
-    /// list) whose grace period has elapsed. While garbage waits for other participants,
-    /// the scans that look for it back off exponentially: at least every 64th quiescent
-    /// state re-checks.
+    /// list) whose grace period has elapsed. While garbage waits for a participant that
+    /// makes no progress, the scans that look for it back off exponentially (at least
+    /// every 64th quiescent state re-checks); while the others progress, every slow-path
+    /// quiescent state looks.
     ///
     /// # Panics
     /// If a destructor panics, the rest still run, then the first panic is resumed here.
@@ -200,12 +205,14 @@ impl<'c> Participant<'c> {
                 .store(self.counts[3], Relaxed);
         }
         c.help_shared(h, !blocking, &mut out);
-        if self.garbage_waits() {
+        if self.garbage_waits() && h <= self.last_horizon {
+            // Stuck (a participant is not passing quiescent states): look less often.
             self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
             self.skip = (1 << self.backoff) - 1;
         } else {
             self.backoff = 0;
         }
+        self.last_horizon = h;
         out.resume();
     }
 
