@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tern_compiler::syntax::{self, FileId, LocalInterner};
+use tern_compiler::syntax::{self, FileId, LocalInterner, ast};
 
 /// Bytes compared in a debug build (see the module docs).
 const DEBUG_BYTES: u64 = 12 << 20;
@@ -62,7 +62,41 @@ fn corpus() -> Vec<PathBuf> {
 struct Outcome {
     syn_items: usize,
     tern_items: usize,
+    /// Items at every level: inside inline modules, and the members of
+    /// impls, traits and extern blocks (a stricter check than the top level).
+    syn_nested: usize,
+    tern_nested: usize,
     tern_errors: Vec<String>,
+}
+
+fn syn_nested(items: &[syn::Item]) -> usize {
+    items
+        .iter()
+        .map(|item| {
+            1 + match item {
+                syn::Item::Mod(m) => m.content.as_ref().map_or(0, |(_, items)| syn_nested(items)),
+                syn::Item::Impl(i) => i.items.len(),
+                syn::Item::Trait(t) => t.items.len(),
+                syn::Item::ForeignMod(f) => f.items.len(),
+                _ => 0,
+            }
+        })
+        .sum()
+}
+
+fn tern_nested(items: &[ast::Item<'_>]) -> usize {
+    items
+        .iter()
+        .map(|item| {
+            1 + match item.kind {
+                ast::ItemKind::Mod(m) => m.body.map_or(0, |b| tern_nested(b.items)),
+                ast::ItemKind::Impl(i) => i.items.len(),
+                ast::ItemKind::Trait(t) => t.items.len(),
+                ast::ItemKind::ForeignMod(f) => f.items.len(),
+                _ => 0,
+            }
+        })
+        .sum()
 }
 
 fn compare(src: &str) -> Option<Outcome> {
@@ -74,6 +108,8 @@ fn compare(src: &str) -> Option<Outcome> {
     Some(Outcome {
         syn_items: file.items.len(),
         tern_items: parsed.items.len(),
+        syn_nested: syn_nested(&file.items),
+        tern_nested: tern_nested(parsed.items),
         tern_errors: diags
             .iter()
             .map(|d| format!("{}:{}: {}", d.line, d.col, d.message))
@@ -116,12 +152,17 @@ fn same_items_as_syn_on_real_crates() {
             Some(o) => {
                 compared += 1;
                 bytes += src.len();
-                if !o.tern_errors.is_empty() || o.syn_items != o.tern_items {
+                if !o.tern_errors.is_empty()
+                    || o.syn_items != o.tern_items
+                    || o.syn_nested != o.tern_nested
+                {
                     failures.push(format!(
-                        "{}: syn {} items, ternc {} items, {} errors{}",
+                        "{}: syn {} items ({} nested), ternc {} items ({} nested), {} errors{}",
                         path.display(),
                         o.syn_items,
+                        o.syn_nested,
                         o.tern_items,
+                        o.tern_nested,
                         o.tern_errors.len(),
                         o.tern_errors
                             .iter()
@@ -156,6 +197,7 @@ fn oracle_comparison_detects_a_missing_item() {
     // counts agree, and a broken one ternc must flag.
     let ok = compare("fn a() {} struct B; impl B { fn c(&self) {} }").expect("syn parses");
     assert_eq!((ok.syn_items, ok.tern_items), (3, 3));
+    assert_eq!((ok.syn_nested, ok.tern_nested), (4, 4));
     assert!(ok.tern_errors.is_empty());
     assert!(compare("fn a( {}").is_none(), "syn rejects broken input");
 }

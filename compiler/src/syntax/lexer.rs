@@ -100,7 +100,7 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
                 }
                 K::InvalidIdent => {
                     self.err(lo, "identifiers cannot contain emoji");
-                    self.ident(&src[lo..hi], lo, hi, true);
+                    self.ident(&src[lo..hi], lo, hi, false);
                     continue;
                 }
                 K::RawIdent => {
