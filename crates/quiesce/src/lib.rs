@@ -105,12 +105,12 @@
 //!    happens-before the free.
 //! 2. *`a == 0`.* R's reads before going offline happen-before the free
 //!    (`Release`/`Acquire` on the slot). If R comes online again after the scan, it takes
-//!    the registry lock after the scan released it, so it happens-after the scan, and
-//!    everything sequenced before the scan (`U`, the retirer's seal) happens-before R's
-//!    later loads, which therefore see the unlink.
-//! 3. *R registered after the scan.* As in 2: R's registration happens-after the scan.
-//!    Moreover R's period load reads a value `>= p0 > t` (read-read coherence through the
-//!    lock), which is why batches sealed after the scan may also use its result.
+//!    the registry lock after the scan released it, so its period load reads a value
+//!    `>= p0 > t` (read-read coherence through the lock: the scan read `p0` before
+//!    unlocking) and the fence argument of case 1 applies to that announcement: R cannot
+//!    load `p` afterwards. This holds even for a batch sealed after the scan, which is why
+//!    the horizon is capped at `p0`.
+//! 3. *R registered after the scan.* As in the second half of 2.
 //! 4. *`a <= t`.* The batch does not run.
 //!
 //! The tag is the *full* global period read by the retirer *after* its fence, never a
