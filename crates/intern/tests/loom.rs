@@ -87,7 +87,12 @@ fn insert_during_resize() {
 /// runs: readers hold online participants, as the opt-in requires.
 #[test]
 fn lookup_and_resolve_during_resize_and_reclamation() {
+    // Executions explored, and those in which the reader, after its lookups, saw the table
+    // mid-growth (a successor installed, `current` not yet swung).
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static MID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     loom::model(|| {
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut i = small();
         // SAFETY: both threads below use the interner only while holding an online participant
         // of its collector.
@@ -110,11 +115,25 @@ fn lookup_and_resolve_during_resize_and_reclamation() {
             assert_eq!(i.resolve(b), "b");
             p.quiescent();
             assert_eq!(i.get("c"), Some(c));
+            let st = i.stats();
+            if st.table_slots == 4 && st.resizes == 1 {
+                // The successor exists but `current` is still the old table.
+                MID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         let d = writer.join().unwrap();
         assert_eq!(i.resolve(d), "d");
         assert_eq!(i.len(), 4);
     });
+    let (runs, mid) = (
+        RUNS.load(std::sync::atomic::Ordering::Relaxed),
+        MID.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    println!("lookup model: {runs} executions, {mid} with the reader inside a growth");
+    assert!(
+        runs > 1 && mid > 0,
+        "the model must reach readers inside a growth"
+    );
 }
 
 /// Workers intern concurrently, join, and the pass boundary frees every outgrown table.
