@@ -28,9 +28,16 @@ if [ ${#packages[@]} -eq 0 ]; then
 fi
 
 export TERN_STRESS_SECS="$secs"
+failed=()
 for p in "${packages[@]}"; do
     echo "stress: $p (TERN_STRESS_SECS=$secs)"
     # --release: the races worth finding need real speed; --ignored: only the long tests
     # (the small ones already ran in `cargo test`); --nocapture: print seed and figures.
-    cargo test --release -p "$p" --test stress -- --ignored --nocapture
+    # Every package runs even if one fails; the exit status reports any failure.
+    cargo test --release -p "$p" --test stress -- --ignored --nocapture || failed+=("$p")
 done
+if [ ${#failed[@]} -ne 0 ]; then
+    echo "stress: FAILED: ${failed[*]}"
+    exit 1
+fi
+echo "stress: all passed: ${packages[*]}"

@@ -38,8 +38,15 @@ export RUSTDOCFLAGS="-Zsanitizer=thread ${RUSTDOCFLAGS:-}"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 export TERN_STRESS_SECS="${TERN_STRESS_SECS:-6}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/tsan}"
+failed=()
 for p in "${packages[@]}"; do
     echo "tsan: $p (TERN_STRESS_SECS=$TERN_STRESS_SECS)"
+    # Every package runs even if one fails; the exit status reports any failure.
     cargo +nightly test -Zbuild-std --target x86_64-unknown-linux-gnu --release \
-        -p "$p" --test stress -- --include-ignored
+        -p "$p" --test stress -- --include-ignored || failed+=("$p")
 done
+if [ ${#failed[@]} -ne 0 ]; then
+    echo "tsan: FAILED: ${failed[*]}"
+    exit 1
+fi
+echo "tsan: all passed: ${packages[*]}"
