@@ -1,15 +1,25 @@
 //! The pipeline: run the passes in order, a checkpoint after each, and gather the
 //! report.
+//!
+//! The session is taken apart into its fields once, at the top: the ASTs borrow
+//! the session arenas (shared) for the whole run, while each checkpoint takes the
+//! interners and the scratch arenas by `&mut`, which the borrow checker allows
+//! only once every task of the pass (and every reference into scratch memory)
+//! is gone.
 
+use std::cell::RefCell;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use rustc_hash::FxHashSet;
 
 use crate::corpus::InputFile;
-use crate::passes::{self, Schedule, lex::LexOut, load::Loaded};
+use crate::passes::collect::{self, FileModules, PathKw};
+use crate::passes::resolve::{self, ResolveCx, ResolveOut, Resolver};
+use crate::passes::types::{self, TyId};
+use crate::passes::{self, Schedule, load::Loaded};
 use crate::report::{ArenaMem, Diagnostic, FileReport, PassTime, Report};
-use crate::session::{self, Session, WorkerStats};
+use crate::session::{self, Session, Tables, WorkerStats, to_syntax};
+use crate::syntax::{self, FileId, SourceFile, Symbol, Token, TokenKind};
 use crate::timings::Timeline;
 
 /// What a run produced.
@@ -32,6 +42,14 @@ pub struct Options {
     pub progress: Option<ProgressBar>,
 }
 
+std::thread_local! {
+    /// Per-worker buffers reused across files: the token vector of the parser and
+    /// the identifier list being deduplicated.
+    static BUFFERS: RefCell<(Vec<Token>, Vec<Symbol>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Per-worker resolution state (segment buffer, memo), reused across files.
+    static RESOLVE: RefCell<ResolveCx> = RefCell::new(ResolveCx::default());
+}
+
 /// Compiles `files`.
 ///
 /// # Errors
@@ -46,6 +64,15 @@ pub fn compile(
         threads: sess.exec.threads(),
         ..Report::default()
     };
+    let Session {
+        exec,
+        interner,
+        types,
+        ast,
+        scratch,
+        checkpoints,
+    } = &mut sess;
+    let ast = &*ast;
     let progress = opts.progress.as_ref();
     let tick = || {
         if let Some(p) = progress {
@@ -59,24 +86,45 @@ pub fn compile(
             p.set_message(name.to_owned());
         }
     };
+    macro_rules! end_pass {
+        ($name:expr, $start:expr, $bytes:expr) => {{
+            let end_us = exec.timeline.now_us();
+            let idx = exec.timeline.pass_index($name);
+            exec.timeline.pass_walls.push((idx, $start, end_us));
+            report.passes.push(PassTime {
+                name: $name,
+                wall_us: end_us - $start,
+                bytes: $bytes,
+            });
+            session::checkpoint(exec, interner, types, scratch, checkpoints, $name);
+        }};
+    }
     let sizes: Vec<u64> = files.iter().map(|f| f.len).collect();
+
+    // Symbols the later passes compare against (keywords are pre-interned).
+    let kw = PathKw {
+        krate: to_syntax(tern_intern::kw::Crate),
+        self_lower: to_syntax(tern_intern::kw::SelfLower),
+        self_upper: to_syntax(tern_intern::kw::SelfUpper),
+        super_: to_syntax(tern_intern::kw::Super),
+        underscore: to_syntax(tern_intern::kw::Underscore),
+        path: to_syntax(interner.intern("path")),
+    };
+    let prelude: rustc_hash::FxHashSet<Symbol> = resolve::PRELUDE
+        .iter()
+        .map(|s| to_syntax(interner.intern(s)))
+        .collect();
 
     // 1. load
     start_pass("load");
-    let pass = sess.exec.timeline.pass_index("load");
-    let t = sess.exec.timeline.now_us();
-    let loaded = passes::run_pass(
-        &sess.exec,
-        sess.interner.collector(),
-        pass,
-        &sizes,
-        |_, i| {
-            let r = passes::load::load_one(i as u32, &files[i]);
-            tick();
-            r
-        },
-    );
-    let mut diagnostics = Vec::new();
+    let pass = exec.timeline.pass_index("load");
+    let t = exec.timeline.now_us();
+    let loaded = passes::run_pass(exec, interner.collector(), pass, &sizes, |_, i| {
+        let r = passes::load::load_one(i as u32, &files[i]);
+        tick();
+        r
+    });
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut texts: Vec<Option<String>> = Vec::with_capacity(files.len());
     for l in loaded {
         match l {
@@ -87,67 +135,221 @@ pub fn compile(
             }
         }
     }
-    let bytes: u64 = texts.iter().flatten().map(|t| t.len() as u64).sum();
-    end_pass(&mut sess, &mut report, "load", t, bytes);
-
-    // 2. lex (+ parse, once the parser lands)
     let text_sizes: Vec<u64> = texts
         .iter()
         .map(|t| t.as_ref().map_or(0, |t| t.len() as u64))
         .collect();
+    let bytes: u64 = text_sizes.iter().sum();
+    end_pass!("load", t, bytes);
+
+    // 2. lex + parse into the workers' session arenas. Each file's distinct
+    // identifier symbols go to scratch memory, folded below before the checkpoint.
     start_pass("parse");
-    let pass = sess.exec.timeline.pass_index("parse");
-    let t = sess.exec.timeline.now_us();
-    let lexed: Vec<Option<LexOut>> = passes::run_pass(
-        &sess.exec,
-        sess.interner.collector(),
-        pass,
-        &text_sizes,
-        |_, i| {
-            let r = texts[i]
-                .as_deref()
-                .map(|t| passes::lex::lex(t, &sess.interner));
+    let pass = exec.timeline.pass_index("parse");
+    let t = exec.timeline.now_us();
+    let parsed = {
+        let tables = Tables {
+            strings: interner,
+            types,
+        };
+        let scratch = &*scratch;
+        passes::run_pass(exec, interner.collector(), pass, &text_sizes, |_, i| {
+            let src = texts[i].as_deref()?;
+            let r = BUFFERS.with(|b| {
+                let (tokens, idents) = &mut *b.borrow_mut();
+                let mut diags = Vec::new();
+                let file = syntax::parse_with_buffer(
+                    src,
+                    FileId(i as u32),
+                    ast.local(),
+                    &tables,
+                    tokens,
+                    &mut diags,
+                );
+                idents.clear();
+                idents.extend(
+                    tokens
+                        .iter()
+                        .filter(|t| {
+                            t.kind.is_keyword()
+                                || matches!(
+                                    t.kind,
+                                    TokenKind::Ident | TokenKind::RawIdent | TokenKind::Underscore
+                                )
+                        })
+                        .filter_map(|t| t.sym),
+                );
+                idents.sort_unstable();
+                idents.dedup();
+                (file, diags, scratch.alloc_slice_copy(idents))
+            });
+            tick();
+            Some(r)
+        })
+    };
+    let mut asts: Vec<Option<SourceFile<'_>>> = Vec::with_capacity(files.len());
+    let mut seen_ident = vec![0u64; interner.len() / 64 + 2];
+    for p in parsed {
+        let Some((file, diags, idents)) = p else {
+            asts.push(None);
+            continue;
+        };
+        diagnostics.extend(diags);
+        for s in idents {
+            let k = s.as_u32() as usize;
+            if let Some(w) = seen_ident.get_mut(k / 64) {
+                *w |= 1 << (k % 64);
+            }
+        }
+        asts.push(Some(file));
+    }
+    report.idents_distinct = seen_ident.iter().map(|w| u64::from(w.count_ones())).sum();
+    end_pass!("parse", t, bytes);
+
+    // 3. collect modules and items, then link the module tree.
+    start_pass("collect");
+    let pass = exec.timeline.pass_index("collect");
+    let t = exec.timeline.now_us();
+    let collected: Vec<Option<FileModules>> = {
+        let tables = Tables {
+            strings: interner,
+            types,
+        };
+        let text = |s: Symbol| tables.text(s).map(str::to_owned);
+        passes::run_pass(exec, interner.collector(), pass, &text_sizes, |_, i| {
+            let file = asts[i].as_ref()?;
+            let r = collect::collect_file(i as u32, &files[i].path, file, &kw, &text);
+            tick();
+            Some(r)
+        })
+    };
+    let paths: Vec<_> = files.iter().map(|f| f.path.clone()).collect();
+    let tree = collect::link(collected, &paths);
+    // A `mod x;` linked to its file is one module, counted as the file's root.
+    report.modules = tree
+        .modules
+        .iter()
+        .filter(|m| m.linked_file_root.is_none())
+        .count() as u64;
+    report.crates = tree.crates.len() as u64;
+    report.items_all = tree.modules.iter().map(|m| u64::from(m.items)).sum();
+    report.unlinked_mods = tree.unlinked_decls;
+    end_pass!("collect", t, bytes);
+
+    // 4. types of item signatures, hash-consed.
+    start_pass("types");
+    let pass = exec.timeline.pass_index("types");
+    let t = exec.timeline.now_us();
+    let lowered = {
+        let tables = Tables {
+            strings: interner,
+            types,
+        };
+        let scratch = &*scratch;
+        passes::run_pass(exec, interner.collector(), pass, &text_sizes, |_, i| {
+            let (Some(file), Some(src)) = (asts[i].as_ref(), texts[i].as_deref()) else {
+                return None;
+            };
+            let mut seen: Vec<TyId> = Vec::new();
+            let out = types::lower_file(file.items, src, &tables, &mut seen);
+            seen.sort_unstable();
+            seen.dedup();
+            tick();
+            Some((out, scratch.alloc_slice_copy(&seen)))
+        })
+    };
+    let mut top_types = rustc_hash::FxHashSet::default();
+    for (out, seen) in lowered.iter().flatten() {
+        report.types_written += out.written;
+        top_types.extend(seen.iter().copied());
+    }
+    report.types_distinct_top = top_types.len() as u64;
+    drop(lowered);
+    report.types_interned = types.len() as u64;
+    end_pass!("types", t, bytes);
+
+    // 5. resolve imports and signature type paths.
+    start_pass("resolve");
+    let pass = exec.timeline.pass_index("resolve");
+    let t = exec.timeline.now_us();
+    let resolved: Vec<ResolveOut> = {
+        let tables = Tables {
+            strings: interner,
+            types,
+        };
+        let lowercase = |s: Symbol| {
+            tables
+                .text(s)
+                .is_some_and(|t| t.starts_with(|c: char| c.is_lowercase()))
+        };
+        let resolver = Resolver {
+            tree: &tree,
+            kw,
+            prelude,
+            lowercase: &lowercase,
+        };
+        passes::run_pass(exec, interner.collector(), pass, &text_sizes, |_, i| {
+            let Some(file) = asts[i].as_ref() else {
+                return ResolveOut::default();
+            };
+            let r = RESOLVE
+                .with(|cx| resolver.resolve_file(i as u32, file.items, &mut cx.borrow_mut()));
             tick();
             r
-        },
-    );
-    end_pass(&mut sess, &mut report, "parse", t, bytes);
+        })
+    };
+    let mut total = ResolveOut::default();
+    for r in &resolved {
+        total += *r;
+    }
+    report.resolved = total.resolved;
+    report.external = total.external;
+    report.unresolved = total.unresolved;
+    end_pass!("resolve", t, bytes);
 
-    let mut ident_syms = FxHashSet::default();
+    // 6. report
+    let t = exec.timeline.now_us();
     for (i, f) in files.iter().enumerate() {
-        let lx = lexed[i].as_ref();
-        report.tokens += lx.map_or(0, |l| l.tokens);
-        report.idents += lx.map_or(0, |l| l.idents);
-        if let Some(l) = lx {
-            ident_syms.extend(l.ident_syms.iter().copied());
-        }
+        let a = asts[i].as_ref();
+        report.tokens += a.map_or(0, |a| u64::from(a.stats.tokens));
+        report.idents += a.map_or(0, |a| u64::from(a.stats.idents));
+        let items = a.map_or(0, |a| a.items.len() as u64);
+        report.items += items;
         report.per_file.push(FileReport {
             path: f.path.clone(),
             bytes: text_sizes[i],
-            tokens: lx.map_or(0, |l| l.tokens),
-            items: 0,
+            tokens: a.map_or(0, |a| u64::from(a.stats.tokens)),
+            items,
             errors: 0,
         });
     }
-    report.idents_distinct = ident_syms.len() as u64;
-    report.symbols = sess.interner.len() as u64;
-
-    // 6. report
-    diagnostics.sort_by_key(|d: &Diagnostic| (d.file, d.line, d.col));
+    report.symbols = interner.len() as u64;
+    diagnostics.sort_by_key(|d| (d.file, d.line, d.col));
     for d in &diagnostics {
-        report.per_file[d.file as usize].errors += 1;
+        report.per_file[d.file.0 as usize].errors += 1;
     }
     report.diagnostics = diagnostics;
-    report.ast_arenas = arena_mem(&sess.ast.stats());
-    report.checkpoints = std::mem::take(&mut sess.checkpoints);
+    report.ast_arenas = session::bump_mem(exec.pool(), ast);
+    report.interner_arenas = arena_mem(&interner.arenas().stats());
+    report.types_arenas = arena_mem(&types.arenas().stats());
+    let st = interner.stats();
+    report.interner_table_bytes = (st.table_bytes + st.id_table_bytes) as u64;
+    let vt = types.stats();
+    report.types_table_bytes = vt.table_bytes as u64;
+    let end_us = exec.timeline.now_us();
+    report.passes.push(PassTime {
+        name: "report",
+        wall_us: end_us - t,
+        bytes,
+    });
+    report.checkpoints = std::mem::take(checkpoints);
     report.total_us = started.elapsed().as_micros() as u64;
     if let Some(p) = progress {
         p.finish_and_clear();
     }
-    Ok(Outcome {
-        report,
-        timeline: std::mem::take(&mut sess.exec.timeline),
-    })
+    let timeline = std::mem::take(&mut exec.timeline);
+    drop(asts);
+    Ok(Outcome { report, timeline })
 }
 
 fn arena_mem(stats: &[WorkerStats]) -> Vec<ArenaMem> {
@@ -159,29 +361,4 @@ fn arena_mem(stats: &[WorkerStats]) -> Vec<ArenaMem> {
             capacity: s.capacity as u64,
         })
         .collect()
-}
-
-/// Records the pass's wall time and runs the checkpoint after it.
-fn end_pass(
-    sess: &mut Session,
-    report: &mut Report,
-    name: &'static str,
-    start_us: u64,
-    bytes: u64,
-) {
-    let end_us = sess.exec.timeline.now_us();
-    let idx = sess.exec.timeline.pass_index(name);
-    sess.exec.timeline.pass_walls.push((idx, start_us, end_us));
-    report.passes.push(PassTime {
-        name,
-        wall_us: end_us - start_us,
-        bytes,
-    });
-    session::checkpoint(
-        &mut sess.exec,
-        &mut sess.interner,
-        &mut sess.scratch,
-        &mut sess.checkpoints,
-        name,
-    );
 }

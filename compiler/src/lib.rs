@@ -11,4 +11,5 @@ pub mod driver;
 pub mod passes;
 pub mod report;
 pub mod session;
+pub mod syntax;
 pub mod timings;

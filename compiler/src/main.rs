@@ -77,7 +77,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         let _ = writeln!(
             err,
             "{}:{}:{}: {}",
-            files[d.file as usize].path.display(),
+            files[d.file.0 as usize].path.display(),
             d.line,
             d.col,
             d.message

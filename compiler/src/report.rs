@@ -7,18 +7,7 @@ use serde_json::{Value, json};
 
 use crate::session::CheckpointRecord;
 
-/// A problem in one file, printed as `file:line:col: message`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// Index of the file in the session's file list.
-    pub file: u32,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub col: u32,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::syntax::Diagnostic;
 
 /// Wall time of one pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +66,12 @@ pub struct Report {
     pub items: u64,
     /// Items in all modules (inline modules' contents included).
     pub items_all: u64,
-    /// Distinct hash-consed types.
+    /// Distinct hash-consed type nodes (types, path segments, list cells, bounds).
     pub types_interned: u64,
+    /// Distinct outermost signature types (a parameter's, a field's, ...).
+    pub types_distinct_top: u64,
+    /// `mod x;` declarations whose file was not found among the inputs.
+    pub unlinked_mods: u64,
     /// Types written in item signatures (before hash-consing).
     pub types_written: u64,
     /// Crate roots found by the module-tree collection.
@@ -103,6 +96,10 @@ pub struct Report {
     pub interner_arenas: Vec<ArenaMem>,
     /// Bytes of the interner's tables (hash table, symbol index).
     pub interner_table_bytes: u64,
+    /// Type interner arena memory per worker.
+    pub types_arenas: Vec<ArenaMem>,
+    /// Bytes of the type interner's hash table.
+    pub types_table_bytes: u64,
     /// Total wall time, microseconds.
     pub total_us: u64,
 }
@@ -135,6 +132,8 @@ impl Report {
             "symbols": self.symbols,
             "types_interned": self.types_interned,
             "types_written": self.types_written,
+            "types_distinct_top": self.types_distinct_top,
+            "unlinked_mods": self.unlinked_mods,
             "crates": self.crates,
             "modules": self.modules,
             "resolved": self.resolved,
@@ -151,13 +150,15 @@ impl Report {
             "checkpoints": self.checkpoints.iter().map(|c| json!({
                 "after": c.after,
                 "reclaimed_bytes": c.reclaimed_bytes,
-                "reclaimed_objects": c.reclaimed_objects,
+                "tables_freed": c.tables_freed,
                 "scratch_bytes": c.scratch_bytes,
                 "wall_ms": ms(c.wall_us),
             })).collect::<Value>(),
             "ast_arenas": arenas(&self.ast_arenas),
             "interner_arenas": arenas(&self.interner_arenas),
             "interner_table_bytes": self.interner_table_bytes,
+            "types_arenas": arenas(&self.types_arenas),
+            "types_table_bytes": self.types_table_bytes,
             "per_file": self.per_file.iter().map(|f| json!({
                 "path": f.path.display().to_string(),
                 "bytes": f.bytes,
@@ -193,7 +194,7 @@ impl Report {
             );
         }
         let _ = writeln!(s, "\ncounts:");
-        let rows: [(&str, u64); 15] = [
+        let rows: [(&str, u64); 17] = [
             ("files", self.files()),
             ("bytes", bytes),
             ("tokens", self.tokens),
@@ -204,8 +205,10 @@ impl Report {
             ("items (all modules)", self.items_all),
             ("crates", self.crates),
             ("modules", self.modules),
+            ("unlinked `mod x;`", self.unlinked_mods),
             ("types written", self.types_written),
-            ("types interned", self.types_interned),
+            ("distinct signature types", self.types_distinct_top),
+            ("type nodes interned", self.types_interned),
             ("paths resolved", self.resolved),
             ("paths external", self.external),
             ("paths unresolved", self.unresolved),
@@ -228,19 +231,21 @@ impl Report {
         };
         arena_rows(&mut s, "ast", &self.ast_arenas);
         arena_rows(&mut s, "interner", &self.interner_arenas);
+        arena_rows(&mut s, "types", &self.types_arenas);
         let _ = writeln!(
             s,
-            "  interner tables {}",
-            human_bytes(self.interner_table_bytes)
+            "  interner tables {}, type table {}",
+            human_bytes(self.interner_table_bytes),
+            human_bytes(self.types_table_bytes)
         );
         let _ = writeln!(s, "\ncheckpoints:");
         for c in &self.checkpoints {
             let _ = writeln!(
                 s,
-                "  after {:<8} reclaimed {:>10} ({} objects), scratch reset {:>10}, {:.3} ms",
+                "  after {:<8} reclaimed {:>10} ({} outgrown tables), scratch reset {:>10}, {:.3} ms",
                 c.after,
                 human_bytes(c.reclaimed_bytes),
-                c.reclaimed_objects,
+                c.tables_freed,
                 human_bytes(c.scratch_bytes),
                 ms(c.wall_us)
             );

@@ -9,10 +9,12 @@
 use std::sync::Arc;
 
 use crate::passes::Schedule;
+use crate::passes::types::{TyId, TyNode, TyStore};
+use crate::syntax;
 use crate::timings::{Mark, Timeline};
 
-pub use standin::{Interner, Symbol};
 pub use tern_arena::{Arenas, ScratchArenas, WorkerStats};
+pub use tern_intern::{Interner, ValueInterner};
 pub use tern_quiesce::{Collector, Participant};
 
 /// What runs a pass: the pool, its size, the scheduling policy and the timeline.
@@ -23,6 +25,8 @@ pub struct Exec {
     schedule: Schedule,
     /// Spans and checkpoint marks for `--timings`.
     pub timeline: Timeline,
+    /// Interner and type-interner growths counted by earlier checkpoints.
+    resizes_seen: (u64, u64),
 }
 
 impl Exec {
@@ -47,8 +51,8 @@ pub struct CheckpointRecord {
     pub after: &'static str,
     /// Bytes the collector reclaimed (retired memory freed).
     pub reclaimed_bytes: u64,
-    /// Objects the collector reclaimed.
-    pub reclaimed_objects: u64,
+    /// Outgrown interner tables freed.
+    pub tables_freed: u64,
     /// Bytes of scratch arena memory the pass used, released by the reset.
     pub scratch_bytes: u64,
     /// Time of the checkpoint, microseconds since the session started.
@@ -64,6 +68,8 @@ pub struct Session {
     pub exec: Exec,
     /// The string interner; it owns the collector and its own arenas.
     pub interner: Interner,
+    /// Hash-consed type nodes (its own collector and arenas).
+    pub types: ValueInterner<TyNode>,
     /// Session-lifetime per-worker arenas holding the ASTs.
     pub ast: Arenas,
     /// Pass-scoped scratch arenas, reset at every checkpoint.
@@ -86,14 +92,17 @@ impl Session {
         );
         let threads = pool.current_num_threads();
         let interner = Interner::with_parts(Collector::new(), Arenas::new(Arc::clone(&pool)));
+        let types = ValueInterner::with_parts(Collector::new(), Arenas::new(Arc::clone(&pool)));
         Ok(Self {
             exec: Exec {
                 threads,
                 schedule,
                 timeline: Timeline::new(),
+                resizes_seen: (0, 0),
                 pool: Arc::clone(&pool),
             },
             interner,
+            types,
             ast: Arenas::new(Arc::clone(&pool)),
             scratch: ScratchArenas::new(Arc::clone(&pool)),
             checkpoints: Vec::new(),
@@ -109,83 +118,109 @@ impl Session {
 pub fn checkpoint(
     exec: &mut Exec,
     interner: &mut Interner,
+    types: &mut ValueInterner<TyNode>,
     scratch: &mut ScratchArenas,
     checkpoints: &mut Vec<CheckpointRecord>,
     after: &'static str,
 ) {
     let t0 = exec.timeline.now_us();
-    let reclaimed = interner.checkpoint();
+    // Outgrown hash tables wait in the interners until their checkpoint frees them.
+    let before = (interner.stats(), types.stats());
+    interner.checkpoint();
+    types.checkpoint();
+    let after_stats = (interner.stats(), types.stats());
+    let reclaimed_bytes = (after_stats.0.reclaimed_bytes - before.0.reclaimed_bytes)
+        + (after_stats.1.reclaimed_bytes - before.1.reclaimed_bytes);
+    // Every growth retires one table, and all retired tables are freed here.
+    let tables_freed = (after_stats.0.resizes - exec.resizes_seen.0)
+        + (after_stats.1.resizes - exec.resizes_seen.1);
+    exec.resizes_seen = (after_stats.0.resizes, after_stats.1.resizes);
     let scratch_bytes = scratch.total_used() as u64;
     scratch.reset();
     let t1 = exec.timeline.now_us();
     exec.timeline.marks.push(Mark {
         label: format!(
             "after {after}: {} reclaimed, {} scratch reset",
-            crate::report::human_bytes(reclaimed.bytes),
+            crate::report::human_bytes(reclaimed_bytes),
             crate::report::human_bytes(scratch_bytes)
         ),
         at_us: t0,
     });
     checkpoints.push(CheckpointRecord {
         after,
-        reclaimed_bytes: reclaimed.bytes,
-        reclaimed_objects: reclaimed.items,
+        reclaimed_bytes,
+        tables_freed,
         scratch_bytes,
         at_us: t0,
         wall_us: t1 - t0,
     });
 }
 
-/// TODO(wire): a stand-in with the API of tern-intern's `Interner`,
-/// used only until those crates land; every call site already uses the real names.
-#[allow(missing_docs, clippy::all, clippy::pedantic, reason = "temporary stand-ins")]
-mod standin {
-    use std::sync::Mutex;
+/// The session's interners seen by the parser and the type lowering: strings go
+/// to the [`Interner`], type nodes to the [`ValueInterner`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'s> {
+    /// Strings.
+    pub strings: &'s Interner,
+    /// Type nodes.
+    pub types: &'s ValueInterner<TyNode>,
+}
 
-    use rustc_hash::FxHashMap;
+/// The syntax layer's symbol for one of the interner's.
+#[inline]
+pub fn to_syntax(sym: tern_intern::Symbol) -> syntax::Symbol {
+    syntax::Symbol::from_u32(sym.as_u32())
+}
 
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-    pub struct Symbol(u32);
+/// The interner's symbol for one of the syntax layer's (made by [`Tables`]).
+#[inline]
+pub fn from_syntax(sym: syntax::Symbol) -> Option<tern_intern::Symbol> {
+    tern_intern::Symbol::from_u32(sym.as_u32())
+}
 
-    use tern_arena::Arenas;
-    use tern_quiesce::{Collector, Reclaimed};
-
-    #[derive(Debug)]
-    pub struct Interner {
-        map: Mutex<(FxHashMap<Box<str>, Symbol>, Vec<Box<str>>)>,
-        collector: Collector,
-        #[allow(dead_code, reason = "stand-in")]
-        arenas: Arenas,
+impl Tables<'_> {
+    /// The text of a symbol made by these tables (`None` for a foreign one).
+    pub fn text(&self, sym: syntax::Symbol) -> Option<&str> {
+        self.strings.try_resolve(from_syntax(sym)?)
     }
-    impl Interner {
-        pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
-            Self {
-                map: Mutex::default(),
-                collector,
-                arenas,
-            }
-        }
-        pub fn intern(&self, s: &str) -> Symbol {
-            let mut g = self.map.lock().unwrap();
-            if let Some(&s) = g.0.get(s) {
-                return s;
-            }
-            let sym = Symbol(g.1.len() as u32);
-            g.1.push(s.into());
-            g.0.insert(s.into(), sym);
-            sym
-        }
-        pub fn len(&self) -> usize {
-            self.map.lock().unwrap().1.len()
-        }
-        pub fn collector(&self) -> &Collector {
-            &self.collector
-        }
-        pub fn checkpoint(&mut self) -> Reclaimed {
-            self.collector.checkpoint()
-        }
-        pub fn resolve(&self, s: Symbol) -> String {
-            self.map.lock().unwrap().1[s.0 as usize].to_string()
-        }
+}
+
+impl syntax::Intern for Tables<'_> {
+    #[inline]
+    fn intern(&self, s: &str) -> syntax::Symbol {
+        to_syntax(self.strings.intern(s))
     }
+}
+
+impl TyStore for Tables<'_> {
+    #[inline]
+    fn node(&self, node: TyNode) -> TyId {
+        // Hash-consing: equal nodes are one arena value, so its address is the id.
+        TyId(self.types.intern(node).as_ptr() as usize)
+    }
+
+    #[inline]
+    fn text(&self, s: &str) -> syntax::Symbol {
+        to_syntax(self.strings.intern(s))
+    }
+}
+
+/// Memory of each worker's arena of `arenas`, measured on the arenas' own threads
+/// (a `broadcast` for the workers, then the calling driver thread): capacity is
+/// the `Bump`'s chunk memory, used is capacity minus the free room left in its
+/// current chunk (allocations made straight on `local()`, as the parser's are,
+/// are not tracked by the set's own counters).
+pub fn bump_mem(pool: &rayon::ThreadPool, arenas: &Arenas) -> Vec<crate::report::ArenaMem> {
+    let measure = |label: String| {
+        let b = arenas.local();
+        let capacity = b.allocated_bytes() as u64;
+        crate::report::ArenaMem {
+            label,
+            used: capacity.saturating_sub(b.chunk_capacity() as u64),
+            capacity,
+        }
+    };
+    let mut v = pool.broadcast(|cx| measure(format!("worker {}", cx.index())));
+    v.push(measure("driver".to_owned()));
+    v
 }

@@ -53,7 +53,7 @@ fn json(out: &Output) -> Value {
     })
 }
 
-const LIB: &str = r#"
+const LIB: &str = r"
 //! A small crate.
 pub mod shapes;
 mod util;
@@ -72,7 +72,7 @@ impl<'a> Registry<'a> {
 }
 
 pub fn r#match(x: u32) -> u32 { x + 1 }
-"#;
+";
 
 const SHAPES: &str = r"
 pub struct Circle { pub r: f64 }
@@ -150,7 +150,10 @@ fn json_report_is_complete_and_consistent() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert!(passes.starts_with(&["load", "parse"]), "{passes:?}");
+    assert_eq!(
+        passes,
+        ["load", "parse", "collect", "types", "resolve", "report"]
+    );
     assert!(
         j["passes"]
             .as_array()
@@ -158,7 +161,13 @@ fn json_report_is_complete_and_consistent() {
             .iter()
             .all(|p| p["wall_ms"].is_number())
     );
-    assert_eq!(j["checkpoints"].as_array().unwrap().len(), passes.len());
+    let after: Vec<&str> = j["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["after"].as_str().unwrap())
+        .collect();
+    assert_eq!(after, passes[..5], "a checkpoint after every parallel pass");
     // Distinct identifiers are a subset of the symbols (which add lifetimes, literals).
     let idents = j["idents_distinct"].as_u64().unwrap();
     assert!(idents > 20 && idents <= j["symbols"].as_u64().unwrap());
@@ -178,8 +187,12 @@ fn bad_files_become_diagnostics_and_deny_errors_fails() {
     assert_eq!(j["files"], 5);
     assert!(j["diagnostics"].as_u64().unwrap() >= 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("binary.rs:1:1: "), "{stderr}");
-    assert!(stderr.contains("latin1.rs:1:1: "), "{stderr}");
+    // Located at the offending byte: the NUL after `fn a() {}`, the `\xe9` after `// caf`.
+    assert!(stderr.contains("binary.rs:1:10: binary file"), "{stderr}");
+    assert!(
+        stderr.contains("latin1.rs:1:7: file is not valid UTF-8"),
+        "{stderr}"
+    );
     let per_file = j["per_file"].as_array().unwrap();
     let errors_of = |name: &str| {
         per_file
@@ -263,6 +276,8 @@ fn counts(mut j: Value) -> Value {
         "ast_arenas",
         "interner_arenas",
         "interner_table_bytes",
+        "types_arenas",
+        "types_table_bytes",
     ] {
         o.remove(k);
     }
@@ -292,4 +307,56 @@ fn thread_counts_give_identical_results() {
         )));
         assert_eq!(one, other, "schedule {sched}");
     }
+}
+
+#[test]
+fn module_tree_and_resolution() {
+    let t = TempDir::new("tree");
+    t.write(
+        "src/lib.rs",
+        b"pub mod a;
+mod b { pub struct B; pub mod c; }
+use a::A;
+use crate::b::B;
+use serde::Serialize;
+pub fn f(x: A, y: B, z: b::c::C, w: Missing) -> Option<u8> { None }
+",
+    );
+    t.write("src/a.rs", b"pub struct A;\nmod inner;\n");
+    t.write(
+        "src/a/inner.rs",
+        b"use super::A;
+use crate::b::c::C;
+pub fn g(_: C, _: super::super::b::B) {}
+",
+    );
+    t.write("src/b/c.rs", b"pub struct C;\n");
+    // An integration test: a crate root whose `mod common;` lives beside it.
+    t.write("tests/it.rs", b"mod common;\nfn t(_: common::Helper) {}\n");
+    t.write("tests/common/mod.rs", b"pub struct Helper;\n");
+    let out = ternc(&["--json", "--threads", "2"], &[&t.0]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = json(&out);
+    assert_eq!(
+        j["diagnostics"],
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(j["files"], 6);
+    assert_eq!(j["items"], 15);
+    assert_eq!(j["crates"], 2, "src/lib.rs and tests/it.rs");
+    // lib, inline b, a.rs, a/inner.rs, b/c.rs, it.rs, common/mod.rs
+    assert_eq!(j["modules"], 7);
+    assert_eq!(j["unlinked_mods"], 0);
+    // Imports: a::A, crate::b::B, super::A, crate::b::c::C (resolved), serde (external).
+    // Signature paths: A, B, b::c::C, C, super::super::b::B, common::Helper (resolved),
+    // Option, u8 (external), Missing (unresolved).
+    assert_eq!(j["resolved"], 10);
+    assert_eq!(j["external"], 3);
+    assert_eq!(j["unresolved"], 1);
 }

@@ -20,6 +20,7 @@ fn is_continue(c: char) -> bool {
 }
 
 /// Identifier texts of `src`, by an independent scanner.
+#[expect(clippy::many_single_char_names, reason = "a scanner over `s[i]`, `c`, `n` reads best short")]
 fn scan(src: &str, out: &mut BTreeSet<String>) {
     let s: Vec<char> = src.chars().collect();
     let n = s.len();
@@ -171,7 +172,7 @@ fn independent(paths: &[PathBuf]) -> BTreeSet<String> {
     set
 }
 
-const TRICKY: &str = r####"#!/usr/bin/env run
+const TRICKY: &str = r###"#!/usr/bin/env run
 // line comment with fake_ident_1
 /* block /* nested fake_ident_2 */ still comment fake_ident_3 */
 /// doc comment fake_ident_4
@@ -193,7 +194,7 @@ fn tricky<'life, 'r#raw_life>(x: &'life str) -> &'life str {
     let _ = (r#type, raw, raw2, bytes, braw, cstr, ch, esc, uni, byte, n, range, tuple);
     x
 }
-"####;
+"###;
 
 #[test]
 fn scanner_knows_the_tricky_cases() {

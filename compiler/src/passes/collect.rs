@@ -24,9 +24,9 @@ use rustc_hash::FxHashMap;
 
 use crate::syntax::Symbol;
 use crate::syntax::ast::{
-    AttrArgs, ExprKind, Item, ItemKind, LitKind, ModItem, SourceFile, UseTree, UseTreeKind,
-    VariantData,
+    AttrArgs, ExprKind, Item, ItemKind, ModItem, SourceFile, UseTree, UseTreeKind, VariantData,
 };
+use crate::syntax::token::LitKind;
 
 /// Symbols of the path keywords, interned once per session.
 #[derive(Debug, Clone, Copy)]
@@ -165,7 +165,14 @@ pub fn collect_file(
         file_dir: &dir,
         text,
     };
-    cx.module(&mut out, 0, ast.items, &child_dir, (!mod_rs).then_some(&dir), true);
+    cx.module(
+        &mut out,
+        0,
+        ast.items,
+        &child_dir,
+        (!mod_rs).then_some(&dir),
+        true,
+    );
     out
 }
 
@@ -211,15 +218,16 @@ impl Cx<'_> {
         root_dir: Option<&Path>,
         at_file_top: bool,
     ) {
-        let define = |out: &mut FileModules, name: Symbol, ty: Option<DefKind>, value: Option<DefKind>| {
-            let d = out.modules[m as usize].defs.entry(name).or_default();
-            if ty.is_some() && d.ty.is_none() {
-                d.ty = ty;
-            }
-            if value.is_some() && d.value.is_none() {
-                d.value = value;
-            }
-        };
+        let define =
+            |out: &mut FileModules, name: Symbol, ty: Option<DefKind>, value: Option<DefKind>| {
+                let d = out.modules[m as usize].defs.entry(name).or_default();
+                if ty.is_some() && d.ty.is_none() {
+                    d.ty = ty;
+                }
+                if value.is_some() && d.value.is_none() {
+                    d.value = value;
+                }
+            };
         match item.kind {
             ItemKind::Use(tree) => {
                 let mut prefix = Vec::new();
@@ -254,7 +262,11 @@ impl Cx<'_> {
             ItemKind::Trait(t) => define(out, t.ident.sym, Some(DefKind::Trait), None),
             ItemKind::TraitAlias(t) => define(out, t.ident.sym, Some(DefKind::TraitAlias), None),
             ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => {
-                out.modules[m as usize].defs.entry(ident.sym).or_default().mac = true;
+                out.modules[m as usize]
+                    .defs
+                    .entry(ident.sym)
+                    .or_default()
+                    .mac = true;
             }
             ItemKind::Impl(_) | ItemKind::MacCall(_) | ItemKind::Err => {}
         }
@@ -289,42 +301,45 @@ impl Cx<'_> {
                 return None;
             }
             let AttrArgs::Eq(e) = a.args else { return None };
-            let ExprKind::Lit(lit) = e.kind else { return None };
+            let ExprKind::Lit(lit) = e.kind else {
+                return None;
+            };
             if !matches!(lit.kind, LitKind::Str | LitKind::RawStr) {
                 return None;
             }
             text(lit.sym).map(|s| unquote(&s))
         });
         let name_text = text(name).unwrap_or_default();
-        match md.body {
-            Some(body) => {
-                // Inline module: its children live in `child_dir/name/`.
-                let sub = child_dir.join(path_attr.as_deref().unwrap_or(&name_text));
-                let sub_root = root_dir.map(|r| r.join(&name_text));
-                self.module(out, id, body.items, &sub, sub_root.as_deref(), false);
-            }
-            None => {
-                let (candidates, root_candidates) = if let Some(p) = path_attr {
-                    // `#[path]` is relative to the declaring file's directory at the
-                    // top of a file, to the inline module's directory inside one.
-                    let base = if at_file_top { self.file_dir } else { child_dir };
-                    (vec![normalize(&base.join(&p))], Vec::new())
+        if let Some(body) = md.body {
+            // Inline module: its children live in `child_dir/name/`.
+            let sub = child_dir.join(path_attr.as_deref().unwrap_or(&name_text));
+            let sub_root = root_dir.map(|r| r.join(&name_text));
+            self.module(out, id, body.items, &sub, sub_root.as_deref(), false);
+        } else {
+            let (candidates, root_candidates) = if let Some(p) = path_attr {
+                // `#[path]` is relative to the declaring file's directory at the
+                // top of a file, to the inline module's directory inside one.
+                let base = if at_file_top {
+                    self.file_dir
                 } else {
-                    let rs = format!("{name_text}.rs");
-                    let both = |d: &Path| {
-                        vec![
-                            normalize(&d.join(&rs)),
-                            normalize(&d.join(&name_text).join("mod.rs")),
-                        ]
-                    };
-                    (both(child_dir), root_dir.map(both).unwrap_or_default())
+                    child_dir
                 };
-                out.decls.push(ModDecl {
-                    module: id,
-                    candidates,
-                    root_candidates,
-                });
-            }
+                (vec![normalize(&base.join(&p))], Vec::new())
+            } else {
+                let rs = format!("{name_text}.rs");
+                let both = |d: &Path| {
+                    vec![
+                        normalize(&d.join(&rs)),
+                        normalize(&d.join(&name_text).join("mod.rs")),
+                    ]
+                };
+                (both(child_dir), root_dir.map(both).unwrap_or_default())
+            };
+            out.decls.push(ModDecl {
+                module: id,
+                candidates,
+                root_candidates,
+            });
         }
     }
 
@@ -448,18 +463,19 @@ pub fn link(files: Vec<Option<FileModules>>, paths: &[PathBuf]) -> ModuleTree {
     // Parent of each file's root, once claimed: (declaring stub module).
     let mut claimed_by: Vec<Option<u32>> = vec![None; paths.len()];
     let mut linked = vec![false; decls.len()];
-    let try_link = |cands: &[PathBuf], declaring: u32, claimed_by: &mut Vec<Option<u32>>, stub: u32| -> bool {
-        for c in cands {
-            if let Some(&child) = by_path.get(c)
-                && child != declaring
-                && claimed_by[child as usize].is_none()
-            {
-                claimed_by[child as usize] = Some(stub);
-                return true;
+    let try_link =
+        |cands: &[PathBuf], declaring: u32, claimed_by: &mut Vec<Option<u32>>, stub: u32| -> bool {
+            for c in cands {
+                if let Some(&child) = by_path.get(c)
+                    && child != declaring
+                    && claimed_by[child as usize].is_none()
+                {
+                    claimed_by[child as usize] = Some(stub);
+                    return true;
+                }
             }
-        }
-        false
-    };
+            false
+        };
     // 1. Ordinary rule.
     for (k, (f, d)) in decls.iter().enumerate() {
         linked[k] = try_link(&d.candidates, *f, &mut claimed_by, d.module);
@@ -473,7 +489,9 @@ pub fn link(files: Vec<Option<FileModules>>, paths: &[PathBuf]) -> ModuleTree {
     tree.unlinked_decls = linked.iter().filter(|l| !**l).count() as u64;
     // Point each stub's entry in its parent at the child file's root.
     for (f, stub) in claimed_by.iter().enumerate() {
-        let (Some(stub), Some(root)) = (*stub, tree.file_root[f]) else { continue };
+        let (Some(stub), Some(root)) = (*stub, tree.file_root[f]) else {
+            continue;
+        };
         let (name, parent) = {
             let s = &tree.modules[stub as usize];
             (s.name, s.parent)
@@ -497,11 +515,10 @@ pub fn link(files: Vec<Option<FileModules>>, paths: &[PathBuf]) -> ModuleTree {
     }
     // A file root's parent is the stub's parent; the stub itself is empty.
     let mut seen = vec![false; tree.modules.len()];
-    for f in 0..paths.len() {
-        let Some(root) = tree.file_root[f] else { continue };
-        if claimed_by[f].is_some() {
+    for (claimer, root) in claimed_by.iter().zip(&tree.file_root) {
+        let (None, Some(root)) = (claimer, *root) else {
             continue;
-        }
+        };
         tree.crates.push(root);
         let mut stack = vec![root];
         while let Some(m) = stack.pop() {
@@ -513,9 +530,9 @@ pub fn link(files: Vec<Option<FileModules>>, paths: &[PathBuf]) -> ModuleTree {
         }
     }
     // Modules only reachable through a cycle of `#[path]` claims: their own crate.
-    for m in 0..tree.modules.len() {
+    for (m, module) in tree.modules.iter_mut().enumerate() {
         if !seen[m] {
-            tree.modules[m].krate = m as u32;
+            module.krate = m as u32;
         }
     }
     tree

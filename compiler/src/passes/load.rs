@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::Read;
 
 use crate::corpus::InputFile;
-use crate::report::Diagnostic;
+use crate::syntax::{self, Diagnostic, FileId};
 
 /// Files larger than this are rejected with a diagnostic instead of being read.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
@@ -22,7 +22,7 @@ pub enum Loaded {
 pub fn load_one(index: u32, file: &InputFile) -> Loaded {
     let reject = |message: String| {
         Loaded::Rejected(Diagnostic {
-            file: index,
+            file: FileId(index),
             line: 1,
             col: 1,
             message,
@@ -38,27 +38,32 @@ pub fn load_one(index: u32, file: &InputFile) -> Loaded {
     if let Err(e) = f.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
         return reject(format!("cannot read file: {e}"));
     }
-    match check_bytes(bytes) {
+    match check_bytes(index, bytes) {
         Ok(text) => Loaded::Text(text),
-        Err(message) => reject(message),
+        Err(d) => Loaded::Rejected(d),
     }
 }
 
-/// TODO(wire): replace by the parser's `syntax::check_source` once it lands.
-fn check_bytes(bytes: Vec<u8>) -> Result<String, String> {
+/// Size cap first (the parser accepts more, but a front end that reads a whole
+/// registry should not spend its memory on generated blobs), then the syntax
+/// layer's checks (NUL byte, UTF-8), which say where the problem is.
+fn check_bytes(index: u32, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is larger than {} MiB; skipped",
-            MAX_FILE_BYTES >> 20
-        ));
+        return Err(Diagnostic {
+            file: FileId(index),
+            line: 1,
+            col: 1,
+            message: format!("file too large: over {} MiB; skipped", MAX_FILE_BYTES >> 20),
+        });
     }
-    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
-        return Err(format!("binary file (NUL byte at offset {pos}); skipped"));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "file is not valid UTF-8 (invalid byte at offset {}); skipped",
+    syntax::check_source(&bytes, FileId(index))?;
+    String::from_utf8(bytes).map_err(|e| Diagnostic {
+        file: FileId(index),
+        line: 1,
+        col: 1,
+        message: format!(
+            "file is not valid UTF-8 (at byte {})",
             e.utf8_error().valid_up_to()
-        )
+        ),
     })
 }

@@ -10,8 +10,10 @@
 //! running any more, so the driver's checkpoint right after is a true quiescent
 //! point (rayon's `install` only returns after the structured work inside it ends).
 
-pub mod lex;
+pub mod collect;
 pub mod load;
+pub mod resolve;
+pub mod types;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

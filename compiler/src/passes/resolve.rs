@@ -16,7 +16,7 @@
 //!   edition), or a name in a module with a glob import from another crate; it
 //!   is *unresolved* otherwise (typically names made by macros or `cfg`).
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::passes::collect::{DefKind, Import, ModuleTree, PathKw};
 use crate::syntax::Symbol;
@@ -60,7 +60,6 @@ pub enum Res {
 }
 
 /// The session-wide inputs of resolution.
-#[derive(Debug)]
 pub struct Resolver<'t> {
     /// The module tree.
     pub tree: &'t ModuleTree,
@@ -69,30 +68,127 @@ pub struct Resolver<'t> {
     /// Prelude and primitive names (external when not shadowed).
     pub prelude: FxHashSet<Symbol>,
     /// Whether a name looks like a crate name (lowercase first letter).
-    pub lowercase: FxHashSet<Symbol>,
+    pub lowercase: &'t (dyn Fn(Symbol) -> bool + Sync),
 }
 
-/// How deep import chains are followed before giving up (cycles, `use a as b; use b as a`).
-const MAX_HOPS: u32 = 24;
+impl std::fmt::Debug for Resolver<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("modules", &self.tree.modules.len())
+            .field("prelude", &self.prelude.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How deep lookups nest before giving up (a stack guard: cycles are caught by the
+/// memo's in-progress marks long before).
+const MAX_HOPS: u32 = 64;
+
+/// Per-worker state reused across files: the segment buffer and the lookup memo.
+///
+/// The memo maps `(module, name)` to its result (`None` while the lookup is in
+/// progress, so a cycle of imports or globs ends at once as "not found here").
+/// It is cleared for every file: results then depend only on the file's own
+/// query order, never on which files a worker handled before, so the counts are
+/// the same whatever the schedule or the thread count.
+#[derive(Debug, Default)]
+pub struct ResolveCx {
+    segs: Vec<Symbol>,
+    memo: FxHashMap<(u32, Symbol), Option<Res>>,
+}
 
 /// Names that are in scope everywhere: the std prelude, primitive types and the
 /// crates every crate can name.
 pub const PRELUDE: &[&str] = &[
-    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
-    "i128", "isize", "f16", "f32", "f64", "f128", "std", "core", "alloc", "proc_macro", "test",
-    "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "String", "Box", "ToString",
-    "ToOwned", "Clone", "Copy", "Send", "Sync", "Sized", "Unpin", "Fn", "FnMut", "FnOnce",
-    "AsyncFn", "AsyncFnMut", "AsyncFnOnce", "Drop", "Default", "Eq", "PartialEq", "Ord",
-    "PartialOrd", "Iterator", "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator",
-    "Extend", "FromIterator", "AsRef", "AsMut", "Into", "From", "TryFrom", "TryInto", "drop",
-    "Debug", "Hash", "Future", "IntoFuture",
+    "bool",
+    "char",
+    "str",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f16",
+    "f32",
+    "f64",
+    "f128",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "AsyncFn",
+    "AsyncFnMut",
+    "AsyncFnOnce",
+    "Drop",
+    "Default",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Iterator",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Extend",
+    "FromIterator",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "TryFrom",
+    "TryInto",
+    "drop",
+    "Debug",
+    "Hash",
+    "Future",
+    "IntoFuture",
 ];
 
 impl Resolver<'_> {
-    fn lookup_in(&self, m: u32, name: Symbol, hops: u32) -> Res {
+    fn lookup_in(&self, m: u32, name: Symbol, hops: u32, memo: &mut Memo) -> Res {
         if hops > MAX_HOPS {
             return Res::Unresolved;
         }
+        match memo.get(&(m, name)) {
+            Some(Some(r)) => return *r,
+            Some(None) => return Res::Unresolved,
+            None => {}
+        }
+        memo.insert((m, name), None);
+        let r = self.lookup_uncached(m, name, hops, memo);
+        memo.insert((m, name), Some(r));
+        r
+    }
+
+    fn lookup_uncached(&self, m: u32, name: Symbol, hops: u32, memo: &mut Memo) -> Res {
         let module = &self.tree.modules[m as usize];
         if let Some(d) = module.defs.get(&name) {
             if let Some(child) = d.module {
@@ -108,7 +204,7 @@ impl Resolver<'_> {
         // `use` imports binding the name.
         let mut found = Res::Unresolved;
         for imp in module.imports.iter().filter(|i| i.binds == Some(name)) {
-            match self.import(m, imp, hops + 1) {
+            match self.import(m, imp, hops + 1, memo) {
                 Res::Unresolved => {}
                 r => {
                     found = r;
@@ -122,14 +218,14 @@ impl Resolver<'_> {
         // Globs: a local module's names, or "maybe external".
         let mut external_glob = false;
         for imp in module.imports.iter().filter(|i| i.glob) {
-            match self.path_from(m, imp.global, &imp.path, hops + 1) {
-                Res::Module(g) if g != m => match self.lookup_in(g, name, hops + 1) {
+            match self.path_from(m, imp.global, &imp.path, hops + 1, memo) {
+                Res::Module(g) if g != m => match self.lookup_in(g, name, hops + 1, memo) {
                     Res::Unresolved => {}
                     r => return r,
                 },
-                // `use Enum::*`: variants.
-                Res::Item(DefKind::Enum) => external_glob = true,
-                Res::External | Res::Unresolved => external_glob = true,
+                // `use Enum::*` (variants) or a glob of another crate: the name may
+                // come from there.
+                Res::Item(DefKind::Enum) | Res::External | Res::Unresolved => external_glob = true,
                 _ => {}
             }
         }
@@ -141,12 +237,12 @@ impl Resolver<'_> {
     }
 
     /// Resolves what `imp` (in module `m`) points at.
-    fn import(&self, m: u32, imp: &Import, hops: u32) -> Res {
-        self.path_from(m, imp.global, &imp.path, hops)
+    fn import(&self, m: u32, imp: &Import, hops: u32, memo: &mut Memo) -> Res {
+        self.path_from(m, imp.global, &imp.path, hops, memo)
     }
 
     /// Resolves a path written in module `m`.
-    pub fn path_from(&self, m: u32, global: bool, segs: &[Symbol], hops: u32) -> Res {
+    fn path_from(&self, m: u32, global: bool, segs: &[Symbol], hops: u32, memo: &mut Memo) -> Res {
         if hops > MAX_HOPS {
             return Res::Unresolved;
         }
@@ -166,11 +262,9 @@ impl Resolver<'_> {
         } else if first == kw.self_upper {
             return Res::Local;
         } else {
-            match self.lookup_in(m, first, hops) {
+            match self.lookup_in(m, first, hops, memo) {
                 Res::Unresolved if self.prelude.contains(&first) => Res::External,
-                Res::Unresolved if !rest.is_empty() && self.lowercase.contains(&first) => {
-                    Res::External
-                }
+                Res::Unresolved if !rest.is_empty() && (self.lowercase)(first) => Res::External,
                 r => r,
             }
         };
@@ -178,7 +272,7 @@ impl Resolver<'_> {
             cur = match cur {
                 Res::Module(id) if seg == kw.super_ => self.parent(id),
                 Res::Module(id) if seg == kw.self_lower => Res::Module(id),
-                Res::Module(id) => self.lookup_in(id, seg, hops + 1),
+                Res::Module(id) => self.lookup_in(id, seg, hops + 1, memo),
                 // Variants, associated items: inside a resolved item.
                 r @ (Res::Item(_) | Res::Local | Res::External | Res::Unresolved) => return r,
             };
@@ -201,16 +295,17 @@ impl Resolver<'_> {
     }
 
     /// Resolves every import and signature type path of file `file`.
-    pub fn resolve_file(&self, file: u32, items: &[Item<'_>], scratch: &mut Vec<Symbol>) -> ResolveOut {
+    pub fn resolve_file(&self, file: u32, items: &[Item<'_>], cx: &mut ResolveCx) -> ResolveOut {
         let mut out = ResolveOut::default();
         let Some(root) = self.tree.file_root[file as usize] else {
             return out;
         };
+        cx.memo.clear();
         // Imports: every module of the file (they are contiguous, root first).
         let mut m = root;
         while (m as usize) < self.tree.modules.len() && self.tree.modules[m as usize].file == file {
             for imp in &self.tree.modules[m as usize].imports {
-                Self::count(&mut out, self.import(m, imp, 0));
+                Self::count(&mut out, self.import(m, imp, 0, &mut cx.memo));
             }
             m += 1;
         }
@@ -221,7 +316,8 @@ impl Resolver<'_> {
             next_local: 1,
             base: root,
             generics: Vec::new(),
-            segs: scratch,
+            segs: &mut cx.segs,
+            memo: &mut cx.memo,
         };
         w.items(items, root);
         w.out
@@ -237,7 +333,10 @@ struct Walk<'r, 't, 'v> {
     /// Generic parameter names in scope.
     generics: Vec<Symbol>,
     segs: &'v mut Vec<Symbol>,
+    memo: &'v mut Memo,
 }
+
+type Memo = FxHashMap<(u32, Symbol), Option<Res>>;
 
 impl Walk<'_, '_, '_> {
     fn items(&mut self, items: &[Item<'_>], m: u32) {
@@ -340,7 +439,9 @@ impl Walk<'_, '_, '_> {
         }
         for p in g.params {
             match p.kind {
-                GenericParamKind::Type { bounds, default, .. } => {
+                GenericParamKind::Type {
+                    bounds, default, ..
+                } => {
                     self.bounds(bounds, m);
                     if let Some(d) = default {
                         self.ty(d, m);
@@ -383,7 +484,7 @@ impl Walk<'_, '_, '_> {
         self.segs.extend(p.segments.iter().map(|s| s.ident.sym));
         let r = match self.segs.first() {
             Some(first) if !p.global && self.generics.contains(first) => Res::Local,
-            _ => self.r.path_from(m, p.global, self.segs, 0),
+            _ => self.r.path_from(m, p.global, self.segs, 0, self.memo),
         };
         Resolver::count(&mut self.out, r);
         for seg in p.segments {
@@ -415,7 +516,10 @@ impl Walk<'_, '_, '_> {
                     self.path(&p, m);
                 }
             }
-            TyKind::Ref { ty, .. } | TyKind::Ptr { ty, .. } | TyKind::Slice(ty) | TyKind::Paren(ty) => {
+            TyKind::Ref { ty, .. }
+            | TyKind::Ptr { ty, .. }
+            | TyKind::Slice(ty)
+            | TyKind::Paren(ty) => {
                 self.ty(ty, m);
             }
             TyKind::Array(t, _) => self.ty(t, m),

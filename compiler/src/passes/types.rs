@@ -18,9 +18,12 @@ use crate::syntax::ast::{
     ParamKind, Path, Ty, TyKind, VariantData, WherePredicate,
 };
 
-/// Id of a hash-consed node.
+/// Id of a hash-consed node: the address of the node's single copy in the
+/// value interner's arenas (hash-consing makes equal nodes one copy, so equal
+/// ids mean equal types). Never dereferenced; meaningful only while that
+/// interner lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TyId(pub u32);
+pub struct TyId(pub usize);
 
 /// One hash-consed node: a type, or a piece of one (path segment, list cell,
 /// bound, generic argument).
@@ -139,7 +142,12 @@ pub struct TypesOut {
 }
 
 /// Lowers every type in the signatures of `items`; `src` is the file's text.
-pub fn lower_file(items: &[Item<'_>], src: &str, store: &dyn TyStore, seen: &mut Vec<TyId>) -> TypesOut {
+pub fn lower_file(
+    items: &[Item<'_>],
+    src: &str,
+    store: &dyn TyStore,
+    seen: &mut Vec<TyId>,
+) -> TypesOut {
     let mut lw = Lower {
         store,
         src,
@@ -268,7 +276,9 @@ impl Lower<'_, '_> {
         for p in g.params {
             match p.kind {
                 GenericParamKind::Lifetime { .. } => {}
-                GenericParamKind::Type { bounds, default, .. } => {
+                GenericParamKind::Type {
+                    bounds, default, ..
+                } => {
                     self.bounds_top(bounds);
                     if let Some(d) = default {
                         self.top(d);
@@ -287,10 +297,9 @@ impl Lower<'_, '_> {
 
     fn bounds_top(&mut self, bounds: &[GenericBound<'_>]) {
         for b in bounds {
-            if let Some(id) = self.bound(b) {
-                self.out.written += 1;
-                self.seen.push(id);
-            }
+            let id = self.bound(b);
+            self.out.written += 1;
+            self.seen.push(id);
         }
     }
 
@@ -339,7 +348,8 @@ impl Lower<'_, '_> {
                 let mut ids: smallvec::SmallVec<[TyId; 8]> =
                     inputs.iter().map(|t| self.ty(t)).collect();
                 // The output is the last element, marked by a wrapper node.
-                let out = output.map_or_else(|| self.store.node(TyNode::Tuple(None)), |o| self.ty(o));
+                let out =
+                    output.map_or_else(|| self.store.node(TyNode::Tuple(None)), |o| self.ty(o));
                 ids.push(self.store.node(TyNode::Fn {
                     params: None,
                     output: Some(out),
@@ -374,15 +384,15 @@ impl Lower<'_, '_> {
             }
             GenericArg::Constraint { ident, bounds, .. } => {
                 let ids: smallvec::SmallVec<[TyId; 4]> =
-                    bounds.iter().filter_map(|b| self.bound(b)).collect();
+                    bounds.iter().map(|b| self.bound(b)).collect();
                 let l = self.list(ids.into_iter());
                 self.store.node(TyNode::AssocBound(ident.sym, l))
             }
         }
     }
 
-    fn bound(&mut self, b: &GenericBound<'_>) -> Option<TyId> {
-        Some(match *b {
+    fn bound(&mut self, b: &GenericBound<'_>) -> TyId {
+        match *b {
             GenericBound::Trait {
                 modifiers, path, ..
             } => {
@@ -401,11 +411,11 @@ impl Lower<'_, '_> {
                 let l = self.list(ids.into_iter());
                 self.store.node(TyNode::Use(l))
             }
-        })
+        }
     }
 
     fn bounds(&mut self, bounds: &[GenericBound<'_>]) -> Option<TyId> {
-        let ids: smallvec::SmallVec<[TyId; 4]> = bounds.iter().filter_map(|b| self.bound(b)).collect();
+        let ids: smallvec::SmallVec<[TyId; 4]> = bounds.iter().map(|b| self.bound(b)).collect();
         self.list(ids.into_iter())
     }
 
