@@ -95,6 +95,7 @@ pub fn compile(
                 name: $name,
                 wall_us: end_us - $start,
                 bytes: $bytes,
+                busy_us: Vec::new(),
             });
             session::checkpoint(exec, interner, types, scratch, checkpoints, $name);
         }};
@@ -341,7 +342,20 @@ pub fn compile(
         name: "report",
         wall_us: end_us - t,
         bytes,
+        busy_us: Vec::new(),
     });
+    // Per-worker busy time of each parallel pass, from the recorded spans.
+    for s in exec.timeline.spans() {
+        let name = exec.timeline.passes[usize::from(s.pass)];
+        if let Some(p) = report.passes.iter_mut().find(|p| p.name == name) {
+            if p.busy_us.is_empty() {
+                p.busy_us = vec![0; report.threads];
+            }
+            if let Some(b) = p.busy_us.get_mut(usize::from(s.worker)) {
+                *b += s.end_us - s.start_us;
+            }
+        }
+    }
     report.checkpoints = std::mem::take(checkpoints);
     report.total_us = started.elapsed().as_micros() as u64;
     if let Some(p) = progress {

@@ -19,6 +19,20 @@ pub struct PassTime {
     pub wall_us: u64,
     /// Source bytes the pass went over (for MB/s).
     pub bytes: u64,
+    /// Time each worker spent inside the pass's tasks, microseconds (empty for
+    /// the driver-only report step).
+    pub busy_us: Vec<u64>,
+}
+
+impl PassTime {
+    /// How evenly the work was spread: total busy time over `workers` times the
+    /// busiest worker's (1.0 = perfectly balanced).
+    pub fn balance(&self) -> Option<f64> {
+        let max = *self.busy_us.iter().max()?;
+        (max > 0).then(|| {
+            self.busy_us.iter().sum::<u64>() as f64 / (max as f64 * self.busy_us.len() as f64)
+        })
+    }
 }
 
 /// One file's line in the report.
@@ -146,6 +160,8 @@ impl Report {
                 "name": p.name,
                 "wall_ms": ms(p.wall_us),
                 "mb_per_s": mb_per_s(p.bytes, p.wall_us),
+                "busy_ms": p.busy_us.iter().map(|&b| ms(b)).collect::<Vec<_>>(),
+                "balance": p.balance(),
             })).collect::<Value>(),
             "checkpoints": self.checkpoints.iter().map(|c| json!({
                 "after": c.after,
@@ -185,9 +201,19 @@ impl Report {
         );
         let _ = writeln!(s, "\npasses:");
         for p in &self.passes {
+            let busy = p
+                .busy_us
+                .iter()
+                .map(|&b| format!("{:.1}", ms(b)))
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let balance = p
+                .balance()
+                .map(|b| format!("  busy {busy} ms, balance {b:.3}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  {:<8} {:>10.2} ms {:>10.1} MB/s",
+                "  {:<8} {:>10.2} ms {:>10.1} MB/s{balance}",
                 p.name,
                 ms(p.wall_us),
                 mb_per_s(p.bytes, p.wall_us)
