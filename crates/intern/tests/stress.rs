@@ -56,6 +56,23 @@ static GLOBAL: Counting = Counting;
 /// for its whole run so that its heap accounting sees only its own allocations.
 static HEAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Waits until exiting threads' thread-local destructors have run (the live byte count stays
+/// put for 20 ms, at most 2 s): a joined scoped thread may still be freeing its thread-locals.
+fn settle() {
+    let end = Instant::now() + Duration::from_secs(2);
+    // Relaxed: statistics.
+    let mut last = LIVE.load(Ordering::Relaxed);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+        // Relaxed: statistics.
+        let now = LIVE.load(Ordering::Relaxed);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
+
 fn heap_lock() -> std::sync::MutexGuard<'static, ()> {
     HEAP.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -148,6 +165,7 @@ fn run(secs: f64, bytes: usize, threads: usize) {
     let mut rounds = 0u32;
     let mut first_stats = None;
     loop {
+        settle();
         // Relaxed: the test is single-threaded here.
         let baseline = LIVE.load(Ordering::Relaxed);
         {
