@@ -88,6 +88,9 @@ impl Session {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(|i| format!("ternc-worker-{i}"))
+                // The parser bounds its own recursion (`syntax::STACK_BUDGET`); the
+                // extra room covers debug builds' larger frames.
+                .stack_size(8 << 20)
                 .build()?,
         );
         let threads = pool.current_num_threads();

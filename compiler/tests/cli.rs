@@ -360,3 +360,27 @@ pub fn g(_: C, _: super::super::b::B) {}
     assert_eq!(j["external"], 3);
     assert_eq!(j["unresolved"], 1);
 }
+
+#[test]
+fn checkpoints_reclaim_outgrown_tables_and_scratch() {
+    let t = TempDir::new("reclaim");
+    // Enough distinct identifiers to make the interner's table grow several times.
+    let src: String = (0..20_000).map(|i| format!("fn f{i}() {{}}\n")).collect();
+    t.write("big.rs", src.as_bytes());
+    let j = json(&ternc(&["--json", "--threads", "2"], &[&t.0]));
+    assert_eq!(j["items"], 20_000);
+    let cps = j["checkpoints"].as_array().unwrap();
+    let parse = cps.iter().find(|c| c["after"] == "parse").unwrap();
+    assert!(parse["tables_freed"].as_u64().unwrap() >= 1, "{parse}");
+    assert!(parse["reclaimed_bytes"].as_u64().unwrap() > 0, "{parse}");
+    // The per-file identifier lists lived in scratch memory until this checkpoint.
+    assert!(
+        parse["scratch_bytes"].as_u64().unwrap() >= 4 * 20_000,
+        "{parse}"
+    );
+    let load = cps.iter().find(|c| c["after"] == "load").unwrap();
+    assert_eq!(
+        load["reclaimed_bytes"], 0,
+        "nothing is interned while loading"
+    );
+}
