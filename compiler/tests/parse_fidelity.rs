@@ -44,11 +44,11 @@ fn corpus() -> Vec<PathBuf> {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    if let Some(home) = cargo_home {
-        if let Ok(regs) = std::fs::read_dir(home.join("registry").join("src")) {
-            for reg in regs.flatten() {
-                walk(&reg.path(), &mut files);
-            }
+    if let Some(home) = cargo_home
+        && let Ok(regs) = std::fs::read_dir(home.join("registry").join("src"))
+    {
+        for reg in regs.flatten() {
+            walk(&reg.path(), &mut files);
         }
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -167,8 +167,7 @@ fn same_items_as_syn_on_real_crates() {
                         o.tern_errors
                             .iter()
                             .take(3)
-                            .map(|e| format!("\n    {e}"))
-                            .collect::<String>()
+                            .fold(String::new(), |acc, e| acc + "\n    " + e)
                     ));
                 }
             }

@@ -8,7 +8,7 @@
 //!    delimiters. Punctuation stays single-character; the parser glues
 //!    `::`, `->`, `>>=` from each token's `joint` flag, so `>>` closing two
 //!    generic lists needs no splitting.
-//! 3. [`parse_file`] / [`parse_tokens`] build the [`ast`] in a
+//! 3. [`parse_file`] / [`parse_with_buffer`] build the [`ast`] in a
 //!    `bumpalo::Bump` by hand-written recursive descent with a Pratt loop for
 //!    binary operators.
 //!
