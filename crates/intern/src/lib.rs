@@ -55,7 +55,9 @@
 //! current table (Acquire), load slots (Acquire) comparing tags, dereference the one node whose
 //! tag matches, compare length and bytes, read the id. No lock, no read-modify-write, no fence,
 //! no guard, no allocation. The hit/miss statistics are counted in a per-thread block with a
-//! Relaxed load and store (no `lock` prefix, no shared line). `resolve` is two Acquire loads
+//! Relaxed load and store (no `lock` prefix, no shared line); a thread's first call on an
+//! interner allocates that block once (`tests/stress.rs` checks that hits allocate nothing
+//! after it). `resolve` is two Acquire loads
 //! (segment, entry) and the node.
 //!
 //! **Miss path**: allocate the node in the calling thread's arena, take an id (reusing an id a

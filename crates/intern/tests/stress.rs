@@ -346,3 +346,26 @@ fn memory_per_symbol() {
         per(floor_hot)
     );
 }
+
+/// The hit path (intern of a known string, `get`, `resolve`) allocates nothing. The first
+/// operation of a thread on an interner registers its statistics block (one allocation per
+/// thread and interner), so the count starts after one warm-up call.
+#[test]
+fn hit_path_does_not_allocate() {
+    let _heap = heap_lock();
+    let i = Interner::new();
+    let words: Vec<String> = (0..500).map(|k| format!("ident_{k}")).collect();
+    let syms: Vec<Symbol> = words.iter().map(|w| i.intern(w)).collect();
+    // Relaxed: single-threaded.
+    let before = LIVE.load(Ordering::Relaxed);
+    for _ in 0..3 {
+        for (w, s) in words.iter().zip(&syms) {
+            assert_eq!(i.intern(w), *s);
+            assert_eq!(i.get(w), Some(*s));
+            assert_eq!(i.resolve(*s), w);
+        }
+        assert_eq!(i.get("absent"), None);
+    }
+    // Relaxed: single-threaded.
+    assert_eq!(LIVE.load(Ordering::Relaxed), before, "a hit allocated");
+}
