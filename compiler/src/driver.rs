@@ -273,7 +273,7 @@ pub fn compile(
     start_pass("resolve");
     let pass = exec.timeline.pass_index("resolve");
     let t = exec.timeline.now_us();
-    let resolved: Vec<ResolveOut> = {
+    let resolved = {
         let tables = Tables {
             strings: interner,
             types,
@@ -289,20 +289,38 @@ pub fn compile(
             prelude,
             lowercase: &lowercase,
         };
+        let scratch = &*scratch;
         passes::run_pass(exec, interner.collector(), pass, &text_sizes, |_, i| {
-            let Some(file) = asts[i].as_ref() else {
-                return ResolveOut::default();
-            };
-            let r = RESOLVE
-                .with(|cx| resolver.resolve_file(i as u32, file.items, &mut cx.borrow_mut()));
+            let file = asts[i].as_ref()?;
+            let r = RESOLVE.with(|cx| {
+                let cx = &mut *cx.borrow_mut();
+                let out = resolver.resolve_file(i as u32, file.items, cx);
+                (out, scratch.alloc_slice_copy(&cx.unresolved))
+            });
             tick();
-            r
+            Some(r)
         })
     };
     let mut total = ResolveOut::default();
-    for r in &resolved {
-        total += *r;
+    let mut missing: rustc_hash::FxHashMap<Symbol, u64> = rustc_hash::FxHashMap::default();
+    for (out, names) in resolved.iter().flatten() {
+        total += *out;
+        for &n in *names {
+            *missing.entry(n).or_default() += 1;
+        }
     }
+    drop(resolved);
+    let mut missing: Vec<(Symbol, u64)> = missing.into_iter().collect();
+    missing.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let tables = Tables {
+        strings: interner,
+        types,
+    };
+    report.unresolved_top = missing
+        .iter()
+        .take(20)
+        .map(|&(s, n)| (tables.text(s).unwrap_or("?").to_owned(), n))
+        .collect();
     report.resolved = total.resolved;
     report.external = total.external;
     report.unresolved = total.unresolved;

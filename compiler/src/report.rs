@@ -98,6 +98,8 @@ pub struct Report {
     pub external: u64,
     /// Paths not resolved.
     pub unresolved: u64,
+    /// The most frequent last segments of unresolved paths, with their counts.
+    pub unresolved_top: Vec<(String, u64)>,
     /// All diagnostics (sorted by file, line, col).
     pub diagnostics: Vec<Diagnostic>,
     /// Pass timings, in order.
@@ -153,6 +155,7 @@ impl Report {
             "resolved": self.resolved,
             "external": self.external,
             "unresolved": self.unresolved,
+            "unresolved_top": self.unresolved_top.iter().map(|(n, c)| json!({"name": n, "count": c})).collect::<Value>(),
             "diagnostics": self.diagnostics.len(),
             "threads": self.threads,
             "total_ms": ms(self.total_us),
@@ -243,6 +246,15 @@ impl Report {
             let _ = writeln!(s, "  {name:<22} {n:>12}");
         }
         let _ = writeln!(s, "  {:<22} {:>12}", "diagnostics", self.diagnostics.len());
+        if !self.unresolved_top.is_empty() {
+            let top: Vec<String> = self
+                .unresolved_top
+                .iter()
+                .take(10)
+                .map(|(n, c)| format!("{n} ({c})"))
+                .collect();
+            let _ = writeln!(s, "  most unresolved: {}", top.join(", "));
+        }
         let _ = writeln!(s, "\nmemory:");
         let arena_rows = |s: &mut String, what: &str, v: &[ArenaMem]| {
             for a in v {

@@ -95,6 +95,8 @@ const MAX_HOPS: u32 = 64;
 pub struct ResolveCx {
     segs: Vec<Symbol>,
     memo: FxHashMap<(u32, Symbol), Option<Res>>,
+    /// Last segment of every path of the current file left unresolved.
+    pub unresolved: Vec<Symbol>,
 }
 
 /// Names that are in scope everywhere: the std prelude, primitive types and the
@@ -286,11 +288,14 @@ impl Resolver<'_> {
             .map_or(Res::Unresolved, Res::Module)
     }
 
-    fn count(out: &mut ResolveOut, r: Res) {
+    fn count(out: &mut ResolveOut, r: Res, path: &[Symbol], unresolved: &mut Vec<Symbol>) {
         match r {
             Res::Module(_) | Res::Item(_) | Res::Local => out.resolved += 1,
             Res::External => out.external += 1,
-            Res::Unresolved => out.unresolved += 1,
+            Res::Unresolved => {
+                out.unresolved += 1;
+                unresolved.extend(path.last());
+            }
         }
     }
 
@@ -301,11 +306,13 @@ impl Resolver<'_> {
             return out;
         };
         cx.memo.clear();
+        cx.unresolved.clear();
         // Imports: every module of the file (they are contiguous, root first).
         let mut m = root;
         while (m as usize) < self.tree.modules.len() && self.tree.modules[m as usize].file == file {
             for imp in &self.tree.modules[m as usize].imports {
-                Self::count(&mut out, self.import(m, imp, 0, &mut cx.memo));
+                let r = self.import(m, imp, 0, &mut cx.memo);
+                Self::count(&mut out, r, &imp.path, &mut cx.unresolved);
             }
             m += 1;
         }
@@ -318,6 +325,7 @@ impl Resolver<'_> {
             generics: Vec::new(),
             segs: &mut cx.segs,
             memo: &mut cx.memo,
+            unresolved: &mut cx.unresolved,
         };
         w.items(items, root);
         w.out
@@ -334,6 +342,7 @@ struct Walk<'r, 't, 'v> {
     generics: Vec<Symbol>,
     segs: &'v mut Vec<Symbol>,
     memo: &'v mut Memo,
+    unresolved: &'v mut Vec<Symbol>,
 }
 
 type Memo = FxHashMap<(u32, Symbol), Option<Res>>;
@@ -486,7 +495,7 @@ impl Walk<'_, '_, '_> {
             Some(first) if !p.global && self.generics.contains(first) => Res::Local,
             _ => self.r.path_from(m, p.global, self.segs, 0, self.memo),
         };
-        Resolver::count(&mut self.out, r);
+        Resolver::count(&mut self.out, r, self.segs, self.unresolved);
         for seg in p.segments {
             match seg.args {
                 Some(GenericArgs::Angle(args)) => self.args_list(args, m),
