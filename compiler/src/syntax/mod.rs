@@ -44,7 +44,9 @@ pub use diag::{Diagnostic, FileId, LineIndex};
 pub use lexer::LexStats;
 pub use token::{Token, TokenKind};
 
-/// An interned string: a 4-byte handle.
+/// An interned string: a 4-byte handle. Made by the session's
+/// `tern_intern::Interner` it carries that symbol's raw id (see the
+/// [`Intern`] impl); [`LocalInterner`] numbers its own from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Symbol(u32);
 
@@ -64,6 +66,30 @@ impl Symbol {
 pub trait Intern {
     /// Returns the symbol for `s`, the same for equal strings.
     fn intern(&self, s: &str) -> Symbol;
+}
+
+/// The session's concurrent interner: a syntax [`Symbol`] carries the
+/// `tern_intern::Symbol`'s raw id unchanged.
+///
+/// ```
+/// use tern_compiler::syntax::{Intern, Symbol};
+/// let interner = tern_intern::Interner::new();
+/// let a = Intern::intern(&interner, "alpha");
+/// assert_eq!(a, Intern::intern(&interner, "alpha"));
+/// assert_eq!(Symbol::from(interner.intern("alpha")), a);
+/// ```
+impl Intern for tern_intern::Interner {
+    #[inline]
+    fn intern(&self, s: &str) -> Symbol {
+        Symbol::from(tern_intern::Interner::intern(self, s))
+    }
+}
+
+impl From<tern_intern::Symbol> for Symbol {
+    #[inline]
+    fn from(sym: tern_intern::Symbol) -> Self {
+        Symbol(sym.as_u32())
+    }
 }
 
 /// A single-threaded interner for tests, fuzzing and tools (the driver uses
