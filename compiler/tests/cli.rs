@@ -1,6 +1,7 @@
 //! Runs the `ternc` binary on small temporary trees and checks its JSON report,
 //! exit codes, `--timings` output and determinism across thread counts.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -365,7 +366,10 @@ pub fn g(_: C, _: super::super::b::B) {}
 fn checkpoints_reclaim_outgrown_tables_and_scratch() {
     let t = TempDir::new("reclaim");
     // Enough distinct identifiers to make the interner's table grow several times.
-    let src: String = (0..20_000).map(|i| format!("fn f{i}() {{}}\n")).collect();
+    let mut src = String::new();
+    for i in 0..20_000 {
+        writeln!(src, "fn f{i}() {{}}").unwrap();
+    }
     t.write("big.rs", src.as_bytes());
     let j = json(&ternc(&["--json", "--threads", "2"], &[&t.0]));
     assert_eq!(j["items"], 20_000);
