@@ -428,7 +428,12 @@ impl Interner {
         self.len() == 0
     }
 
-    /// Every symbol with its string, in id order. Concurrent inserts may or may not show.
+    /// Every symbol with its string, in id order.
+    ///
+    /// Exact when no other thread is interning. While others intern, their new symbols may or
+    /// may not show, and an id whose insert is about to lose a race (its entry is written
+    /// before the table insert, so that `resolve` never misses) can briefly show with the same
+    /// string as the winner; call it at a pass boundary for a consistent listing.
     pub fn iter(&self) -> impl Iterator<Item = (Symbol, &str)> + '_ {
         // Relaxed: an upper bound; entries are read with Acquire in `IdTable::get`.
         let end = self.next_id.load(Ordering::Relaxed);
