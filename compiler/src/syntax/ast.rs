@@ -654,7 +654,7 @@ pub struct Item<'a> {
     pub span: Span,
 }
 
-impl Item<'_> {
+impl<'a> Item<'a> {
     /// The item's name, if it has one (`use`, `impl`, extern blocks and
     /// macro invocations have none; `const _` has none).
     pub fn name(&self) -> Option<Ident> {
@@ -681,6 +681,163 @@ impl Item<'_> {
     /// A word naming the item's kind (`"fn"`, `"struct"`, ...).
     pub fn kind_name(&self) -> &'static str {
         self.kind.name()
+    }
+
+    /// Calls `f` on every type written in the item's signature, in source
+    /// order: function parameter and return types, field types, an impl's
+    /// self type, alias, const and static types; for traits, impls and
+    /// extern blocks also those of their member items. Bodies, generic
+    /// bounds and nested modules are not visited.
+    pub fn for_each_signature_type(&self, f: &mut impl FnMut(&'a Ty<'a>)) {
+        let fields = |data: VariantData<'a>, f: &mut dyn FnMut(&'a Ty<'a>)| {
+            for field in data.fields() {
+                f(field.ty);
+            }
+        };
+        match self.kind {
+            ItemKind::Static(s) => f(s.ty),
+            ItemKind::Const(c) => f(c.ty),
+            ItemKind::Fn(func) => {
+                for p in func.sig.params {
+                    match p.kind {
+                        ParamKind::SelfTyped { ty, .. }
+                        | ParamKind::Normal { ty, .. }
+                        | ParamKind::Anonymous { ty } => f(ty),
+                        ParamKind::SelfValue { .. } | ParamKind::SelfRef { .. } => {}
+                    }
+                }
+                if let Some(out) = func.sig.output {
+                    f(out);
+                }
+            }
+            ItemKind::TyAlias(t) => {
+                if let Some(ty) = t.ty {
+                    f(ty);
+                }
+            }
+            ItemKind::Struct(s) | ItemKind::Union(s) => fields(s.data, f),
+            ItemKind::Enum(e) => {
+                for v in e.variants {
+                    fields(v.data, f);
+                }
+            }
+            ItemKind::Impl(i) => {
+                f(i.self_ty);
+                for member in i.items {
+                    member.for_each_signature_type(f);
+                }
+            }
+            ItemKind::Trait(t) => {
+                for member in t.items {
+                    member.for_each_signature_type(f);
+                }
+            }
+            ItemKind::ForeignMod(m) => {
+                for member in m.items {
+                    member.for_each_signature_type(f);
+                }
+            }
+            ItemKind::ExternCrate { .. }
+            | ItemKind::Use(_)
+            | ItemKind::Mod(_)
+            | ItemKind::TraitAlias(_)
+            | ItemKind::MacroRules { .. }
+            | ItemKind::MacroDef { .. }
+            | ItemKind::MacCall(_)
+            | ItemKind::Err => {}
+        }
+    }
+}
+
+impl<'a> Ty<'a> {
+    /// Calls `f` on every path written in this type (outer paths first),
+    /// including those in generic arguments, qualified selves (`<T as
+    /// Trait>::X` gives `X` with its `QSelf`, then `T`, then `Trait`) and
+    /// trait bounds of `impl`/`dyn` types. Array length expressions are not
+    /// visited.
+    pub fn for_each_path(&self, f: &mut impl FnMut(Option<&'a QSelf<'a>>, &Path<'a>)) {
+        fn args<'a>(ga: &'a GenericArgs<'a>, f: &mut dyn FnMut(Option<&'a QSelf<'a>>, &Path<'a>)) {
+            match *ga {
+                GenericArgs::Angle(list) => {
+                    for arg in list {
+                        match *arg {
+                            GenericArg::Type(t) | GenericArg::AssocType { ty: t, .. } => {
+                                walk(t, f);
+                            }
+                            GenericArg::Constraint { bounds, .. } => bounds_(bounds, f),
+                            GenericArg::Lifetime(_)
+                            | GenericArg::Const(_)
+                            | GenericArg::AssocConst { .. } => {}
+                        }
+                    }
+                }
+                GenericArgs::Paren { inputs, output } => {
+                    for t in inputs {
+                        walk(t, f);
+                    }
+                    if let Some(o) = output {
+                        walk(o, f);
+                    }
+                }
+                GenericArgs::ParenDots => {}
+            }
+        }
+        fn path<'a>(
+            q: Option<&'a QSelf<'a>>,
+            p: &Path<'a>,
+            f: &mut dyn FnMut(Option<&'a QSelf<'a>>, &Path<'a>),
+        ) {
+            f(q, p);
+            if let Some(q) = q {
+                walk(q.ty, f);
+                if let Some(t) = &q.as_trait {
+                    path(None, t, f);
+                }
+            }
+            for seg in p.segments {
+                if let Some(ga) = seg.args {
+                    args(ga, f);
+                }
+            }
+        }
+        fn bounds_<'a>(
+            bounds: &'a [GenericBound<'a>],
+            f: &mut dyn FnMut(Option<&'a QSelf<'a>>, &Path<'a>),
+        ) {
+            for b in bounds {
+                if let GenericBound::Trait { path: p, .. } = b {
+                    path(None, p, f);
+                }
+            }
+        }
+        fn walk<'a>(ty: &Ty<'a>, f: &mut dyn FnMut(Option<&'a QSelf<'a>>, &Path<'a>)) {
+            match ty.kind {
+                TyKind::Path(q, ref p) => path(q, p, f),
+                TyKind::Ref { ty, .. }
+                | TyKind::Ptr { ty, .. }
+                | TyKind::Slice(ty)
+                | TyKind::Array(ty, _)
+                | TyKind::Paren(ty) => walk(ty, f),
+                TyKind::Tuple(list) => {
+                    for t in list {
+                        walk(t, f);
+                    }
+                }
+                TyKind::BareFn(bf) => {
+                    for p in bf.params {
+                        walk(&p.ty, f);
+                    }
+                    if let Some(o) = bf.output {
+                        walk(o, f);
+                    }
+                }
+                TyKind::ImplTrait(bounds) | TyKind::TraitObject { bounds, .. } => {
+                    bounds_(bounds, f);
+                }
+                TyKind::Never | TyKind::Infer | TyKind::MacCall(_) => {}
+            }
+        }
+        walk(self, f);
     }
 }
 

@@ -454,3 +454,39 @@ fn deep_nesting_reports_and_recovers() {
     let p = parse(&ok, &bump);
     assert!(p.diags.is_empty(), "{:?}", p.diags);
 }
+
+#[test]
+fn signature_types_and_their_paths() {
+    let bump = Bump::new();
+    let p = parse(
+        "impl<T> Tr for W<T> { fn m(&self, a: &[Vec<T>], b: impl Fn(u8) -> Option<T>) -> <T as It>::Item { loop {} } \
+         type A = (u16, dyn Send); }\n\
+         struct S { x: u32, y: fn(i8) -> i16 }",
+        &bump,
+    );
+    assert!(p.diags.is_empty(), "{:?}", p.diags);
+    let mut paths = Vec::new();
+    for item in p.items {
+        item.for_each_signature_type(&mut |ty| {
+            ty.for_each_path(&mut |q, path| {
+                let text: Vec<String> = path
+                    .segments
+                    .iter()
+                    .map(|s| name(&p.interner, s.ident.sym))
+                    .collect();
+                paths.push(format!(
+                    "{}{}",
+                    if q.is_some() { "<>::" } else { "" },
+                    text.join("::")
+                ));
+            });
+        });
+    }
+    assert_eq!(
+        paths,
+        [
+            "W", "T", "Vec", "T", "Fn", "u8", "Option", "T", "<>::Item", "T", "It", "u16", "Send",
+            "u32", "i8", "i16"
+        ]
+    );
+}
