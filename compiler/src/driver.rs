@@ -96,6 +96,7 @@ pub fn compile(
                 wall_us: end_us - $start,
                 bytes: $bytes,
                 busy_us: Vec::new(),
+                cpu_us: exec.timeline.cpu_ns(idx).map(|ns| ns / 1000),
             });
             session::checkpoint(exec, interner, types, scratch, checkpoints, $name);
         }};
@@ -361,6 +362,7 @@ pub fn compile(
         wall_us: end_us - t,
         bytes,
         busy_us: Vec::new(),
+        cpu_us: None,
     });
     // Per-worker busy time of each parallel pass, from the recorded spans.
     for s in exec.timeline.spans() {

@@ -22,6 +22,8 @@ pub struct PassTime {
     /// Time each worker spent inside the pass's tasks, microseconds (empty for
     /// the driver-only report step).
     pub busy_us: Vec<u64>,
+    /// CPU time of the pass's tasks summed over workers, microseconds (Linux only).
+    pub cpu_us: Option<u64>,
 }
 
 impl PassTime {
@@ -164,6 +166,8 @@ impl Report {
                 "wall_ms": ms(p.wall_us),
                 "mb_per_s": mb_per_s(p.bytes, p.wall_us),
                 "busy_ms": p.busy_us.iter().map(|&b| ms(b)).collect::<Vec<_>>(),
+                "cpu_ms": p.cpu_us.map(ms),
+                "mb_per_cpu_s": p.cpu_us.map(|c| mb_per_s(p.bytes, c)),
                 "balance": p.balance(),
             })).collect::<Value>(),
             "checkpoints": self.checkpoints.iter().map(|c| json!({
@@ -214,9 +218,19 @@ impl Report {
                 .balance()
                 .map(|b| format!("  busy {busy} ms, balance {b:.3}"))
                 .unwrap_or_default();
+            let cpu = p
+                .cpu_us
+                .map(|c| {
+                    format!(
+                        "  cpu {:.1} ms ({:.1} MB/s per core)",
+                        ms(c),
+                        mb_per_s(p.bytes, c)
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  {:<8} {:>10.2} ms {:>10.1} MB/s{balance}",
+                "  {:<8} {:>10.2} ms {:>10.1} MB/s{cpu}{balance}",
                 p.name,
                 ms(p.wall_us),
                 mb_per_s(p.bytes, p.wall_us)

@@ -43,6 +43,8 @@ pub struct Timeline {
     pub passes: Vec<&'static str>,
     /// `(pass, start_us, end_us)` of each whole pass as seen by the driver.
     pub pass_walls: Vec<(u8, u64, u64)>,
+    /// CPU nanoseconds per `(pass, worker)`, summed over tasks.
+    cpu: Mutex<Vec<(u8, usize, u64)>>,
 }
 
 impl Timeline {
@@ -54,6 +56,7 @@ impl Timeline {
             marks: Vec::new(),
             passes: Vec::new(),
             pass_walls: Vec::new(),
+            cpu: Mutex::new(Vec::new()),
         }
     }
 
@@ -80,6 +83,29 @@ impl Timeline {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .append(spans);
+    }
+
+    /// Adds CPU time a task of `pass` used on `worker`.
+    pub fn add_cpu(&self, pass: u8, worker: usize, ns: u64) {
+        let mut cpu = self
+            .cpu
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match cpu.iter_mut().find(|c| c.0 == pass && c.1 == worker) {
+            Some(c) => c.2 += ns,
+            None => cpu.push((pass, worker, ns)),
+        }
+    }
+
+    /// CPU nanoseconds of `pass`, summed over workers (`None` if not measured).
+    pub fn cpu_ns(&self, pass: u8) -> Option<u64> {
+        let cpu = self
+            .cpu
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut it = cpu.iter().filter(|c| c.0 == pass).peekable();
+        it.peek()?;
+        Some(it.map(|c| c.2).sum())
     }
 
     /// All spans recorded so far, sorted by worker then start.

@@ -155,13 +155,20 @@ fn json_report_is_complete_and_consistent() {
         passes,
         ["load", "parse", "collect", "types", "resolve", "report"]
     );
-    assert!(
-        j["passes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["wall_ms"].is_number())
-    );
+    for p in j["passes"].as_array().unwrap() {
+        assert!(p["wall_ms"].is_number(), "{p}");
+        if p["name"] != "report" {
+            // One busy time per worker (the run has 2) and a balance in (0, 1].
+            assert_eq!(p["busy_ms"].as_array().unwrap().len(), 2, "{p}");
+            // (null only if every task took under a microsecond)
+            if let Some(b) = p["balance"].as_f64() {
+                assert!(b > 0.0 && b <= 1.0, "{p}");
+            }
+            if cfg!(target_os = "linux") {
+                assert!(p["cpu_ms"].is_number(), "{p}");
+            }
+        }
+    }
     let after: Vec<&str> = j["checkpoints"]
         .as_array()
         .unwrap()

@@ -68,6 +68,7 @@ where
     // One worker task: register, run files, quiescent state after each, hand the
     // results and spans over once at the end.
     let task = |next: &mut dyn FnMut() -> Option<usize>| {
+        let cpu_start = thread_cpu_ns();
         let mut participant = collector.register();
         let cx = TaskCx {
             worker: rayon::current_thread_index().unwrap_or(0),
@@ -86,6 +87,10 @@ where
             });
             out.push((i, r));
             participant.quiescent();
+        }
+        drop(participant);
+        if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
+            timeline.add_cpu(pass, cx.worker, b.saturating_sub(a));
         }
         timeline.absorb(&mut spans);
         results
@@ -144,4 +149,13 @@ where
     results.sort_unstable_by_key(|(i, _)| *i);
     debug_assert!(results.iter().enumerate().all(|(k, (i, _))| k == *i));
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// CPU time the calling thread has run, in nanoseconds, from Linux's
+/// `/proc/thread-self/schedstat` (`None` elsewhere). Read twice per task, so
+/// passes can report throughput per CPU second, which stays meaningful on a
+/// machine whose cores other processes also use.
+pub fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_ascii_whitespace().next()?.parse().ok()
 }
