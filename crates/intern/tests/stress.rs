@@ -164,12 +164,22 @@ fn run(secs: f64, bytes: usize, threads: usize) {
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let mut rounds = 0u32;
     let mut first_stats = None;
+    let mut early_reclaimed = 0;
     loop {
         settle();
         // Relaxed: the test is single-threaded here.
         let baseline = LIVE.load(Ordering::Relaxed);
         {
-            let interner = Interner::with_capacity(0);
+            // Odd rounds free outgrown tables during the pass (early reclamation through the
+            // workers' quiescent states); even rounds keep them until the drop.
+            let early = rounds % 2 == 1;
+            let mut interner = Interner::with_capacity(0);
+            if early {
+                // SAFETY: the workers below call the interner only while holding an online
+                // participant of its collector, and so does this thread before it reads it.
+                unsafe { interner.assume_registered_readers() };
+            }
+            let interner = interner;
             let views: Vec<Vec<Symbol>> = std::thread::scope(|s| {
                 let hs: Vec<_> = (0..threads)
                     .map(|t| {
@@ -180,6 +190,7 @@ fn run(secs: f64, bytes: usize, threads: usize) {
                             let n = toks.len();
                             let start = n / threads * t;
                             let mut out = vec![Symbol::from_u32(1).unwrap(); n];
+                            let mut participant = interner.collector().register();
                             for k in 0..n {
                                 let idx = if t % 2 == 0 {
                                     (start + k) % n
@@ -190,6 +201,7 @@ fn run(secs: f64, bytes: usize, threads: usize) {
                                 out[idx] = sym;
                                 if k % 64 == 0 {
                                     assert_eq!(interner.resolve(sym), toks[idx]);
+                                    participant.quiescent();
                                 }
                             }
                             out
@@ -198,6 +210,11 @@ fn run(secs: f64, bytes: usize, threads: usize) {
                     .collect();
                 hs.into_iter().map(|h| h.join().unwrap()).collect()
             });
+            let participant = interner.collector().register();
+            interner.reclaim();
+            if early {
+                early_reclaimed += interner.stats().reclaimed_bytes;
+            }
             assert_eq!(interner.len(), distinct.len());
             let mut by_string: HashMap<&str, Symbol> = HashMap::new();
             for (k, t) in toks.iter().enumerate() {
@@ -215,10 +232,11 @@ fn run(secs: f64, bytes: usize, threads: usize) {
             syms.sort_unstable();
             syms.dedup();
             assert_eq!(syms.len(), by_string.len());
-            if rounds == 0 {
+            if rounds < 2 {
                 // Printed after the heap check: printing grows the captured-output buffer.
                 first_stats = Some(interner.stats());
             }
+            drop(participant);
         }
         // A scoped thread counts as joined once its closure returned; its thread-local
         // destructors (std's and tern-arena's per-thread caches) may still be running, so
@@ -235,11 +253,12 @@ fn run(secs: f64, bytes: usize, threads: usize) {
             println!("stress: {st:?}");
         }
         rounds += 1;
-        if Instant::now() >= deadline {
+        if Instant::now() >= deadline && rounds >= 2 {
             break;
         }
     }
-    println!("stress: {rounds} rounds");
+    println!("stress: {rounds} rounds, {early_reclaimed} bytes of tables freed during passes");
+    assert!(early_reclaimed > 0, "early reclamation never freed a table");
 }
 
 fn threads() -> usize {
