@@ -39,8 +39,9 @@ pub struct WalkOptions {
 }
 
 /// Collects the `.rs` files named by `paths`: a file is taken as is (whatever its
-/// extension), a directory is walked for `.rs` files, skipping `target/` and hidden
-/// directories. The result is sorted by path and free of duplicates, so the order
+/// extension), a directory is walked for `.rs` files, skipping hidden directories
+/// and cargo build directories (a `target/` beside a `Cargo.toml`, or holding
+/// `CACHEDIR.TAG`, `debug/` or `release/`). The result is sorted by path and free of duplicates, so the order
 /// never depends on the file system.
 ///
 /// # Errors
@@ -80,7 +81,17 @@ fn io_reason(e: &io::Error) -> String {
 }
 
 fn skipped_dir(name: &str, opts: WalkOptions) -> bool {
-    name.starts_with('.') || name == "target" || (opts.skip_fixtures && name == "fixtures")
+    name.starts_with('.') || (opts.skip_fixtures && name == "fixtures")
+}
+
+/// Whether `dir` (named `target`) is a cargo build directory rather than a source
+/// module directory such as `src/target/` (cc-rs has one): it sits beside a
+/// `Cargo.toml`, or carries cargo's `CACHEDIR.TAG`, or has `debug/` or `release/`.
+fn is_build_dir(dir: &Path) -> bool {
+    dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file())
+        || dir.join("CACHEDIR.TAG").is_file()
+        || dir.join("debug").is_dir()
+        || dir.join("release").is_dir()
 }
 
 /// Walks `dir` depth first; unreadable entries are skipped silently (a directory we
@@ -97,7 +108,7 @@ fn walk(dir: &Path, opts: WalkOptions, out: &mut Vec<InputFile>) {
         let name = name.to_string_lossy();
         let path = entry.path();
         if ty.is_dir() {
-            if !skipped_dir(&name, opts) {
+            if !skipped_dir(&name, opts) && !(name == "target" && is_build_dir(&path)) {
                 walk(&path, opts, out);
             }
         } else if path.extension().is_some_and(|e| e == "rs") {
@@ -199,10 +210,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn skips_hidden_and_target() {
+    fn skips_hidden_and_build_dirs() {
         assert!(skipped_dir(".git", WalkOptions::default()));
-        assert!(skipped_dir("target", WalkOptions::default()));
         assert!(!skipped_dir("src", WalkOptions::default()));
+        let root = std::env::temp_dir().join(format!("ternc-corpus-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("crate/target/debug")).unwrap();
+        fs::create_dir_all(root.join("crate/src/target")).unwrap();
+        fs::write(root.join("crate/Cargo.toml"), "").unwrap();
+        fs::write(root.join("crate/target/debug/built.rs"), "").unwrap();
+        fs::write(root.join("crate/src/target/apple.rs"), "").unwrap();
+        fs::write(root.join("crate/src/lib.rs"), "").unwrap();
+        let files = collect(std::slice::from_ref(&root), WalkOptions::default()).unwrap();
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.path.strip_prefix(&root).unwrap().to_path_buf())
+            .collect();
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!(
+            names,
+            [
+                Path::new("crate/src/lib.rs"),
+                Path::new("crate/src/target/apple.rs")
+            ]
+        );
         assert!(!skipped_dir("fixtures", WalkOptions::default()));
         assert!(skipped_dir(
             "fixtures",

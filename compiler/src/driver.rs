@@ -236,6 +236,8 @@ pub fn compile(
     report.crates = tree.crates.len() as u64;
     report.items_all = tree.modules.iter().map(|m| u64::from(m.items)).sum();
     report.unlinked_mods = tree.unlinked_decls;
+    report.unlinked_sample = tree.unlinked_sample.clone();
+    report.shared_mods = tree.shared_decls;
     end_pass!("collect", t, bytes);
 
     // 4. types of item signatures, hash-consed.

@@ -88,6 +88,10 @@ pub struct Report {
     pub types_distinct_top: u64,
     /// `mod x;` declarations whose file was not found among the inputs.
     pub unlinked_mods: u64,
+    /// `mod x;` declarations sharing a file first claimed by another declaration.
+    pub shared_mods: u64,
+    /// Where the first few unlinked `mod x;` looked (their first candidate file).
+    pub unlinked_sample: Vec<PathBuf>,
     /// Types written in item signatures (before hash-consing).
     pub types_written: u64,
     /// Crate roots found by the module-tree collection.
@@ -152,6 +156,8 @@ impl Report {
             "types_written": self.types_written,
             "types_distinct_top": self.types_distinct_top,
             "unlinked_mods": self.unlinked_mods,
+            "shared_mods": self.shared_mods,
+            "unlinked_sample": self.unlinked_sample.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "crates": self.crates,
             "modules": self.modules,
             "resolved": self.resolved,

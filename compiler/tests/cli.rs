@@ -342,6 +342,8 @@ pub fn g(_: C, _: super::super::b::B) {}
     // An integration test: a crate root whose `mod common;` lives beside it.
     t.write("tests/it.rs", b"mod common;\nfn t(_: common::Helper) {}\n");
     t.write("tests/common/mod.rs", b"pub struct Helper;\n");
+    // A second integration test sharing the same helper module.
+    t.write("tests/other.rs", b"mod common;\nfn u(_: common::Helper) {}\n");
     let out = ternc(&["--json", "--threads", "2"], &[&t.0]);
     assert!(
         out.status.success(),
@@ -355,16 +357,17 @@ pub fn g(_: C, _: super::super::b::B) {}
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(j["files"], 6);
-    assert_eq!(j["items"], 15);
-    assert_eq!(j["crates"], 2, "src/lib.rs and tests/it.rs");
-    // lib, inline b, a.rs, a/inner.rs, b/c.rs, it.rs, common/mod.rs
-    assert_eq!(j["modules"], 7);
+    assert_eq!(j["files"], 7);
+    assert_eq!(j["items"], 17);
+    assert_eq!(j["crates"], 3, "src/lib.rs, tests/it.rs, tests/other.rs");
+    // lib, inline b, a.rs, a/inner.rs, b/c.rs, it.rs, other.rs, common/mod.rs
+    assert_eq!(j["modules"], 8);
     assert_eq!(j["unlinked_mods"], 0);
+    assert_eq!(j["shared_mods"], 1, "tests/other.rs shares tests/common/mod.rs");
     // Imports: a::A, crate::b::B, super::A, crate::b::c::C (resolved), serde (external).
-    // Signature paths: A, B, b::c::C, C, super::super::b::B, common::Helper (resolved),
-    // Option, u8 (external), Missing (unresolved).
-    assert_eq!(j["resolved"], 10);
+    // Signature paths: A, B, b::c::C, C, super::super::b::B, common::Helper twice
+    // (resolved), Option, u8 (external), Missing (unresolved).
+    assert_eq!(j["resolved"], 11);
     assert_eq!(j["external"], 3);
     assert_eq!(j["unresolved"], 1);
 }

@@ -16,7 +16,10 @@
 //!    (`tests/it.rs`, `build.rs`, `examples/x.rs`) keeps its children beside it,
 //!    so its declarations are matched again with that rule against files still
 //!    unclaimed;
-//! 3. each remaining root and the modules reachable from it form one crate.
+//! 3. a declaration naming a file another one claimed first shares it (the
+//!    `tests/common/mod.rs` of several integration tests): names lead there,
+//!    the file keeps its first parent and crate;
+//! 4. each remaining root and the modules reachable from it form one crate.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -428,6 +431,10 @@ pub struct ModuleTree {
     pub crates: Vec<u32>,
     /// Out-of-line `mod x;` declarations whose file was not found.
     pub unlinked_decls: u64,
+    /// Declarations linked to a file that another declaration claimed first.
+    pub shared_decls: u64,
+    /// The first few of them: the file each one would have been (first candidate).
+    pub unlinked_sample: Vec<PathBuf>,
 }
 
 /// Links the per-file results into the module tree (see the module docs).
@@ -486,7 +493,46 @@ pub fn link(files: Vec<Option<FileModules>>, paths: &[PathBuf]) -> ModuleTree {
             linked[k] = try_link(&d.root_candidates, *f, &mut claimed_by, d.module);
         }
     }
+    // 3. A file already claimed by another crate's declaration (`tests/common/mod.rs`
+    //    used by several integration tests) is shared: the declaration's name
+    //    leads to it, its parent and crate stay those of its first claimer.
+    let mut shared: Vec<(u32, u32)> = Vec::new(); // (stub, child file)
+    for (k, (f, d)) in decls.iter().enumerate() {
+        if linked[k] {
+            continue;
+        }
+        let root_rule = claimed_by[*f as usize].is_none();
+        let found = d
+            .candidates
+            .iter()
+            .chain(d.root_candidates.iter().filter(|_| root_rule))
+            .find_map(|c| by_path.get(c).copied().filter(|&child| child != *f));
+        if let Some(child) = found {
+            shared.push((d.module, child));
+            linked[k] = true;
+        }
+    }
+    tree.shared_decls = shared.len() as u64;
+    for (stub, child) in shared {
+        let Some(root) = tree.file_root[child as usize] else {
+            continue;
+        };
+        let s = &mut tree.modules[stub as usize];
+        s.linked_file_root = Some(root);
+        if let (Some(name), Some(parent)) = (s.name, s.parent)
+            && let Some(d) = tree.modules[parent as usize].defs.get_mut(&name)
+        {
+            d.module = Some(root);
+        }
+    }
     tree.unlinked_decls = linked.iter().filter(|l| !**l).count() as u64;
+    tree.unlinked_sample = decls
+        .iter()
+        .zip(&linked)
+        .filter(|(_, l)| !**l)
+        .filter_map(|((_, d), _)| d.candidates.first().cloned())
+        .take(10)
+        .collect();
     // Point each stub's entry in its parent at the child file's root.
     for (f, stub) in claimed_by.iter().enumerate() {
         let (Some(stub), Some(root)) = (*stub, tree.file_root[f]) else {
