@@ -38,8 +38,6 @@ mkdir -p "$CRITERION_HOME"
 
 if [ "$report_only" -eq 0 ]; then
     for b in "${benches[@]}"; do
-        printf '\n=== cargo bench -p tern-benches --bench %s (%s UTC, load %s)\n' \
-            "$b" "$(date -u +%H:%M:%S)" "$(cut -d' ' -f1-3 /proc/loadavg)"
         # Drop this bench's previous groups so stale cases never reach the report.
         case "$b" in
             reclaim) rm -rf "$CRITERION_HOME"/reclaim_* ;;
@@ -48,14 +46,35 @@ if [ "$report_only" -eq 0 ]; then
             intern_memory) rm -f "$TERN_BENCH_MEMORY_JSON" ;;
             frontend) rm -rf "$CRITERION_HOME"/frontend ;;
         esac
-        cargo bench -p tern-benches --bench "$b" 2>&1 | tee "$target/tern-bench-$b.log"
+        {
+            printf '=== cargo bench -p tern-benches --bench %s (started %s UTC, tree %s, load average %s)\n' \
+                "$b" "$(date -u +%H:%M:%S)" "$(git describe --always --dirty 2>/dev/null || echo '?')" \
+                "$(cut -d' ' -f1-3 /proc/loadavg)"
+            cargo bench -p tern-benches --bench "$b"
+            printf '=== %s done at %s UTC, load average %s\n' \
+                "$b" "$(date -u +%H:%M:%S)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        } 2>&1 | tee "$target/tern-bench-$b.log"
     done
 fi
 
 cpu="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
 machine="${cpu}, $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr), $(rustc --version)"
-cmd="TERN_BENCH_THREADS=${TERN_BENCH_THREADS} scripts/bench.sh${*:+ $*}"
-notes="Run at $(date -u '+%Y-%m-%d %H:%M') UTC on commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg)."
+cmd="TERN_BENCH_THREADS=${TERN_BENCH_THREADS} scripts/bench.sh${benches[*]:+ }${benches[*]}"
+[ ${#benches[@]} -eq ${#ALL[@]} ] && cmd="TERN_BENCH_THREADS=${TERN_BENCH_THREADS} scripts/bench.sh"
+notes="Report written at $(date -u '+%Y-%m-%d %H:%M') UTC (HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?')); the tree each bench measured is named in its line below (\`-dirty\`: with uncommitted changes)."
+# When each bench ran and how loaded the machine was (figures from a loaded
+# machine are slower and scale worse; the load average is printed beside them).
+runs="$(for b in "${ALL[@]}"; do
+    log="$target/tern-bench-$b.log"
+    [ -f "$log" ] && grep -E '^=== ' "$log" | sed 's/^=== /    /'
+done)"
+[ -n "$runs" ] && notes="${notes}
+
+When each bench ran, with the 1/5/15-minute load averages of the machine (2 cores; a
+load above 2 means other work competed for the cores, which slows every figure and
+hides multi-thread scaling):
+
+${runs}"
 # The corpus each bench used, as it printed it.
 for b in intern frontend; do
     log="$target/tern-bench-$b.log"
