@@ -108,7 +108,8 @@ fn walk(dir: &Path, opts: WalkOptions, out: &mut Vec<InputFile>) {
         let name = name.to_string_lossy();
         let path = entry.path();
         if ty.is_dir() {
-            if !skipped_dir(&name, opts) && !(name == "target" && is_build_dir(&path)) {
+            let build_dir = name == "target" && is_build_dir(&path);
+            if !(skipped_dir(&name, opts) || build_dir) {
                 walk(&path, opts, out);
             }
         } else if path.extension().is_some_and(|e| e == "rs") {

@@ -236,7 +236,7 @@ pub fn compile(
     report.crates = tree.crates.len() as u64;
     report.items_all = tree.modules.iter().map(|m| u64::from(m.items)).sum();
     report.unlinked_mods = tree.unlinked_decls;
-    report.unlinked_sample = tree.unlinked_sample.clone();
+    report.unlinked_sample.clone_from(&tree.unlinked_sample);
     report.shared_mods = tree.shared_decls;
     end_pass!("collect", t, bytes);
 
