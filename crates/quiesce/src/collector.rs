@@ -52,6 +52,9 @@ pub(crate) struct SlotCounts {
 impl SlotCounts {
     /// The four counters, `Relaxed` (statistics only).
     fn load(&self) -> [u64; 4] {
+        // Relaxed (all four): statistics only; each counter has one writer (the owning
+        // participant) and orders nothing. `unregister` and `stats` read them under the
+        // registry lock so that a leaving participant's counts are seen exactly once.
         [
             self.retired_items.load(Relaxed),
             self.retired_bytes.load(Relaxed),
@@ -556,6 +559,8 @@ impl Collector {
     /// A snapshot of the counters and of the participant holding grace periods back.
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
+        // Relaxed: a diagnostic snapshot of the period, compared with announcements below
+        // only to name the participant that holds grace periods back.
         let period = self.period.0.load(Relaxed);
         let now = self.now_nanos();
         let registry = sync::lock(&self.registry);
@@ -601,6 +606,8 @@ impl Collector {
         });
         let participants = registry.len();
         drop(registry);
+        // Relaxed: statistics only (`horizon` raises it with a Relaxed `fetch_max`).
+        let grace_periods_completed = c.completed.load(Relaxed);
         Stats {
             retired_items,
             retired_bytes,
@@ -608,7 +615,7 @@ impl Collector {
             reclaimed_bytes,
             pending_items: retired_items.saturating_sub(reclaimed_items),
             pending_bytes: retired_bytes.saturating_sub(reclaimed_bytes),
-            grace_periods_completed: c.completed.load(Relaxed),
+            grace_periods_completed,
             period,
             participants,
             online,

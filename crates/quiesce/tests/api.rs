@@ -23,9 +23,12 @@ impl Log {
         })
     }
     fn dropped(&self, i: usize) -> usize {
+        // SeqCst: test bookkeeping; pairs with the SeqCst `fetch_add` in `Tracked::drop` (the
+        // crate or a join already orders the drop before this read).
         self.drops[i].load(Ordering::SeqCst)
     }
     fn total(&self) -> usize {
+        // SeqCst: as in `dropped`.
         self.drops.iter().map(|d| d.load(Ordering::SeqCst)).sum()
     }
 }
@@ -54,6 +57,8 @@ impl Tracked {
     }
     fn check(&self) {
         assert_eq!(
+            // SeqCst: pairs with the SeqCst swap in `Tracked::drop`: a read after the drop sees
+            // `POISON` (Miri reports the use-after-free itself).
             self.state.load(Ordering::SeqCst),
             LIVE,
             "object {} read after its drop",
@@ -65,10 +70,12 @@ impl Tracked {
 impl Drop for Tracked {
     fn drop(&mut self) {
         assert_eq!(
+            // SeqCst: poisons the object for `check`; a second drop sees `POISON` and fails.
             self.state.swap(POISON, Ordering::SeqCst),
             LIVE,
             "double drop"
         );
+        // SeqCst: pairs with the SeqCst loads in `Log`.
         self.log.drops[self.id].fetch_add(1, Ordering::SeqCst);
         assert!(!self.panic_on_drop, "destructor {} panics", self.id);
     }
@@ -141,8 +148,12 @@ fn housekeeping_sequence() {
     a.quiescent();
     let shared = AtomicPtr::new(Box::into_raw(Tracked::new(0, &log)));
     let mut r = c.register_named("R");
+    // Acquire: R's read-side load, as `protect` does it (one thread plays every role here,
+    // so it pairs with nothing).
     let held: *const Tracked = shared.load(Ordering::Acquire);
     // A swaps p out, retires it and fills a batch.
+    // AcqRel: the unlink; Release publishes the new box, Acquire takes ownership of the old
+    // one.
     let old = shared.swap(Box::into_raw(Tracked::new(1, &log)), Ordering::AcqRel);
     // SAFETY: `old` came from `Box::into_raw` and the swap unlinked it.
     a.retire(unsafe { Box::from_raw(old) });
@@ -167,6 +178,7 @@ fn housekeeping_sequence() {
     settle(&mut a);
     assert_eq!(log.dropped(0), 1, "freed once R passed a quiescent state");
     drop((a, b, r));
+    // AcqRel: the final unlink, as above.
     let rest = shared.swap(std::ptr::null_mut(), Ordering::AcqRel);
     // SAFETY: unlinked, from `Box::into_raw`, no participant left.
     c.retire(unsafe { Box::from_raw(rest) });
@@ -187,7 +199,9 @@ fn reader_registered_in_a_newer_period() {
     a.flush(); // the period moves on; A has not announced it
     let shared = AtomicPtr::new(Box::into_raw(Tracked::new(0, &log)));
     let mut r = c.register_named("R");
+    // Acquire: R's read-side load, as in `housekeeping_sequence`.
     let held: *const Tracked = shared.load(Ordering::Acquire);
+    // AcqRel: the unlink, as in `housekeeping_sequence`.
     let old = shared.swap(std::ptr::null_mut(), Ordering::AcqRel);
     // SAFETY: `old` came from `Box::into_raw` and the swap unlinked it.
     a.retire(unsafe { Box::from_raw(old) });
@@ -398,28 +412,34 @@ fn batch_size_boundary() {
 fn retire_with_inline_boxed_and_raw() {
     static SEEN: AtomicUsize = AtomicUsize::new(0);
     /// # Safety
-    /// `free_u64(ptr)` is sound if and only if `ptr` came from `Box::<u64>::into_raw`.
+    /// `free_u64(ptr)` is sound if and only if:
+    /// - `ptr` came from `Box::<u64>::into_raw` and is freed only by this call.
     unsafe fn free_u64(ptr: *mut ()) {
-        // SAFETY: contract.
+        // SAFETY: the contract: a `Box<u64>` pointer, rebuilt once.
         let v = unsafe { Box::from_raw(ptr.cast::<u64>()) };
+        // SeqCst: test bookkeeping, read after `quiescent` ran the destructors on this thread.
         SEEN.fetch_add(*v as usize * 100_000, Ordering::SeqCst);
     }
     let c = Collector::new();
     let mut p = c.register();
     // Two words: inline.
     p.retire_with((3usize, 4usize), |(a, b)| {
+        // SeqCst: as in `free_u64`.
         SEEN.fetch_add(a * b, Ordering::SeqCst);
     });
     // Three words plus the fn: boxed once.
     p.retire_with([100usize, 200, 300], |xs| {
+        // SeqCst: as in `free_u64`.
         SEEN.fetch_add(xs.iter().sum::<usize>(), Ordering::SeqCst);
     });
     // Zero-sized.
     p.retire_with((), |()| {
+        // SeqCst: as in `free_u64`.
         SEEN.fetch_add(1000, Ordering::SeqCst);
     });
     // Owning, heap-backed resource.
     p.retire_with(String::from("abc"), |s| {
+        // SeqCst: as in `free_u64`.
         SEEN.fetch_add(s.len() * 10_000, Ordering::SeqCst);
     });
     let raw = Box::into_raw(Box::new(2u64)).cast::<()>();
@@ -427,6 +447,7 @@ fn retire_with_inline_boxed_and_raw() {
     unsafe { p.retire_raw(raw, free_u64, 8) };
     p.quiescent();
     assert_eq!(
+        // SeqCst: the destructors ran on this thread, in `quiescent` above.
         SEEN.load(Ordering::SeqCst),
         12 + 600 + 1000 + 30_000 + 200_000
     );
@@ -487,6 +508,7 @@ fn synchronize_waits_for_a_busy_participant() {
     std::thread::scope(|s| {
         s.spawn(|| {
             let mut p = c.register();
+            // SeqCst: pairs with the SeqCst store below that ends the loop.
             while !stop.load(Ordering::SeqCst) {
                 p.quiescent();
                 std::thread::yield_now();
@@ -495,6 +517,7 @@ fn synchronize_waits_for_a_busy_participant() {
         c.retire(Tracked::new(0, &log));
         c.synchronize();
         assert_eq!(log.total(), 1);
+        // SeqCst: pairs with the SeqCst load in the loop above.
         stop.store(true, Ordering::SeqCst);
     });
 }
@@ -504,6 +527,7 @@ fn destructor_may_retire_more() {
     // Destructors run outside every lock of the crate, so one may retire more garbage.
     static DROPS: AtomicUsize = AtomicUsize::new(0);
     fn chain((c, n): (Arc<Collector>, u32)) {
+        // SeqCst: test bookkeeping, read on this thread after the destructors ran on it.
         DROPS.fetch_add(1, Ordering::SeqCst);
         if n > 0 {
             let next = Arc::clone(&c);
@@ -515,11 +539,13 @@ fn destructor_may_retire_more() {
         let mut p = c.register();
         p.retire_with((Arc::clone(&c), 3), chain);
         p.quiescent();
+        // SeqCst: as in `chain`.
         assert_eq!(DROPS.load(Ordering::SeqCst), 1);
         for _ in 0..4 {
             settle(&mut p);
         }
         assert_eq!(
+            // SeqCst: as in `chain`.
             DROPS.load(Ordering::SeqCst),
             4,
             "each link ran from a quiescent state"
@@ -557,12 +583,15 @@ fn protect_reads_the_current_value() {
         assert_eq!(p.protect(&x).copied(), Some(41));
         assert!(p.protect(&null).is_none());
     }
+    // AcqRel: the unlink; Release publishes the new box, Acquire takes ownership of the old
+    // one.
     let old = x.swap(Box::into_raw(Box::new(42u32)), Ordering::AcqRel);
     // SAFETY: unlinked by the swap, from `Box::into_raw`.
     p.retire(unsafe { Box::from_raw(old) });
     p.quiescent();
     // SAFETY: as above.
     assert_eq!(unsafe { p.protect(&x) }.copied(), Some(42));
+    // AcqRel: as above.
     let last = x.swap(std::ptr::null_mut(), Ordering::AcqRel);
     // SAFETY: as above.
     p.retire(unsafe { Box::from_raw(last) });

@@ -108,6 +108,8 @@ fn replace(
     old: usize,
     new: usize,
 ) {
+    // AcqRel: the unlink; Release publishes node `new` to readers, Acquire pairs with the swap
+    // that published node `old`.
     let prev = shared.swap(pool.ptr(new), Ordering::AcqRel);
     assert_eq!(prev, pool.ptr(old));
     p.retire(Box::new(Handle {
@@ -336,6 +338,8 @@ fn checkpoint_after_join() {
             })
         };
         t.join().unwrap();
+        // AcqRel: the unlink, as in `replace` (the join above orders the spawned thread's swap
+        // before it).
         let old = shared.swap(pool.ptr(2), Ordering::AcqRel);
         assert_eq!(old, pool.ptr(1));
         c.retire(Box::new(Handle {
@@ -375,6 +379,8 @@ fn try_reclaim_races_registration_and_retire() {
                 r.quiescent();
             })
         };
+        // AcqRel: the unlink, as in `replace`; the reader's Acquire load (in `protect`) pairs
+        // with it.
         let prev = shared.swap(pool.ptr(1), Ordering::AcqRel);
         assert_eq!(prev, pool.ptr(0));
         c.retire(Box::new(Handle {
@@ -391,6 +397,7 @@ fn try_reclaim_races_registration_and_retire() {
 
 /// Swaps node `new` in and retires whatever came out.
 fn swap_retire(p: &mut Participant<'_>, pool: &Arc<Pool>, shared: &AtomicPtr<Node>, new: usize) {
+    // AcqRel: the unlink, as in `replace`.
     let prev = shared.swap(pool.ptr(new), Ordering::AcqRel);
     // SAFETY: every pointer in `shared` points into `pool.nodes`.
     let idx = usize::try_from(unsafe { prev.offset_from(pool.ptr(0)) }).expect("in the pool");

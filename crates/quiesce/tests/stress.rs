@@ -62,6 +62,8 @@ unsafe impl GlobalAlloc for Counting {
         }
         let counted = ours();
         if counted {
+            // Relaxed: a count; every RMW sees the latest value, and the reader reads it after
+            // joining every thread that allocated, which orders these updates.
             LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: 1. the header is at least 16 bytes, room for the flag. 2. `base + header`
@@ -78,6 +80,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe {
             let base = ptr.sub(header);
             if base.read() == 1 {
+                // Relaxed: as in `alloc`.
                 LIVE_BLOCKS.fetch_sub(1, Ordering::Relaxed);
             }
             System.dealloc(base, full);
@@ -105,6 +108,7 @@ struct Node {
 
 impl Node {
     fn boxed() -> *mut Node {
+        // Relaxed: only distinct ids are needed.
         let id = CREATED.fetch_add(1, Ordering::Relaxed);
         Box::into_raw(Box::new(Node {
             id,
@@ -112,6 +116,9 @@ impl Node {
         }))
     }
     fn check(&self) {
+        // Relaxed: a probe; if the crate ordered a free before this read, the drop's poison is
+        // visible (and Miri reports the use-after-free itself). The crate's orderings are what
+        // is being tested, so this adds none.
         let s = self.state.load(Ordering::Relaxed);
         assert_eq!(
             s, LIVE,
@@ -123,8 +130,10 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        // Relaxed: as in `check`; an RMW, so a second drop of the same node sees `POISON`.
         let s = self.state.swap(POISON, Ordering::Relaxed);
         assert_eq!(s, LIVE, "node {} dropped twice", self.id);
+        // Relaxed: a count, read after the workers were joined.
         DROPPED.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -135,9 +144,10 @@ struct SendPtr(*mut Node);
 unsafe impl Send for SendPtr {}
 
 /// # Safety
-/// `free_raw(p)` is sound if and only if `p` came from `Node::boxed` and is freed once.
+/// `free_raw(p)` is sound if and only if:
+/// - `p` came from `Node::boxed` and is freed only by this call.
 unsafe fn free_raw(p: *mut ()) {
-    // SAFETY: contract.
+    // SAFETY: the contract: a `Node::boxed` pointer, rebuilt once.
     drop(unsafe { Box::from_raw(p.cast::<Node>()) });
 }
 
@@ -200,6 +210,8 @@ fn worker(c: &Collector, slots: &[AtomicPtr<Node>], budget: &Budget, seed: u64) 
                 }
             }
             45..65 => {
+                // AcqRel: the unlink; Release publishes the new node, Acquire pairs with the
+                // swap that published the old one.
                 let old = slot.swap(Node::boxed(), Ordering::AcqRel);
                 match rng.below(4) {
                     // SAFETY: `old` came from `Node::boxed` and the swap unlinked it.
@@ -261,6 +273,8 @@ fn run(cfg: &Config) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     OURS.with(|o| o.set(true));
+    // Relaxed (all three): reset and read under `SERIAL`, before the workers start (the spawn
+    // orders them).
     CREATED.store(0, Ordering::Relaxed);
     DROPPED.store(0, Ordering::Relaxed);
     let baseline = LIVE_BLOCKS.load(Ordering::Relaxed);
@@ -284,6 +298,7 @@ fn run(cfg: &Config) {
             .sum()
     });
     for slot in &slots {
+        // AcqRel: the final unlink, as in `worker`.
         let last = slot.swap(std::ptr::null_mut(), Ordering::AcqRel);
         // SAFETY: unlinked by the swap; from `Node::boxed`; no participant is left.
         c.retire(unsafe { Box::from_raw(last) });
@@ -296,12 +311,15 @@ fn run(cfg: &Config) {
     drop(c);
     drop(slots);
     let (created, dropped) = (
+        // Relaxed (both): read after every worker was joined, and after `checkpoint` and
+        // `drop(c)` ran the last destructors on this thread.
         CREATED.load(Ordering::Relaxed),
         DROPPED.load(Ordering::Relaxed),
     );
     assert_eq!(created, dropped, "every node dropped exactly once");
     assert!(ops > 0 && created > cfg.slots as u64);
     assert_eq!(
+        // Relaxed: as in `alloc`, read after every allocating thread was joined.
         LIVE_BLOCKS.load(Ordering::Relaxed),
         baseline,
         "allocator back to its baseline"
@@ -323,6 +341,7 @@ fn allocator_check_sees_a_leak() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     OURS.with(|o| o.set(true));
+    // Relaxed (all loads below): the leaking thread is joined before they read.
     let before = LIVE_BLOCKS.load(Ordering::Relaxed);
     let leaked = std::thread::scope(|s| {
         s.spawn(|| {
