@@ -53,11 +53,21 @@ pub(crate) fn lex<I: Intern + ?Sized>(
     out: &mut Vec<Token>,
     sink: &mut DiagSink,
 ) -> LexStats {
-    assert!(
-        u32::try_from(src.len()).is_ok(),
-        "sources over 4 GiB are rejected by check_source"
-    );
     out.clear();
+    if u32::try_from(src.len()).is_err() {
+        // Offsets are `u32`; `check_source` rejects such files long before.
+        sink.error(0, "file too large to lex (over 4 GiB)".to_owned());
+        out.push(Token {
+            kind: TokenKind::Eof,
+            joint: false,
+            lit: LitKind::Int,
+            lo: 0,
+            hi: 0,
+            pair: 0,
+            sym: None,
+        });
+        return LexStats::default();
+    }
     // About one token per 4.5 bytes of real Rust.
     out.reserve(src.len() / 4 + 1);
     let mut lx = Lexer {
