@@ -63,7 +63,7 @@ impl<'s> LineIndex<'s> {
             src.bytes()
                 .enumerate()
                 .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
         LineIndex { src, starts }
     }
