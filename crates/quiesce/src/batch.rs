@@ -164,6 +164,15 @@ pub(crate) struct Batch {
     pub(crate) bytes: u64,
 }
 
+/// Drops a panic payload that will not be resumed. A payload's own `Drop` may panic too; that
+/// panic is caught here (and its payload forgotten: a third panic would have nowhere to go),
+/// so discarding never unwinds into the loop that still has destructors to run.
+pub(crate) fn discard(payload: Box<dyn Any + Send>) {
+    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(nested);
+    }
+}
+
 /// What one reclamation run did, and the first destructor panic it caught.
 #[derive(Default)]
 pub(crate) struct RunOutcome {
@@ -195,11 +204,8 @@ impl RunOutcome {
             }));
             match result {
                 Ok(()) => return,
-                Err(p) => {
-                    if self.panic.is_none() {
-                        self.panic = Some(p);
-                    }
-                }
+                Err(p) if self.panic.is_none() => self.panic = Some(p),
+                Err(p) => discard(p),
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::batch::{Batch, Entry, RunOutcome};
+use crate::batch::{self, Batch, Entry, RunOutcome};
 use crate::participant::Participant;
 use crate::sync::{
     self, Arc, AtomicU64, AtomicUsize, Backoff, Mutex, MutexGuard,
@@ -646,7 +646,12 @@ impl Drop for Collector {
         for b in batches {
             drop(out.run(b));
         }
-        if !std::thread::panicking() {
+        if std::thread::panicking() {
+            // Dropping the payload could panic again, and a panic while unwinding aborts.
+            if let Some(p) = out.panic.take() {
+                batch::discard(p);
+            }
+        } else {
             out.resume();
         }
     }

@@ -133,8 +133,9 @@
 //! **Panic policy.** A destructor that panics does not stop the others: each one runs
 //! under `catch_unwind`, every other resource of the batch — and of every batch that call
 //! runs — is still destroyed, the counters stay exact, and then the *first* panic is
-//! resumed from the call that ran them (later panics of the same call are discarded).
-//! Nothing leaks and nothing runs twice. The collector's own `Drop` resumes the panic
+//! resumed from the call that ran them (later panics of the same call are discarded, under
+//! `catch_unwind` too, since a payload's own `Drop` may panic). Nothing leaks and nothing
+//! runs twice. The collector's own `Drop` resumes the panic
 //! too, unless the thread is already unwinding (a second panic would abort).
 //!
 //! # Pass boundaries

@@ -278,6 +278,41 @@ fn panic_in_destructor_runs_the_rest_and_resumes_the_first() {
     assert_eq!(log.total(), 5);
 }
 
+/// A destructor may panic with a payload whose own `Drop` panics. The policy keeps only the
+/// first payload and discards later ones; discarding that one must not unwind out of the
+/// run and leave the rest of the batch unrun (leaked, yet counted as reclaimed).
+#[test]
+fn a_discarded_panic_payload_that_panics_on_drop_stops_nothing() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("payload dropped");
+        }
+    }
+    let log = Log::new(4);
+    let c = Collector::new();
+    let mut p = c.register();
+    let mut first = Tracked::new(0, &log);
+    first.panic_on_drop = true;
+    p.retire(first);
+    p.retire_with((), |()| std::panic::panic_any(PanicsOnDrop));
+    for i in 1..4 {
+        p.retire(Tracked::new(i, &log));
+    }
+    let err = catch_unwind(AssertUnwindSafe(|| p.quiescent())).expect_err("must resume");
+    assert_eq!(
+        err.downcast_ref::<String>().map(String::as_str),
+        Some("destructor 0 panics"),
+        "the first panic is resumed"
+    );
+    assert!(
+        (0..4).all(|i| log.dropped(i) == 1),
+        "every destructor ran once"
+    );
+    let s = c.stats();
+    assert_eq!((s.reclaimed_items, s.pending_items), (5, 0));
+}
+
 #[test]
 fn panic_policy_in_checkpoint_and_try_reclaim() {
     let log = Log::new(4);
