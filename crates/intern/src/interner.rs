@@ -135,9 +135,18 @@ pub struct InternerBuilder {
     max_bytes: usize,
     preinterned: &'static [&'static str],
     parts: Option<(Collector, Arenas)>,
+    count_hits: bool,
 }
 
 impl InternerBuilder {
+    /// Whether hits are counted in [`Stats::hits`] (default `true`); see
+    /// [`Interner::set_count_hits`].
+    #[must_use]
+    pub fn count_hits(mut self, on: bool) -> Self {
+        self.count_hits = on;
+        self
+    }
+
     /// Room for this many symbols (pre-interned included) before the first growth.
     #[must_use]
     pub fn capacity(mut self, symbols: usize) -> Self {
@@ -187,7 +196,7 @@ impl InternerBuilder {
             .parts
             .unwrap_or_else(|| (Collector::new(), Arenas::for_any_thread()));
         let first = self.preinterned.len() as u32 + 1;
-        let i = Interner {
+        let mut i = Interner {
             table: RawTable::with_capacity(self.capacity.max(self.preinterned.len())),
             ids: IdTable::new(),
             next_id: AtomicU32::new(1),
@@ -213,6 +222,7 @@ impl InternerBuilder {
                 got.index()
             );
         }
+        i.counters.set_count_hits(self.count_hits);
         debug_assert_eq!(i.next_id.load(Ordering::Relaxed), first);
         i
     }
@@ -314,6 +324,7 @@ impl Interner {
             max_bytes: usize::MAX,
             preinterned: PREINTERNED,
             parts: None,
+            count_hits: true,
         }
     }
 
@@ -487,6 +498,13 @@ impl Interner {
         } else {
             0
         }
+    }
+
+    /// Turns the hit counter off (or back on). Counting a hit costs a thread-local lookup and
+    /// a load and store on the hit path (no RMW, but measurable on a ~15 ns operation); with it
+    /// off, [`Stats::hits`] stays at its last value. Misses are always counted.
+    pub fn set_count_hits(&mut self, on: bool) {
+        self.counters.set_count_hits(on);
     }
 
     /// Counters; see [`Stats`].
@@ -826,6 +844,22 @@ mod tests {
     fn duplicate_preinterned_panics() {
         static T: &[&str] = &["a", "b", "a"];
         let _ = Interner::builder().preinterned(T).build();
+    }
+
+    #[test]
+    fn hit_counting_can_be_switched_off() {
+        let mut i = Interner::builder()
+            .preinterned(&[])
+            .count_hits(false)
+            .build();
+        let a = i.intern("a");
+        i.intern("a");
+        assert_eq!(i.get("a"), Some(a));
+        assert_eq!(i.get("b"), None);
+        assert_eq!((i.stats().hits, i.stats().misses), (0, 2));
+        i.set_count_hits(true);
+        i.intern("a");
+        assert_eq!(i.stats().hits, 1);
     }
 
     #[test]

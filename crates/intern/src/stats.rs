@@ -65,6 +65,8 @@ impl ThreadCounters {
 
 /// The per-interner side: its id and its list of per-thread blocks.
 pub(crate) struct HitCounters {
+    /// Whether `hit` counts (set under `&mut` by the owner; see `set_count_hits`).
+    count_hits: bool,
     id: u64,
     /// Push-only list of blocks (CAS push, Release: publishes the block's fields).
     head: AtomicPtr<ThreadCounters>,
@@ -79,6 +81,7 @@ unsafe impl Sync for HitCounters {}
 impl HitCounters {
     pub(crate) fn new() -> Self {
         HitCounters {
+            count_hits: true,
             // Relaxed: only distinctness is needed.
             id: NEXT_OWNER_ID.fetch_add(1, Ordering::Relaxed),
             head: AtomicPtr::new(ptr::null_mut()),
@@ -157,7 +160,14 @@ impl HitCounters {
 
     #[inline]
     pub(crate) fn hit(&self) {
-        ThreadCounters::bump(&self.block().hits);
+        if self.count_hits {
+            ThreadCounters::bump(&self.block().hits);
+        }
+    }
+
+    /// Turns hit counting on or off (misses are always counted).
+    pub(crate) fn set_count_hits(&mut self, on: bool) {
+        self.count_hits = on;
     }
 
     #[inline]

@@ -332,6 +332,11 @@ impl<T> ValueInterner<T> {
         }
     }
 
+    /// As [`Interner::set_count_hits`](crate::Interner::set_count_hits).
+    pub fn set_count_hits(&mut self, on: bool) {
+        self.counters.set_count_hits(on);
+    }
+
     /// Counters (the string and id fields are 0).
     pub fn stats(&self) -> Stats {
         let (hits, misses) = self.counters.sum();
