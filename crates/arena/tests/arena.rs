@@ -428,13 +428,42 @@ fn any_thread_mode_gives_each_thread_one_arena_across_many_sets() {
         );
         assert!(extra.iter().all(|s| s.used == 3 * 4));
     }
-    // A set dropped and a new one built: the new one never sees the old one's cache entries.
-    drop(sets);
-    let fresh = Arenas::for_any_thread();
-    std::thread::scope(|s| {
-        s.spawn(|| fresh.alloc(1_u64));
+    // Stale entries of dropped sets, on a thread that outlives them, are checked by
+    // `a_dropped_sets_cache_entries_never_match_a_new_set`.
+}
+
+#[test]
+fn a_dropped_sets_cache_entries_never_match_a_new_set() {
+    // One thread outlives several sets used in turn: each time its cache holds a pointer
+    // into the previous set's (now freed) slots, and the new set is usually allocated at the
+    // address the old one had. It must get a fresh arena in the new set every time, never
+    // the freed slot its cache remembers (keyed by a never-reused set id, not an address).
+    use std::sync::mpsc;
+    let (to_worker, inbox) = mpsc::channel::<Arc<Arenas>>();
+    let (to_main, outbox) = mpsc::channel::<u64>();
+    let worker = std::thread::spawn(move || {
+        for (round, set) in inbox.into_iter().enumerate() {
+            let v = *set.alloc(round as u64 + 100);
+            drop(set); // before answering, so that main holds the last reference
+            to_main.send(v).expect("main waits");
+        }
     });
-    assert_eq!(fresh.total_used(), 8);
+    let mut addresses = Vec::new();
+    for round in 0..4_u64 {
+        let set = Arc::new(Arenas::for_any_thread());
+        addresses.push(Arc::as_ptr(&set) as usize);
+        to_worker.send(Arc::clone(&set)).expect("worker waits");
+        assert_eq!(outbox.recv().expect("worker answers"), round + 100);
+        let stats = set.stats();
+        let extra: Vec<_> = stats.iter().filter(|s| s.role == Role::Extra).collect();
+        assert_eq!(extra.len(), 1, "a fresh arena for the worker: {stats:?}");
+        assert_eq!(extra[0].used, 8, "{stats:?}");
+        let set = Arc::try_unwrap(set).expect("the worker dropped its clone");
+        drop(set);
+    }
+    drop(to_worker);
+    worker.join().expect("worker");
+    eprintln!("set addresses by round: {addresses:x?}");
 }
 
 #[test]
