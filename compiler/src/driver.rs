@@ -190,7 +190,16 @@ pub fn compile(
         })
     };
     let mut asts: Vec<Option<SourceFile<'_>>> = Vec::with_capacity(files.len());
-    let mut seen_ident = vec![0u64; interner.len() / 64 + 2];
+    // Symbol ids are dense but may have holes (ids kept after lost insert races),
+    // so the bitmap is sized by the largest id seen, not by the symbol count.
+    let max_id = parsed
+        .iter()
+        .flatten()
+        .filter_map(|(_, _, idents)| idents.last())
+        .map(|s| s.as_u32() as usize)
+        .max()
+        .unwrap_or(0);
+    let mut seen_ident = vec![0u64; max_id / 64 + 1];
     for p in parsed {
         let Some((file, diags, idents)) = p else {
             asts.push(None);
@@ -199,9 +208,7 @@ pub fn compile(
         diagnostics.extend(diags);
         for s in idents {
             let k = s.as_u32() as usize;
-            if let Some(w) = seen_ident.get_mut(k / 64) {
-                *w |= 1 << (k % 64);
-            }
+            seen_ident[k / 64] |= 1 << (k % 64);
         }
         asts.push(Some(file));
     }
@@ -313,16 +320,21 @@ pub fn compile(
         }
     }
     drop(resolved);
-    let mut missing: Vec<(Symbol, u64)> = missing.into_iter().collect();
-    missing.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let missing: Vec<(Symbol, u64)> = missing.into_iter().collect();
     let tables = Tables {
         strings: interner,
         types,
     };
+    // By count, then by text: symbol ids depend on the schedule, texts do not.
+    let mut missing: Vec<(u64, &str)> = missing
+        .iter()
+        .map(|&(s, n)| (n, tables.text(s).unwrap_or("?")))
+        .collect();
+    missing.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     report.unresolved_top = missing
         .iter()
         .take(20)
-        .map(|&(s, n)| (tables.text(s).unwrap_or("?").to_owned(), n))
+        .map(|&(n, s)| (s.to_owned(), n))
         .collect();
     report.resolved = total.resolved;
     report.external = total.external;

@@ -296,6 +296,8 @@ fn counts(mut j: Value) -> Value {
 fn thread_counts_give_identical_results() {
     let t = good_tree("det");
     t.write("src/binary.rs", b"\0");
+    // Unresolved names tied in count: their order must not follow symbol ids.
+    t.write("src/unres.rs", b"pub fn g(_: Zed, _: Alpha, _: Mid, _: Beta) {}\n");
     // More files than workers, of varied sizes.
     for i in 0..12 {
         t.write(
@@ -308,6 +310,13 @@ fn thread_counts_give_identical_results() {
     let one = counts(json(&ternc(&["--json", "--threads", "1"], &[&t.0])));
     let two = counts(json(&ternc(&["--json", "--threads", "2"], &[&t.0])));
     assert_eq!(one, two);
+    let top: Vec<&str> = one["unresolved_top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(top, ["Alpha", "Beta", "Mid", "Zed"]);
     for sched in ["chunks", "rayon"] {
         let other = counts(json(&ternc(
             &["--json", "--threads", "2", "--schedule", sched],
