@@ -465,7 +465,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             };
             match n.kind {
                 T::Bang => {
-                    return self.toks.get(i + 1).is_some_and(|t| t.kind.is_open());
+                    // `m!(..)`, or `m! name { .. }` like `macro_rules!`.
+                    let kind = |j: usize| self.toks.get(j).map_or(T::Eof, |t| t.kind);
+                    return kind(i + 1).is_open()
+                        || (matches!(kind(i + 1), T::Ident | T::RawIdent) && kind(i + 2).is_open());
                 }
                 T::Colon if n.joint && self.toks.get(i + 1).map(|t| t.kind) == Some(T::Colon) => {
                     i += 2;
@@ -476,10 +479,21 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     }
 
     /// `path ! (tokens)`
+    /// `path ! (tokens)`, also `path ! name {tokens}` (the name is part
+    /// of the kept token range's span).
     pub(super) fn parse_mac_call(&mut self) -> PResult<MacCall<'a>> {
         let path = self.parse_mod_path()?;
         self.expect(T::Bang)?;
-        let args = self.parse_delimited()?;
+        let named = matches!(self.kind(), T::Ident | T::RawIdent) && self.nth(1).is_open();
+        let name_lo = self.tok().lo;
+        if named {
+            self.bump();
+        }
+        let mut args = self.parse_delimited()?;
+        if named {
+            args.span.lo = name_lo;
+            args.tokens += 1;
+        }
         Ok(MacCall { path, args })
     }
 

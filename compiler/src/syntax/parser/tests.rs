@@ -311,6 +311,7 @@ fn items_signatures_and_visibility() {
         static mut COUNT: usize = 0;
         const _: () = ();
         macro_rules! m { ($x:expr) => { $x }; }
+        my_macro! named { tokens }
         m!(a b c);
         m! { anything }
         auto trait Au {}
@@ -342,6 +343,7 @@ fn items_signatures_and_visibility() {
             "static",
             "const",
             "macro_rules",
+            "macro call",
             "macro call",
             "macro call",
             "trait",
