@@ -468,7 +468,8 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     // `m!(..)`, or `m! name { .. }` like `macro_rules!`.
                     let kind = |j: usize| self.toks.get(j).map_or(T::Eof, |t| t.kind);
                     return kind(i + 1).is_open()
-                        || (matches!(kind(i + 1), T::Ident | T::RawIdent) && kind(i + 2).is_open());
+                        || (matches!(kind(i + 1), T::Ident | T::RawIdent)
+                            && kind(i + 2).is_open());
                 }
                 T::Colon if n.joint && self.toks.get(i + 1).map(|t| t.kind) == Some(T::Colon) => {
                     i += 2;
