@@ -172,12 +172,14 @@ pub fn compile(
                 idents.extend(
                     tokens
                         .iter()
-                        .filter(|t| {
-                            t.kind.is_keyword()
-                                || matches!(
-                                    t.kind,
-                                    TokenKind::Ident | TokenKind::RawIdent | TokenKind::Underscore
-                                )
+                        .filter(|t| match t.kind {
+                            TokenKind::RawIdent | TokenKind::Underscore => true,
+                            // The parser also gives identifier kinds to rustc_lexer's
+                            // `InvalidIdent` (emoji): not identifiers by its definition.
+                            TokenKind::Ident => src
+                                .get(t.lo as usize..t.hi as usize)
+                                .is_some_and(|s| s.is_ascii() || ra_ap_rustc_lexer::is_ident(s)),
+                            k => k.is_keyword(),
                         })
                         .filter_map(|t| t.sym),
                 );

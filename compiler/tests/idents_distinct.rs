@@ -20,7 +20,10 @@ fn is_continue(c: char) -> bool {
 }
 
 /// Identifier texts of `src`, by an independent scanner.
-#[expect(clippy::many_single_char_names, reason = "a scanner over `s[i]`, `c`, `n` reads best short")]
+#[expect(
+    clippy::many_single_char_names,
+    reason = "a scanner over `s[i]`, `c`, `n` reads best short"
+)]
 fn scan(src: &str, out: &mut BTreeSet<String>) {
     let s: Vec<char> = src.chars().collect();
     let n = s.len();
@@ -191,7 +194,8 @@ fn tricky<'life, 'r#raw_life>(x: &'life str) -> &'life str {
     let range = 0..10;
     let tuple = (1, 2).0;
     'outer: loop { break 'outer; }
-    let _ = (r#type, raw, raw2, bytes, braw, cstr, ch, esc, uni, byte, n, range, tuple);
+    let café = 1;
+    let _ = (r#type, raw, raw2, bytes, braw, cstr, ch, esc, uni, byte, n, range, tuple, café);
     x
 }
 "###;
@@ -201,7 +205,9 @@ fn scanner_knows_the_tricky_cases() {
     let mut set = BTreeSet::new();
     scan(TRICKY, &mut set);
     assert!(set.iter().all(|s| !s.starts_with("fake_ident")), "{set:?}");
-    for want in ["fn", "tricky", "type", "str", "u32", "loop", "break", "x"] {
+    for want in [
+        "fn", "tricky", "type", "str", "u32", "loop", "break", "x", "café",
+    ] {
         assert!(set.contains(want), "{want} missing from {set:?}");
     }
     for unwanted in [
