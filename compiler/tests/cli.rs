@@ -297,7 +297,10 @@ fn thread_counts_give_identical_results() {
     let t = good_tree("det");
     t.write("src/binary.rs", b"\0");
     // Unresolved names tied in count: their order must not follow symbol ids.
-    t.write("src/unres.rs", b"pub fn g(_: Zed, _: Alpha, _: Mid, _: Beta) {}\n");
+    t.write(
+        "src/unres.rs",
+        b"pub fn g(_: Zed, _: Alpha, _: Mid, _: Beta) {}\n",
+    );
     // More files than workers, of varied sizes.
     for i in 0..12 {
         t.write(
@@ -352,7 +355,10 @@ pub fn g(_: C, _: super::super::b::B) {}
     t.write("tests/it.rs", b"mod common;\nfn t(_: common::Helper) {}\n");
     t.write("tests/common/mod.rs", b"pub struct Helper;\n");
     // A second integration test sharing the same helper module.
-    t.write("tests/other.rs", b"mod common;\nfn u(_: common::Helper) {}\n");
+    t.write(
+        "tests/other.rs",
+        b"mod common;\nfn u(_: common::Helper) {}\n",
+    );
     let out = ternc(&["--json", "--threads", "2"], &[&t.0]);
     assert!(
         out.status.success(),
@@ -372,7 +378,10 @@ pub fn g(_: C, _: super::super::b::B) {}
     // lib, inline b, a.rs, a/inner.rs, b/c.rs, it.rs, other.rs, common/mod.rs
     assert_eq!(j["modules"], 8);
     assert_eq!(j["unlinked_mods"], 0);
-    assert_eq!(j["shared_mods"], 1, "tests/other.rs shares tests/common/mod.rs");
+    assert_eq!(
+        j["shared_mods"], 1,
+        "tests/other.rs shares tests/common/mod.rs"
+    );
     // Imports: a::A, crate::b::B, super::A, crate::b::c::C (resolved), serde (external).
     // Signature paths: A, B, b::c::C, C, super::super::b::B, common::Helper twice
     // (resolved), Option, u8 (external), Missing (unresolved).
