@@ -194,6 +194,10 @@ fn resolve_shared<I: SharedInterner>(g: &mut BenchmarkGroup<'_, WallTime>, while
             // A fresh pre-filled table per sample, so the background thread
             // inserts new strings (and grows the table) while we resolve.
             let t = prefilled_shared::<I>();
+            // Same inserts in the same order on one thread: the ids computed
+            // on the first table are this table's ids too.
+            let last = ids.len() - 1;
+            assert_eq!(t.resolve(ids[last]), Some(stream().tokens[last]));
             let stop = AtomicBool::new(false);
             std::thread::scope(|s| {
                 s.spawn(|| {
