@@ -56,7 +56,7 @@
 //! tag matches, compare length and bytes, read the id. No lock, no read-modify-write, no fence,
 //! no guard, no allocation. The hit/miss statistics are counted in a per-thread block with a
 //! Relaxed load and store (no `lock` prefix, no shared line); a thread's first call on an
-//! interner allocates that block once (`tests/stress.rs` checks that hits allocate nothing
+//! interner allocates that block once (`tests/alloc.rs` checks that hits allocate nothing
 //! after it). `resolve` is two Acquire loads
 //! (segment, entry) and the node.
 //!
