@@ -12,9 +12,13 @@ use clap::Parser;
 /// in the local cargo registry cache.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ternc", version, about)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches, as clap derives them"
+)]
 pub struct Args {
     /// Files and directories to compile (directories are walked for `.rs` files,
-    /// skipping `target/` and hidden directories).
+    /// skipping hidden directories and cargo build directories).
     pub paths: Vec<PathBuf>,
 
     /// Number of worker threads (default: all cores).
@@ -40,6 +44,11 @@ pub struct Args {
     /// How passes spread files over workers (for measuring the scheduler).
     #[arg(long, value_enum, default_value_t = ScheduleArg::Lpt, hide = true)]
     pub schedule: ScheduleArg,
+
+    /// Free outgrown interner tables during passes (as soon as every worker has
+    /// passed a quiescent state) instead of only at the checkpoints.
+    #[arg(long)]
+    pub early_reclaim: bool,
 
     /// Never show the progress bar, even on a terminal.
     #[arg(long)]

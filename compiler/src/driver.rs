@@ -40,6 +40,9 @@ pub struct Options {
     pub schedule: Schedule,
     /// Progress bar to advance (one tick per file per pass), if any.
     pub progress: Option<ProgressBar>,
+    /// Free the string interner's outgrown tables during passes, as soon as every
+    /// worker task has passed a quiescent state, instead of only at checkpoints.
+    pub early_reclaim: bool,
 }
 
 std::thread_local! {
@@ -116,6 +119,19 @@ pub fn compile(
         .iter()
         .map(|s| to_syntax(interner.intern(s)))
         .collect();
+    if opts.early_reclaim {
+        // SAFETY: the contract of `assume_registered_readers`: from here on every call
+        // of a `&self` method of `interner` is made
+        // 1. by a pass task, which holds an online participant of `interner.collector()`
+        //    for its whole life and passes quiescent states only between files, never
+        //    inside a call (`passes::run_pass`; the pass bodies call the interner only
+        //    through `Tables`, inside the task);
+        // 2. by the driver between passes, under a participant it registers for those
+        //    calls (`register_named("driver")` below), or
+        // 3. through `&mut Interner` at a checkpoint (`session::checkpoint`), when no
+        //    other thread can reach the interner.
+        unsafe { interner.assume_registered_readers() };
+    }
 
     // 1. load
     start_pass("load");
@@ -323,21 +339,25 @@ pub fn compile(
     }
     drop(resolved);
     let missing: Vec<(Symbol, u64)> = missing.into_iter().collect();
-    let tables = Tables {
-        strings: interner,
-        types,
-    };
-    // By count, then by text: symbol ids depend on the schedule, texts do not.
-    let mut missing: Vec<(u64, &str)> = missing
-        .iter()
-        .map(|&(s, n)| (n, tables.text(s).unwrap_or("?")))
-        .collect();
-    missing.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-    report.unresolved_top = missing
-        .iter()
-        .take(20)
-        .map(|&(n, s)| (s.to_owned(), n))
-        .collect();
+    {
+        // Driver-side interner calls hold a participant (see `assume_registered_readers`).
+        let _reader = interner.collector().register_named("driver");
+        let tables = Tables {
+            strings: interner,
+            types,
+        };
+        // By count, then by text: symbol ids depend on the schedule, texts do not.
+        let mut missing: Vec<(u64, &str)> = missing
+            .iter()
+            .map(|&(s, n)| (n, tables.text(s).unwrap_or("?")))
+            .collect();
+        missing.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        report.unresolved_top = missing
+            .iter()
+            .take(20)
+            .map(|&(n, s)| (s.to_owned(), n))
+            .collect();
+    }
     report.resolved = total.resolved;
     report.external = total.external;
     report.unresolved = total.unresolved;
@@ -359,6 +379,7 @@ pub fn compile(
             errors: 0,
         });
     }
+    let reader = interner.collector().register_named("driver");
     report.symbols = interner.len() as u64;
     diagnostics.sort_by_key(|d| (d.file, d.line, d.col));
     for d in &diagnostics {
@@ -369,6 +390,7 @@ pub fn compile(
     report.interner_arenas = arena_mem(&interner.arenas().stats());
     report.types_arenas = arena_mem(&types.arenas().stats());
     let st = interner.stats();
+    drop(reader);
     report.interner_table_bytes = (st.table_bytes + st.id_table_bytes) as u64;
     let vt = types.stats();
     report.types_table_bytes = vt.table_bytes as u64;

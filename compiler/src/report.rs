@@ -180,6 +180,7 @@ impl Report {
                 "after": c.after,
                 "reclaimed_bytes": c.reclaimed_bytes,
                 "tables_freed": c.tables_freed,
+                "reclaimed_in_pass_bytes": c.reclaimed_in_pass_bytes,
                 "scratch_bytes": c.scratch_bytes,
                 "wall_ms": ms(c.wall_us),
             })).collect::<Value>(),
@@ -300,9 +301,10 @@ impl Report {
         for c in &self.checkpoints {
             let _ = writeln!(
                 s,
-                "  after {:<8} reclaimed {:>10} ({} outgrown tables), scratch reset {:>10}, {:.3} ms",
+                "  after {:<8} reclaimed {:>10} (+{} during the pass; {} outgrown tables), scratch reset {:>10}, {:.3} ms",
                 c.after,
                 human_bytes(c.reclaimed_bytes),
+                human_bytes(c.reclaimed_in_pass_bytes),
                 c.tables_freed,
                 human_bytes(c.scratch_bytes),
                 ms(c.wall_us)

@@ -27,6 +27,8 @@ pub struct Exec {
     pub timeline: Timeline,
     /// Interner and type-interner growths counted by earlier checkpoints.
     resizes_seen: (u64, u64),
+    /// Bytes both interners had freed by the end of the last checkpoint.
+    reclaimed_seen: u64,
 }
 
 impl Exec {
@@ -49,9 +51,12 @@ impl Exec {
 pub struct CheckpointRecord {
     /// The pass it follows.
     pub after: &'static str,
-    /// Bytes the collector reclaimed (retired memory freed).
+    /// Bytes the checkpoint freed (outgrown interner tables).
     pub reclaimed_bytes: u64,
-    /// Outgrown interner tables freed.
+    /// Bytes freed during the pass, before its checkpoint (early reclamation).
+    pub reclaimed_in_pass_bytes: u64,
+    /// Interner tables outgrown during the pass (all freed by the end of the
+    /// checkpoint: during the pass under early reclamation, at it otherwise).
     pub tables_freed: u64,
     /// Bytes of scratch arena memory the pass used, released by the reset.
     pub scratch_bytes: u64,
@@ -102,6 +107,7 @@ impl Session {
                 schedule,
                 timeline: Timeline::new(),
                 resizes_seen: (0, 0),
+                reclaimed_seen: 0,
                 pool: Arc::clone(&pool),
             },
             interner,
@@ -129,6 +135,7 @@ pub fn checkpoint(
     let t0 = exec.timeline.now_us();
     // Outgrown hash tables wait in the interners until their checkpoint frees them.
     let before = (interner.stats(), types.stats());
+    let in_pass = (before.0.reclaimed_bytes + before.1.reclaimed_bytes) - exec.reclaimed_seen;
     interner.checkpoint();
     types.checkpoint();
     let after_stats = (interner.stats(), types.stats());
@@ -138,13 +145,22 @@ pub fn checkpoint(
     let tables_freed = (after_stats.0.resizes - exec.resizes_seen.0)
         + (after_stats.1.resizes - exec.resizes_seen.1);
     exec.resizes_seen = (after_stats.0.resizes, after_stats.1.resizes);
+    exec.reclaimed_seen = after_stats.0.reclaimed_bytes + after_stats.1.reclaimed_bytes;
     let scratch_bytes = scratch.total_used() as u64;
     scratch.reset();
     let t1 = exec.timeline.now_us();
     exec.timeline.marks.push(Mark {
         label: format!(
-            "after {after}: {} reclaimed, {} scratch reset",
+            "after {after}: {} reclaimed{}, {} scratch reset",
             crate::report::human_bytes(reclaimed_bytes),
+            if in_pass > 0 {
+                format!(
+                    " (+{} during the pass)",
+                    crate::report::human_bytes(in_pass)
+                )
+            } else {
+                String::new()
+            },
             crate::report::human_bytes(scratch_bytes)
         ),
         at_us: t0,
@@ -152,6 +168,7 @@ pub fn checkpoint(
     checkpoints.push(CheckpointRecord {
         after,
         reclaimed_bytes,
+        reclaimed_in_pass_bytes: in_pass,
         tables_freed,
         scratch_bytes,
         at_us: t0,

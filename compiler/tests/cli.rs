@@ -416,3 +416,43 @@ fn checkpoints_reclaim_outgrown_tables_and_scratch() {
         "nothing is interned while loading"
     );
 }
+
+#[test]
+fn early_reclaim_frees_the_same_tables_and_changes_no_count() {
+    let t = TempDir::new("early");
+    // Many files with distinct identifiers: the interner grows while workers pass
+    // quiescent states between files.
+    for f in 0..40 {
+        let mut src = String::new();
+        for i in 0..500 {
+            writeln!(src, "fn f{f}_{i}() {{}}").unwrap();
+        }
+        t.write(&format!("m{f}.rs"), src.as_bytes());
+    }
+    let plain = json(&ternc(&["--json", "--threads", "2"], &[&t.0]));
+    let early = json(&ternc(
+        &["--json", "--threads", "2", "--early-reclaim"],
+        &[&t.0],
+    ));
+    assert_eq!(counts(plain.clone()), counts(early.clone()));
+    let freed = |j: &Value, k: &str| -> u64 {
+        j["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[k].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        freed(&plain, "reclaimed_in_pass_bytes"),
+        0,
+        "only checkpoints free by default"
+    );
+    let total_plain = freed(&plain, "reclaimed_bytes");
+    assert!(total_plain > 0);
+    assert_eq!(
+        freed(&early, "reclaimed_bytes") + freed(&early, "reclaimed_in_pass_bytes"),
+        total_plain,
+        "every outgrown table is freed once, during the pass or at its checkpoint"
+    );
+}
