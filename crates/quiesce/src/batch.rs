@@ -165,12 +165,18 @@ pub(crate) struct Batch {
 }
 
 /// Drops a panic payload that will not be resumed. A payload's own `Drop` may panic too; that
-/// panic is caught here (and its payload forgotten: a third panic would have nowhere to go),
-/// so discarding never unwinds into the loop that still has destructors to run.
-pub(crate) fn discard(payload: Box<dyn Any + Send>) {
-    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(nested);
+/// panic is caught here and its payload dropped in turn, so discarding never unwinds into the
+/// loop that still has destructors to run. After a few such levels the last payload is
+/// leaked instead: a `Drop` that panics with a payload like itself would loop forever.
+pub(crate) fn discard(mut payload: Box<dyn Any + Send>) {
+    const LEVELS: usize = 4;
+    for _ in 0..LEVELS {
+        match catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(next) => payload = next,
+        }
     }
+    std::mem::forget(payload);
 }
 
 /// What one reclamation run did, and the first destructor panic it caught.
