@@ -20,7 +20,7 @@ use crate::passes::{self, Schedule, load::Loaded};
 use crate::report::{ArenaMem, Diagnostic, FileReport, PassTime, Report};
 use crate::session::{self, Session, Tables, WorkerStats, to_syntax};
 use crate::syntax::{self, FileId, SourceFile, Symbol, Token, TokenKind};
-use crate::timings::Timeline;
+use crate::timings::{DRIVER_TASK, Span, Timeline};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -251,7 +251,16 @@ pub fn compile(
         })
     };
     let paths: Vec<_> = files.iter().map(|f| f.path.clone()).collect();
+    let link_start = exec.timeline.now_us();
     let tree = collect::link(collected, &paths);
+    // The sequential link step, drawn on the driver's row of `--timings`.
+    exec.timeline.absorb(&mut vec![Span {
+        worker: exec.threads() as u16,
+        pass,
+        file: DRIVER_TASK,
+        start_us: link_start,
+        end_us: exec.timeline.now_us(),
+    }]);
     // A `mod x;` linked to its file is one module, counted as the file's root.
     report.modules = tree
         .modules

@@ -103,7 +103,11 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                 human_bytes(report.bytes()),
                 report.threads
             ),
-            &|f| files[f as usize].path.display().to_string(),
+            &|f| {
+                files
+                    .get(f as usize)
+                    .map_or_else(String::new, |file| file.path.display().to_string())
+            },
         );
         std::fs::write(svg_path, svg)
             .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;

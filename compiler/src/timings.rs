@@ -8,7 +8,12 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// One task: one file handled by one worker in one pass.
+/// [`Span::file`] of a task the driver thread runs itself (not about one file).
+pub const DRIVER_TASK: u32 = u32::MAX;
+
+/// One task: one file handled by one worker in one pass (or, with worker index
+/// equal to the number of workers and file [`DRIVER_TASK`], a sequential step of
+/// the driver).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     /// Rayon worker index (`rayon::current_thread_index`), 0 if outside the pool.
@@ -172,7 +177,8 @@ fn tick_step(total: f64, target: f64) -> f64 {
 
 /// Draws the timeline as a self-contained SVG document.
 ///
-/// `workers` is the number of rows; `file_name` gives the tooltip text of a file.
+/// `workers` is the number of worker rows (a `driver` row is added below them
+/// when the driver recorded steps); `file_name` gives the tooltip text of a file.
 pub fn render_svg(
     timeline: &Timeline,
     workers: usize,
@@ -194,7 +200,8 @@ pub fn render_svg(
     let top = 50.0;
     let row_h = 34.0;
     let gap = 6.0;
-    let rows = workers.max(1);
+    let has_driver = spans.iter().any(|s| usize::from(s.worker) >= workers);
+    let rows = workers.max(1) + usize::from(has_driver);
     let plot_h = rows as f64 * (row_h + gap);
     let marks_h = 16.0 * timeline.marks.len() as f64 + 10.0;
     let axis_y = top + plot_h;
@@ -219,9 +226,14 @@ pub fn render_svg(
         let _ = writeln!(
             svg,
             "<rect x=\"{left}\" y=\"{y:.1}\" width=\"{plot_w}\" height=\"{row_h}\" fill=\"#f4f4f4\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">worker {w}</text>",
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             left - 8.0,
-            y + row_h / 2.0 + 4.0
+            y + row_h / 2.0 + 4.0,
+            if has_driver && w + 1 == rows {
+                "driver".to_owned()
+            } else {
+                format!("worker {w}")
+            }
         );
     }
     // Task bars: alternate two shades of the pass colour so that neighbouring tasks
@@ -242,7 +254,11 @@ pub fn render_svg(
                 "<rect x=\"{x:.2}\" y=\"{y:.1}\" width=\"{bw:.2}\" height=\"{h}\" fill=\"{fill}\">\
                  <title>{} {}: {:.3} ms</title></rect>",
                 timeline.passes.get(usize::from(s.pass)).unwrap_or(&"?"),
-                escape(&file_name(s.file)),
+                if s.file == DRIVER_TASK {
+                    "(driver step)".to_owned()
+                } else {
+                    escape(&file_name(s.file))
+                },
                 (s.end_us - s.start_us) as f64 / 1000.0
             );
         } else {
