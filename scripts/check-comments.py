@@ -41,23 +41,79 @@ COVERING_RE = re.compile(r"^\((?:both|all|each)\b|\bbelow\b")
 MAX_STATEMENT_LINES = 12
 # How far up a covering comment (`X (both)`, `X (all ...)`) reaches.
 MAX_COVER_LINES = 16
+NAMES = "(?:" + "|".join(ORDERINGS) + ")"
+# The orderings a comment starts with: `Relaxed: ...`, `AcqRel/Acquire: ...`.
+LEADING_NAMES_RE = re.compile(r"^(" + NAMES + r"(?:\s*/\s*" + NAMES + r")*)\b")
+CHAR_RE = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|.)|[^\\'\n])'")
+RAW_RE = re.compile(r"(?:b|c)?r(#*)\"")
 
 
-def strip_strings(code):
-    """Blanks out string and char literals so that words inside them are not matched."""
-    code = re.sub(r'"(?:\\.|[^"\\])*"', '""', code)
-    return re.sub(r"'(?:\\.|[^'\\])'", "''", code)
+def lex(text):
+    """Splits Rust source into lines of (code, comment).
 
+    `code` is the line with string and char literals emptied and block comments removed, so
+    words inside them are never matched; `comment` is the text of a `//` comment on the line
+    (from the `//` on), or None. Multi-line strings, raw strings and nested block comments
+    are followed across lines.
+    """
+    code_lines, comments = [], []
+    code, comment = [], None
+    i, n = 0, len(text)
 
-def split_line(line):
-    """(code, comment): the code part without literals, and a `//` comment's text if any."""
-    stripped = strip_strings(line)
-    idx = stripped.find("//")
-    if idx < 0:
-        return stripped, None
-    # Locate the same `//` in the original line to keep the comment's text intact.
-    comment_start = line.find("//", idx) if line.find("//", idx) >= 0 else idx
-    return stripped[:idx], line[comment_start:]
+    def newline():
+        nonlocal code, comment
+        code_lines.append("".join(code))
+        comments.append(comment)
+        code, comment = [], None
+
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            newline()
+            i += 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            comment = text[i:j]
+            i = j
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    if text[i] == "\n":
+                        newline()
+                    i += 1
+        elif (m := RAW_RE.match(text, i)) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            close = '"' + m.group(1)
+            code.append('""')
+            i = m.end()
+            while i < n and not text.startswith(close, i):
+                if text[i] == "\n":
+                    newline()
+                i += 1
+            i += len(close)
+        elif ch == '"':
+            code.append('""')
+            i += 1
+            while i < n and text[i] != '"':
+                if text[i] == "\\":
+                    i += 1
+                if i < n and text[i] == "\n":
+                    newline()
+                i += 1
+            i += 1
+        elif ch == "'" and (m := CHAR_RE.match(text, i)):
+            code.append("''")
+            i = m.end()
+        else:
+            code.append(ch)
+            i += 1
+    newline()
+    return code_lines, comments
 
 
 def comment_text(comment):
@@ -71,29 +127,12 @@ class Source:
     def __init__(self, path):
         self.path = path
         with open(path, encoding="utf-8") as f:
-            self.lines = f.read().split("\n")
-        self.code = []
-        self.comment = []
-        in_block_comment = False
-        for line in self.lines:
-            if in_block_comment:
-                if "*/" in line:
-                    in_block_comment = False
-                self.code.append("")
-                self.comment.append(None)
-                continue
-            s = line.lstrip()
-            if s.startswith("/*"):
-                in_block_comment = "*/" not in s
-                self.code.append("")
-                self.comment.append(None)
-                continue
-            code, comment = split_line(line)
-            self.code.append(code)
-            self.comment.append(comment)
+            text = f.read()
+        self.lines = text.split("\n")
+        self.code, self.comment = lex(text)
 
     def is_blank(self, i):
-        return self.lines[i].strip() == ""
+        return self.code[i].strip() == "" and self.comment[i] is None
 
     def is_comment_only(self, i):
         return self.code[i].strip() == "" and self.comment[i] is not None
@@ -122,8 +161,8 @@ class Source:
                 continue
             code = self.code[j].rstrip()
             if code.endswith((";", "{", "}", "},", "=>")) or code.lstrip().startswith("#["):
-                # Comments above a previous statement or a block opener are not ours,
-                # except that a trailing comment on this line can't be either.
+                # The previous statement, or the block this one opens: comments above
+                # it document something else.
                 break
             code_lines += 1
             if code_lines > MAX_STATEMENT_LINES:
@@ -145,9 +184,6 @@ class Source:
             if text is not None:
                 found.append(text)
         return found
-
-
-LEADING_NAMES_RE = re.compile(r"^((?:" + "|".join(ORDERINGS) + r")(?:\s*/\s*(?:" + "|".join(ORDERINGS) + r"))*)\b")
 
 
 def leading_names(text):
@@ -248,6 +284,10 @@ def rust_files(paths):
 def main(argv):
     if not argv:
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+        return 2
+    missing = [p for p in argv if not os.path.exists(p)]
+    if missing:
+        print(f"check-comments: no such path: {', '.join(missing)}", file=sys.stderr)
         return 2
     total = 0
     files = 0
