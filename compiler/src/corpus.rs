@@ -67,9 +67,15 @@ pub fn collect(paths: &[PathBuf], opts: WalkOptions) -> Result<Vec<InputFile>, B
             });
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out.dedup_by(|a, b| a.path == b.path);
-    Ok(out)
+    // Sorted and deduplicated on the lexically normalized path, so that `src` and
+    // `./src/lib.rs` given together name `lib.rs` once.
+    let mut keyed: Vec<(PathBuf, InputFile)> = out
+        .into_iter()
+        .map(|f| (crate::passes::collect::normalize(&f.path), f))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    Ok(keyed.into_iter().map(|(_, f)| f).collect())
 }
 
 fn io_reason(e: &io::Error) -> String {
@@ -242,6 +248,26 @@ mod tests {
                 skip_fixtures: true
             }
         ));
+    }
+
+    #[test]
+    fn overlapping_paths_give_each_file_once() {
+        let root = std::env::temp_dir().join(format!("ternc-dedup-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("src")).unwrap();
+        fs::write(root.join("src/lib.rs"), "").unwrap();
+        fs::write(root.join("src/a.rs"), "").unwrap();
+        let files = collect(
+            &[
+                root.join("src"),
+                root.join("./src/lib.rs"),
+                root.join("src/../src/a.rs"),
+            ],
+            WalkOptions::default(),
+        )
+        .unwrap();
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!(files.len(), 2, "{files:?}");
     }
 
     #[test]
