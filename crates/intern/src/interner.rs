@@ -225,7 +225,6 @@ impl InternerBuilder {
             table: RawTable::with_capacity(self.capacity.max(self.preinterned.len())),
             ids: IdTable::new(),
             next_id: AtomicU32::new(1),
-            symbols: AtomicUsize::new(0),
             string_bytes: AtomicUsize::new(0),
             spare: Mutex::new(Vec::new()),
             spare_len: AtomicUsize::new(0),
@@ -272,8 +271,6 @@ pub struct Interner {
     ids: IdTable,
     /// Next fresh id (ids below it were handed out; some may be spares).
     next_id: AtomicU32,
-    /// Published symbols.
-    symbols: AtomicUsize,
     string_bytes: AtomicUsize,
     /// Ids taken by inserters that lost a race; reused before fresh ids.
     spare: Mutex<Vec<u32>>,
@@ -455,8 +452,13 @@ impl Interner {
 
     /// Number of symbols (pre-interned included).
     pub fn len(&self) -> usize {
-        // Relaxed: a count; exact once concurrent interns finished.
-        self.symbols.load(Ordering::Relaxed)
+        // Every id below `next_id` is published or a spare (an id is handed out only to an
+        // inserter, which publishes it or gives it back), so no counter RMW is needed on the
+        // miss path. Relaxed: a count; inserts in flight may be counted early, exact once
+        // concurrent interns finished.
+        let handed_out = self.next_id.load(Ordering::Relaxed).saturating_sub(1) as usize;
+        // Relaxed: as above.
+        handed_out.saturating_sub(self.spare_len.load(Ordering::Relaxed))
     }
 
     /// `true` when there is no symbol at all (only with an empty pre-interned table).
@@ -588,8 +590,7 @@ impl Interner {
         // a grace period under the early-reclamation contract.
         match unsafe { self.table.insert::<StrKey>(hash, node, s, &retire) } {
             Ok(()) => {
-                // Relaxed: counts.
-                self.symbols.fetch_add(1, Ordering::Relaxed);
+                // Relaxed: a count (and an advisory limit).
                 self.string_bytes.fetch_add(s.len(), Ordering::Relaxed);
                 self.counters.miss();
                 Ok(Symbol::from_u32(id).expect("ids start at 1"))
