@@ -266,7 +266,10 @@ fn timings_writes_an_svg() {
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains(">worker 0<") && svg.contains(">worker 1<"));
-    assert!(svg.contains(">driver<"), "the link step is drawn on the driver's row");
+    assert!(
+        svg.contains(">driver<"),
+        "the link step is drawn on the driver's row"
+    );
     assert!(svg.contains("after parse"), "checkpoints are marked");
     // Balanced tags: every opened element is closed.
     let opens = svg.matches('<').count();
