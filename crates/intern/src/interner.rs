@@ -249,6 +249,7 @@ impl InternerBuilder {
         // Fresh counters: pre-interning is not traffic (its inserts would count as misses).
         i.counters = HitCounters::new();
         i.counters.set_count_hits(self.count_hits);
+        // Relaxed: single-threaded here (the interner is not shared yet).
         debug_assert_eq!(i.next_id.load(Ordering::Relaxed), first);
         i
     }
@@ -456,8 +457,9 @@ impl Interner {
     pub fn len(&self) -> usize {
         // Every id below `next_id` is published or a spare (an id is handed out only to an
         // inserter, which publishes it or gives it back), so no counter RMW is needed on the
-        // miss path. Relaxed: a count; inserts in flight may be counted early, exact once
-        // concurrent interns finished.
+        // miss path.
+        // Relaxed: a count; inserts in flight may be counted early, exact once concurrent
+        // interns finished (their joins order them before this load).
         let handed_out = self.next_id.load(Ordering::Relaxed).saturating_sub(1) as usize;
         // Relaxed: as above.
         handed_out.saturating_sub(self.spare_len.load(Ordering::Relaxed))
@@ -546,6 +548,7 @@ impl Interner {
             races_lost: Shared::get(&sh.races_lost),
             resizes: self.table.resizes() as u64,
             len: self.len(),
+            // Relaxed: statistics.
             string_bytes: self.string_bytes.load(Ordering::Relaxed),
             table_slots: self.table.slots(),
             table_bytes: self.table.table_bytes(),
@@ -832,6 +835,7 @@ mod tests {
         }
         // Dense: every published id below next_id resolves, except spares held for reuse.
         let st = i.stats();
+        // Relaxed (below): the workers joined.
         assert_eq!(
             i.iter().count() + st.spare_ids,
             i.next_id.load(Ordering::Relaxed) as usize - 1
