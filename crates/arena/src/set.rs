@@ -245,8 +245,9 @@ pub struct ArenaSet<K: Kind = Session> {
 // SAFETY: (Send) every field is `Send` except `slots` and the `NonNull<Slot>` pointers in
 // `extra`, which own their slots exactly as a `Box<[Slot]>` / `Box<Slot>` would (made from a
 // box, freed only in `Drop`), and `driver_slot`, which points into `slots`; `Slot` is `Send`
-// (a `Bump` is `Send`; its cells and atomics too). Moving the set
-// moves no slot and changes no owner: the driver stays the thread that built it.
+// (a `Bump` is `Send`; its cells and atomics too), so dropping the set on another thread is
+// sound. Moving the set moves no slot and changes no owner: the driver stays the thread that
+// built it (its token), and every other slot stays keyed to its own thread.
 unsafe impl<K: Kind> Send for ArenaSet<K> {}
 
 // SAFETY: (Sync) the `!Sync` parts are each slot's `Bump`, scratch buffer and busy flag (all
