@@ -86,6 +86,79 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Id-table entries: the node pointer with the string's length in the top 16 bits on 64-bit
+/// targets (`map_addr`, provenance kept), so that `resolve` builds the `&str` from the entry
+/// alone, without loading the node's header (one dependent load fewer). Lengths of
+/// `LONG` or more are read from the header.
+mod entry {
+    use core::ptr::NonNull;
+
+    #[cfg(target_pointer_width = "64")]
+    const SHIFT: u32 = 48;
+    #[cfg(target_pointer_width = "64")]
+    const LONG: usize = 0xFFFF;
+    #[cfg(target_pointer_width = "64")]
+    const ADDR_MASK: usize = (1 << SHIFT) - 1;
+
+    /// The entry for `node` holding a string of `len` bytes.
+    #[cfg(target_pointer_width = "64")]
+    pub(super) fn pack(node: NonNull<u8>, len: usize) -> *mut u8 {
+        let p = node.as_ptr();
+        assert!(
+            p.addr() & !ADDR_MASK == 0,
+            "tern-intern: node address {:#x} uses the pointer bits reserved for lengths",
+            p.addr()
+        );
+        p.map_addr(|a| a | (len.min(LONG) << SHIFT))
+    }
+
+    /// The node of an entry, and the length if the entry holds it.
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub(super) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
+        let p = e.as_ptr();
+        let len = p.addr() >> SHIFT;
+        // SAFETY: the address bits are the non-null node address `pack` received.
+        let node = unsafe { NonNull::new_unchecked(p.map_addr(|a| a & ADDR_MASK)) };
+        (node, (len != LONG).then_some(len))
+    }
+
+    /// 32-bit targets: no spare bits, the entry is the node.
+    #[cfg(not(target_pointer_width = "64"))]
+    pub(super) fn pack(node: NonNull<u8>, _len: usize) -> *mut u8 {
+        node.as_ptr()
+    }
+
+    /// 32-bit targets: the length is always read from the header.
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    pub(super) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
+        (e, None)
+    }
+}
+
+/// The string of an id-table entry.
+///
+/// # Safety
+///
+/// `entry_str(e)` is sound if and only if `e` was stored in the id table by `entry::pack` for a
+/// live, initialised string node (and the lifetime does not outlive its arena).
+#[inline]
+unsafe fn entry_str<'a>(e: NonNull<u8>) -> &'a str {
+    let (node, len) = entry::unpack(e);
+    // SAFETY: 1. caller's contract (live node); 2. `len`, when packed, is the node's length;
+    // otherwise it is read from the header; the bytes after the header are the UTF-8 of a `&str`
+    // and `node` carries the allocation's provenance (kept through `map_addr`).
+    unsafe {
+        let len = match len {
+            Some(l) => l,
+            None => header(node).len as usize,
+        };
+        let bytes = core::slice::from_raw_parts(node.as_ptr().add(HEADER), len);
+        core::str::from_utf8_unchecked(bytes)
+    }
+}
+
 /// Key kind of string nodes.
 pub(crate) struct StrKey;
 
@@ -447,10 +520,10 @@ impl Interner {
     /// The string of `sym`, or `None` for an id this interner never published.
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
-        let node = self.ids.get(sym.as_u32())?;
-        // SAFETY: id-table entries are initialised string nodes in `self.arenas`, which live as
-        // long as `&self` (session arenas are never reset).
-        Some(unsafe { node_str(node) })
+        let e = self.ids.get(sym.as_u32())?;
+        // SAFETY: id-table entries are packed initialised string nodes in `self.arenas`, which
+        // live as long as `&self` (session arenas are never reset).
+        Some(unsafe { entry_str(e) })
     }
 
     /// Number of symbols (pre-interned included).
@@ -480,9 +553,9 @@ impl Interner {
         // Relaxed: an upper bound; entries are read with Acquire in `IdTable::get`.
         let end = self.next_id.load(Ordering::Relaxed);
         (1..end).filter_map(move |id| {
-            let node = self.ids.get(id)?;
+            let e = self.ids.get(id)?;
             // SAFETY: as in `try_resolve`.
-            Some((Symbol::from_u32(id)?, unsafe { node_str(node) }))
+            Some((Symbol::from_u32(id)?, unsafe { entry_str(e) }))
         })
     }
 
@@ -588,7 +661,7 @@ impl Interner {
             ptr::copy_nonoverlapping(s.as_ptr(), node.as_ptr().add(HEADER), s.len());
         }
         // Before the table: whoever gets `id` from the table must find the entry.
-        self.ids.set(id, node.as_ptr());
+        self.ids.set(id, entry::pack(node, s.len()));
         let retire = |t: RetiredTable| self.reclaim.retire(&self.collector, t);
         // SAFETY: `node` is an initialised string node equal to `s`, in our arenas (live as long
         // as `self`); old tables go to `Reclaim`, which frees them only at a checkpoint or after
@@ -655,7 +728,9 @@ impl Interner {
             // SAFETY: `&mut self`: no reader; `node` is a live string node of our arenas, whose
             // pointer carries write provenance (it is the arena's allocation pointer).
             unsafe { (*node.cast::<StrHeader>().as_ptr()).id = id };
-            self.ids.set(id, node.as_ptr());
+            // SAFETY: as above.
+            let len = unsafe { header(node) }.len as usize;
+            self.ids.set(id, entry::pack(node, len));
         }
         let next = first + order.len() as u32;
         self.next_id = AtomicU32::new(next);
@@ -664,7 +739,7 @@ impl Interner {
     }
 
     pub(crate) fn node_of(&self, sym: Symbol) -> Option<NonNull<u8>> {
-        self.ids.get(sym.as_u32())
+        self.ids.get(sym.as_u32()).map(|e| entry::unpack(e).0)
     }
 }
 
@@ -893,6 +968,21 @@ mod tests {
         i.set_count_hits(true);
         i.intern("a");
         assert_eq!(i.stats().hits, 1);
+    }
+
+    #[test]
+    fn long_strings_resolve_through_the_header() {
+        let mut i = Interner::builder().preinterned(&[]).build();
+        let long = "x".repeat(if cfg!(miri) { 0x1_0001 } else { 70_000 });
+        let edge = "y".repeat(0xFFFF);
+        let (a, b, c) = (i.intern(&long), i.intern(&edge), i.intern("short"));
+        assert_eq!(i.resolve(a), long);
+        assert_eq!(i.resolve(b), edge);
+        assert_eq!(i.resolve(c), "short");
+        let map = i.renumber(crate::Order::Lexicographic);
+        assert_eq!(i.resolve(map.get(a).unwrap()), long);
+        assert_eq!(i.resolve(map.get(b).unwrap()), edge);
+        assert_eq!(i.get(&long), map.get(a));
     }
 
     #[test]
