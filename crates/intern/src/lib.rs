@@ -48,7 +48,7 @@
 //!  string node:     [ id: u32 | len: u32 | bytes ... ] ◀┘   (4-aligned, in the arena)
 //!
 //!  id table:        segment 0: 64 entries, segment k: 64·2^(k-1) entries, never moved
-//!                   entry id → node pointer (AtomicPtr)
+//!                   entry (AtomicPtr): [ len (16 bits, 0xFFFF = long) | node address ]
 //! ```
 //!
 //! **Hit path** (`intern` of a known string, `get`, and `resolve`): hash (`FxHash`), load the
@@ -58,7 +58,8 @@
 //! Relaxed load and store (no `lock` prefix, no shared line); a thread's first call on an
 //! interner allocates that block once (`tests/alloc.rs` checks that hits allocate nothing
 //! after it). `resolve` is two Acquire loads
-//! (segment, entry) and the node.
+//! (segment, entry); the length is in the entry, so the `&str` is built without touching the
+//! node (strings of 64 KiB and more read it from the header).
 //!
 //! **Miss path**: allocate the node in the calling thread's arena, take an id (reusing an id a
 //! lost race left behind first, see below), store the node in the id table, then CAS the empty
