@@ -16,6 +16,7 @@ struct Counted {
 
 impl Drop for Counted {
     fn drop(&mut self) {
+        // Relaxed: a plain counter; the test reads it after the checkpoint returned on this thread.
         self.drops.fetch_add(1, Ordering::Relaxed);
         assert!(!self.panic, "destructor told to panic");
     }
@@ -48,6 +49,7 @@ fn a_panicking_destructor_does_not_stop_or_leak_the_rest_of_the_batch() {
     // Nothing is left to run twice.
     let again = c.checkpoint();
     assert_eq!(again.items, 0);
+    // Relaxed: as above, same thread.
     assert_eq!(drops.load(Ordering::Relaxed), n);
     assert_eq!(c.stats().pending_items, 0);
 }
