@@ -65,6 +65,12 @@ pub fn compile(
     let mut sess = Session::new(opts.threads, opts.schedule)?;
     let mut report = Report {
         threads: sess.exec.threads(),
+        schedule: match opts.schedule {
+            Schedule::Lpt => "lpt",
+            Schedule::Chunks => "chunks",
+            Schedule::RayonMaxLen1 => "rayon",
+        },
+        early_reclaim: opts.early_reclaim,
         ..Report::default()
     };
     let Session {

@@ -68,6 +68,10 @@ pub struct ArenaMem {
 pub struct Report {
     /// Worker threads.
     pub threads: usize,
+    /// The pass schedule used (`lpt`, `chunks`, `rayon`).
+    pub schedule: &'static str,
+    /// Whether outgrown interner tables were freed during passes.
+    pub early_reclaim: bool,
     /// Per-file lines, in file order.
     pub per_file: Vec<FileReport>,
     /// Tokens other than whitespace and comments.
@@ -166,6 +170,8 @@ impl Report {
             "unresolved_top": self.unresolved_top.iter().map(|(n, c)| json!({"name": n, "count": c})).collect::<Value>(),
             "diagnostics": self.diagnostics.len(),
             "threads": self.threads,
+            "schedule": self.schedule,
+            "early_reclaim": self.early_reclaim,
             "total_ms": ms(self.total_us),
             "passes": self.passes.iter().map(|p| json!({
                 "name": p.name,

@@ -284,6 +284,8 @@ fn counts(mut j: Value) -> Value {
         "passes",
         "checkpoints",
         "threads",
+        "schedule",
+        "early_reclaim",
         "total_ms",
         "ast_arenas",
         "interner_arenas",
