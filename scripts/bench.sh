@@ -86,6 +86,16 @@ Corpus of \`$b\`:
 
 ${corpus}"
 done
+mem_log="$target/tern-bench-intern_memory.log"
+if [ -f "$mem_log" ]; then
+    breakdown="$(grep -E '^tern at' "$mem_log" | sed 's/^/    /')"
+    [ -n "$breakdown" ] && notes="${notes}
+
+Where tern's interner memory goes (\`intern_memory\`, tern's own stats; arena capacity
+includes the bump chunks' unused tail):
+
+${breakdown}"
+fi
 python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
     --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
 mv benches/RESULTS.md.new benches/RESULTS.md

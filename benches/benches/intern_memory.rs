@@ -125,6 +125,7 @@ fn main() {
     for &n in &sizes {
         let input = &distinct[..n];
         let string_bytes: usize = input.iter().map(|s| s.len()).sum();
+        let mut tern_breakdown = String::new();
         let mut rows = vec![
             measure(
                 Tern::NAME,
@@ -137,6 +138,18 @@ fn main() {
                 },
                 |t| {
                     t.end_pass();
+                    let st = t.0.stats();
+                    let arenas = t.0.arenas();
+                    let per = |b: usize| b as f64 / n as f64;
+                    tern_breakdown = format!(
+                        "tern at {n} symbols, from its own stats (B/symbol): table {:.1} ({} slots), id table {:.1}, string bytes {:.1}, arena capacity {:.1} (used {:.1})",
+                        per(st.table_bytes),
+                        st.table_slots,
+                        per(st.id_table_bytes),
+                        per(st.string_bytes),
+                        per(arenas.total_capacity()),
+                        per(arenas.total_used()),
+                    );
                     Some(0)
                 },
             ),
@@ -195,6 +208,8 @@ fn main() {
                 r.live,
             );
         }
+        println!();
+        println!("{tern_breakdown}");
     }
     json.push(']');
     if let Some(path) = std::env::var_os("TERN_BENCH_MEMORY_JSON") {

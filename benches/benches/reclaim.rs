@@ -84,6 +84,23 @@ fn read_floor(n: usize, iters: u64) -> Duration {
     })
 }
 
+/// Context for the floor: the same load with a null check (`as_ref`), as
+/// every reader that gets an `Option` pays.
+fn read_floor_null_checked(n: usize, iters: u64) -> Duration {
+    let shared = Shared::new();
+    run_gated(n, |_, gate| {
+        gate.start();
+        for _ in 0..iters {
+            // Acquire: as in `read_floor`.
+            let p = shared.ptr.load(Ordering::Acquire);
+            // SAFETY: `shared` owns the object for the whole run.
+            let r = unsafe { p.as_ref() };
+            black_box(r.map_or(0, |o| o[0]));
+        }
+        gate.finish();
+    })
+}
+
 /// tern: `protect` (a plain Acquire load) with the participant online; with
 /// `QUIESCE` a quiescent state every [`READS_PER_QUIESCENT`] reads (the steady
 /// state of a worker that goes quiescent between work items).
@@ -189,6 +206,7 @@ fn bench_read(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         let cases: &[Case] = &[
             ("floor_plain_load", read_floor),
+            ("floor_load_null_checked", read_floor_null_checked),
             ("tern_protect", read_tern::<false>),
             ("tern_protect_quiescent_per_1024", read_tern::<true>),
             ("crossbeam_pin", read_crossbeam_pin),

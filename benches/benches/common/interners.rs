@@ -140,7 +140,7 @@ impl LocalInterner for StringInterner {
 /// tern's `Interner` (own collector, any-thread arenas, pre-interned
 /// keywords), with `checkpoint` at the end of a pass.
 #[derive(Debug, Default)]
-pub struct Tern(tern_intern::Interner);
+pub struct Tern(pub tern_intern::Interner);
 
 impl SharedInterner for Tern {
     const NAME: &'static str = "tern";
