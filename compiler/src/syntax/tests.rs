@@ -81,3 +81,48 @@ fn shebang_and_bom_are_skipped() {
     let (toks, _, _) = lex("#![allow(x)]");
     assert_eq!(toks[0].kind, TokenKind::Pound);
 }
+
+#[test]
+fn keyword_hash_agrees_with_the_keyword_list() {
+    let kws = [
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while",
+    ];
+    let mut kinds = std::collections::HashSet::new();
+    for k in kws {
+        let kind = TokenKind::keyword(k).unwrap_or_else(|| panic!("{k} not a keyword"));
+        assert!(kind.is_keyword());
+        assert!(kinds.insert(kind), "{k} shares a kind");
+    }
+    // Near misses: every prefix, every one-byte extension, case changes and
+    // NUL padding of every keyword, plus contextual keywords.
+    let mut others: Vec<String> = vec![
+        "union".into(),
+        "default".into(),
+        "macro_rules".into(),
+        "yield".into(),
+        "try".into(),
+        "_".into(),
+        "SELF".into(),
+        "x".into(),
+        String::new(),
+    ];
+    for k in kws {
+        for n in 0..k.len() {
+            others.push(k[..n].to_owned());
+            others.push(k[n + 1..].to_owned());
+        }
+        for c in ['a', 's', '_', '0', '\0', 'e'] {
+            others.push(format!("{k}{c}"));
+            others.push(format!("{c}{k}"));
+        }
+        others.push(k.to_uppercase());
+        others.push(format!("{}\0", &k[..k.len() - 1]));
+    }
+    for o in &others {
+        let want = kws.contains(&o.as_str());
+        assert_eq!(TokenKind::keyword(o).is_some(), want, "{o:?}");
+    }
+}

@@ -98,55 +98,35 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// The keyword kind for an identifier's text, if it is a strict keyword.
+    ///
+    /// One multiply-shift hash of the text packed into a `u64` picks the only
+    /// keyword it could be, then one word comparison decides: no string
+    /// comparisons on the lexer's hot path.
+    ///
+    /// ```
+    /// use tern_compiler::syntax::TokenKind;
+    /// assert_eq!(TokenKind::keyword("continue"), Some(TokenKind::KwContinue));
+    /// assert_eq!(TokenKind::keyword("Self"), Some(TokenKind::KwSelfType));
+    /// assert_eq!(TokenKind::keyword("selfish"), None);
+    /// assert_eq!(TokenKind::keyword("a\0"), None);
+    /// ```
     #[inline]
     pub fn keyword(text: &str) -> Option<TokenKind> {
-        use TokenKind as T;
-        // Length first: most identifiers are longer than any keyword or fail
-        // on the first byte comparison.
-        if text.len() < 2 || text.len() > 8 {
+        let b = text.as_bytes();
+        // Keywords are 2 to 8 bytes long.
+        if b.len() < 2 || b.len() > 8 {
             return None;
         }
-        Some(match text {
-            "as" => T::KwAs,
-            "async" => T::KwAsync,
-            "await" => T::KwAwait,
-            "break" => T::KwBreak,
-            "const" => T::KwConst,
-            "continue" => T::KwContinue,
-            "crate" => T::KwCrate,
-            "dyn" => T::KwDyn,
-            "else" => T::KwElse,
-            "enum" => T::KwEnum,
-            "extern" => T::KwExtern,
-            "false" => T::KwFalse,
-            "fn" => T::KwFn,
-            "for" => T::KwFor,
-            "if" => T::KwIf,
-            "impl" => T::KwImpl,
-            "in" => T::KwIn,
-            "let" => T::KwLet,
-            "loop" => T::KwLoop,
-            "match" => T::KwMatch,
-            "mod" => T::KwMod,
-            "move" => T::KwMove,
-            "mut" => T::KwMut,
-            "pub" => T::KwPub,
-            "ref" => T::KwRef,
-            "return" => T::KwReturn,
-            "self" => T::KwSelfValue,
-            "Self" => T::KwSelfType,
-            "static" => T::KwStatic,
-            "struct" => T::KwStruct,
-            "super" => T::KwSuper,
-            "trait" => T::KwTrait,
-            "true" => T::KwTrue,
-            "type" => T::KwType,
-            "unsafe" => T::KwUnsafe,
-            "use" => T::KwUse,
-            "where" => T::KwWhere,
-            "while" => T::KwWhile,
-            _ => return None,
-        })
+        let w = pack_word(b);
+        let i = KEYWORD_SLOTS[keyword_slot(w)];
+        // Both words hold the text's bytes zero-padded, so equal words mean
+        // equal text (a NUL byte in `text` cannot fake the padding: the
+        // keyword's length would then differ and so would a byte).
+        if (i as usize) < KEYWORDS.len() && KEYWORDS[i as usize].0 == w && kw_len(w) == b.len() {
+            Some(KEYWORDS[i as usize].1)
+        } else {
+            None
+        }
     }
 
     /// Whether this kind is a keyword.
@@ -263,5 +243,117 @@ impl Token {
             lo: self.lo,
             hi: self.hi,
         }
+    }
+}
+
+/// The strict keywords: text and kind.
+const KEYWORD_TEXTS: [(&str, TokenKind); 38] = {
+    use TokenKind as T;
+    [
+        ("as", T::KwAs),
+        ("async", T::KwAsync),
+        ("await", T::KwAwait),
+        ("break", T::KwBreak),
+        ("const", T::KwConst),
+        ("continue", T::KwContinue),
+        ("crate", T::KwCrate),
+        ("dyn", T::KwDyn),
+        ("else", T::KwElse),
+        ("enum", T::KwEnum),
+        ("extern", T::KwExtern),
+        ("false", T::KwFalse),
+        ("fn", T::KwFn),
+        ("for", T::KwFor),
+        ("if", T::KwIf),
+        ("impl", T::KwImpl),
+        ("in", T::KwIn),
+        ("let", T::KwLet),
+        ("loop", T::KwLoop),
+        ("match", T::KwMatch),
+        ("mod", T::KwMod),
+        ("move", T::KwMove),
+        ("mut", T::KwMut),
+        ("pub", T::KwPub),
+        ("ref", T::KwRef),
+        ("return", T::KwReturn),
+        ("self", T::KwSelfValue),
+        ("Self", T::KwSelfType),
+        ("static", T::KwStatic),
+        ("struct", T::KwStruct),
+        ("super", T::KwSuper),
+        ("trait", T::KwTrait),
+        ("true", T::KwTrue),
+        ("type", T::KwType),
+        ("unsafe", T::KwUnsafe),
+        ("use", T::KwUse),
+        ("where", T::KwWhere),
+        ("while", T::KwWhile),
+    ]
+};
+
+/// Each keyword as its little-endian, zero-padded `u64` word, with its kind.
+const KEYWORDS: [(u64, TokenKind); 38] = {
+    let mut out = [(0u64, TokenKind::Eof); 38];
+    let mut i = 0;
+    while i < KEYWORD_TEXTS.len() {
+        let b = KEYWORD_TEXTS[i].0.as_bytes();
+        let mut w = 0u64;
+        let mut j = 0;
+        while j < b.len() {
+            w |= (b[j] as u64) << (8 * j);
+            j += 1;
+        }
+        out[i] = (w, KEYWORD_TEXTS[i].1);
+        i += 1;
+    }
+    out
+};
+
+/// Multiplier of the keyword hash, found by search so that the 38 keyword
+/// words land in 38 distinct slots of 64 (checked when `KEYWORD_SLOTS` is
+/// built: a collision fails compilation).
+const KEYWORD_HASH: u64 = 0x078d_ae9d_77d6_1dd7;
+
+/// Slot of a packed word in [`KEYWORD_SLOTS`].
+#[inline]
+const fn keyword_slot(w: u64) -> usize {
+    (w.wrapping_mul(KEYWORD_HASH) >> 58) as usize
+}
+
+/// Index into [`KEYWORDS`] of the keyword hashing to each slot; `u8::MAX`
+/// for none.
+const KEYWORD_SLOTS: [u8; 64] = {
+    let mut slots = [u8::MAX; 64];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let s = keyword_slot(KEYWORDS[i].0);
+        assert!(slots[s] == u8::MAX, "keyword hash collision");
+        slots[s] = i as u8;
+        i += 1;
+    }
+    slots
+};
+
+/// Number of bytes before the zero padding of a keyword word.
+#[inline]
+const fn kw_len(w: u64) -> usize {
+    8 - (w.leading_zeros() / 8) as usize
+}
+
+/// Packs 2 to 8 bytes little-endian into a zero-padded `u64` with two
+/// overlapping loads (no per-byte loop).
+#[inline]
+fn pack_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    debug_assert!((2..=8).contains(&n));
+    if n >= 4 {
+        let lo = u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let hi = u64::from(u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]));
+        // The overlapping bytes are the same in both halves, so OR is exact.
+        lo | (hi << (8 * (n - 4)))
+    } else {
+        let lo = u64::from(u16::from_le_bytes([b[0], b[1]]));
+        let hi = u64::from(u16::from_le_bytes([b[n - 2], b[n - 1]]));
+        lo | (hi << (8 * (n - 2)))
     }
 }
