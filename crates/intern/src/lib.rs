@@ -71,18 +71,22 @@
 //!
 //! ## Growth
 //!
-//! A slot moves only forward: EMPTY → NODE → MOVED, or EMPTY → MOVED, each step a CAS. An
+//! A slot moves only forward: EMPTY → NODE → MOVED, or EMPTY → SEALED, each step a CAS. An
 //! inserter that finds the table over its load limit installs a successor twice as big (CAS on
 //! `next`), then migrates: it claims chunks of 64 slots and for each slot copies the node
 //! pointer into the successor (by rehashing; a copy first looks for the same pointer, so
-//! copying twice is harmless) and then CASes the slot to MOVED. A thread that wants to insert
-//! while a migration is running helps: it takes chunks, and if none are left it walks every
-//! slot itself, so nobody ever waits for another thread. Only once every slot of the old table
-//! is MOVED does anyone insert into the successor, which is what makes "one string, one symbol"
-//! hold across tables. `current` is then swung to the successor and the old table retired.
+//! copying twice is harmless) and then CASes the slot to MOVED (an empty one to SEALED). A
+//! thread that wants to insert while a migration is running helps: it takes chunks, and if
+//! none are left it walks every slot itself, so nobody ever waits for another thread. Only
+//! once every slot of the old table is MOVED or SEALED does anyone insert into the successor,
+//! which is what makes "one string, one symbol" hold across tables. `current` is then swung
+//! to the successor and the old table retired.
 //!
-//! Readers never wait: a reader that meets MOVED follows `next` and keeps probing there; a
-//! reader that meets EMPTY has its answer (the string was not inserted before that load).
+//! Readers never wait and never write. A migration finalises slots one at a time, so a probe
+//! chain can be half moved: a reader passes over MOVED slots (their nodes are in `next`, but a
+//! string further along the chain may not be copied yet) and, at the chain's end (EMPTY after
+//! a MOVED, or SEALED), continues in `next`; a reader that meets EMPTY with no MOVED before it
+//! has its answer (the string was not inserted before that load).
 //! The invariants are listed at the top of the `raw` module.
 //!
 //! ## Reclamation

@@ -7,50 +7,62 @@
 //!
 //! # Layout
 //!
-//! A [`Table`] is a power-of-two array of `AtomicPtr<u8>` slots. A slot is in one of three
+//! A [`Table`] is a power-of-two array of `AtomicPtr<u8>` slots. A slot is in one of four
 //! states and only ever moves forward:
 //!
 //! ```text
-//!   EMPTY (null) ──CAS──▶ NODE (tagged pointer) ──CAS──▶ MOVED
-//!        └────────────────────CAS─────────────────────────▲
+//!   EMPTY (null) ──CAS──▶ NODE (tagged pointer) ──CAS──▶ MOVED   (the node was copied)
+//!        └──────────────────────CAS──────────────────────▶ SEALED  (it was empty)
 //! ```
 //!
 //! On 64-bit targets a NODE slot keeps the top 16 bits of the key's hash in the pointer's
 //! unused high bits (`map_addr`, so provenance is kept): a probe compares the tag before it
-//! dereferences, so a slot of another key almost never costs a cache miss. MOVED is the
-//! address 1, which no node pointer (all are at least 2-aligned) can have.
+//! dereferences, so a slot of another key almost never costs a cache miss. MOVED and SEALED
+//! are the addresses 3 and 1, which no node pointer (all are at least 2-aligned) can have.
+//!
+//! Why two markers: a migration finalises slots one by one, so a probe chain can be half
+//! moved. A reader that meets MOVED cannot stop looking in this table (a key further along
+//! the chain may not be copied yet), but a reader that meets SEALED can: the chain ended there
+//! before the migration reached it.
 //!
 //! # Operations
 //!
 //! - [`RawTable::find`] (the hit path): one Acquire load of the current table, Acquire loads of
-//!   the probed slots, the key comparison. No RMW, no fence, no guard. On MOVED it follows
-//!   `next` (the table the slot was copied to).
+//!   the probed slots, the key comparison. No RMW, no fence, no guard. A MOVED slot is passed
+//!   over like a slot of another key (its node is in `next`); the search goes on in `next`
+//!   at SEALED, at EMPTY if the chain had a MOVED slot, and after a full turn of a table
+//!   that has a successor.
 //! - [`RawTable::insert`]: CAS of an EMPTY slot to the new node. If the table has a successor
 //!   the inserter first helps finish the migration (below) and then inserts in the successor;
 //!   if the table is over its load limit (3/4) it creates the successor.
-//! - Migration of `t` into `t.next`: every slot of `t` is finalised to MOVED by a CAS, a NODE
-//!   only after its pointer was copied into `t.next`. Helpers first claim 64-slot chunks; a
-//!   helper that finds no chunk left walks all slots itself (copying is idempotent: a copy
-//!   looks for the same pointer before it takes an empty slot), so no thread ever waits for
-//!   another. When every slot is MOVED, `current` is swung to `t.next` by a CAS and its winner
+//! - Migration of `t` into `t.next`: every slot of `t` is finalised by a CAS, an EMPTY one to
+//!   SEALED, a NODE to MOVED only after its pointer was copied into `t.next`. Helpers first
+//!   claim 64-slot chunks; a helper that finds no chunk left walks all slots itself (copying
+//!   is idempotent: a copy looks for the same pointer before it takes an empty slot), so no
+//!   thread ever waits for another. When every slot is final, `current` is swung to `t.next` by a CAS and its winner
 //!   hands `t` to the owner's retire callback.
 //!
 //! # Invariants (what the proofs rely on)
 //!
-//! 1. Slots never go back: EMPTY → NODE → MOVED or EMPTY → MOVED, each step one CAS.
+//! 1. Slots never go back: EMPTY → NODE → MOVED or EMPTY → SEALED, each step one CAS.
 //! 2. A key is in at most one NODE of a table, and a node pointer is in at most one slot.
-//! 3. `t.next` is set (once, by CAS) before any slot of `t` becomes MOVED.
+//! 3. `t.next` is set (once, by CAS) before any slot of `t` becomes MOVED or SEALED.
 //! 4. A NODE slot becomes MOVED only after its pointer is in `t.next`.
-//! 5. Nobody inserts a *new* node into `t.next` before every slot of `t` is MOVED (the
+//! 5. Nobody inserts a *new* node into `t.next` before every slot of `t` is final (the
 //!    inserter finishes the migration first). Hence a key is never in `t` and, as a
 //!    different node, in `t.next` (so no key gets two symbols), and a copy always finds room:
 //!    `t.next` has twice the slots of `t` and holds only copies until `t` is done.
 //! 6. A table gets a successor only once it is `current`, so at most two tables are live for
 //!    writers at any time; older ones are only read by stragglers and are retired.
 //!
-//! A reader that sees EMPTY returns "absent": the key was not inserted before the reader's
-//! load of that slot (by 5, a later insertion of that key into `t.next` waited for this slot to
-//! become MOVED), so the lookup is linearised at that load.
+//! Why a lookup is linearisable. A key is stored at the end of its probe chain: every slot
+//! from its start slot to its own was non-EMPTY when it was stored, and stays so (1: MOVED,
+//! never SEALED). So a reader walking the chain of a key stored before the lookup began meets,
+//! before any EMPTY or SEALED, either the key's NODE (found) or MOVED in its place, whose
+//! Acquire load makes the copy in `t.next` visible (4); the reader then searches `t.next` the
+//! same way. A reader that meets EMPTY with no MOVED before it in the chain returns "absent":
+//! the key was not stored in `t` before that load, nor in `t.next` (by 5, such an insert
+//! waited for this slot to become SEALED), so the lookup is linearised at that load.
 
 use core::ptr::{self, NonNull};
 
@@ -74,13 +86,19 @@ pub(crate) trait RawKey {
     ///
     /// # Safety
     ///
-    /// `K::matches(node, q)` is sound if and only if `node` satisfies the same two conditions
-    /// as for [`RawKey::node_hash`].
+    /// `K::matches(node, q)` is sound if and only if:
+    /// - `node` was published in a table by an insert with this `K`, and
+    /// - the memory it points to is still live (as for [`RawKey::node_hash`]).
     unsafe fn matches(node: NonNull<u8>, query: &Self::Query) -> bool;
 }
 
-/// Address of the MOVED marker. Nodes are at least 2-aligned, so no node has this address.
-const MOVED_ADDR: usize = 1;
+/// Address of the SEALED marker: the slot was EMPTY when the migration finalised it.
+const SEALED_ADDR: usize = 1;
+/// Address of the MOVED marker: the slot's node was copied into the successor.
+const MOVED_ADDR: usize = 3;
+/// Set in both markers; never in a slot holding a node (nodes are at least 2-aligned and tags
+/// use only the high bits).
+const MARKER_BIT: usize = 1;
 
 /// Slots a migrating thread claims at once.
 const CHUNK: usize = if cfg!(any(loom, miri)) { 2 } else { 64 };
@@ -142,9 +160,10 @@ fn untag(slot: *mut u8) -> NonNull<u8> {
     unsafe { NonNull::new_unchecked(slot.map_addr(|a| a & tag::ADDR_MASK)) }
 }
 
+/// Whether a slot value is MOVED or SEALED.
 #[inline]
-fn moved() -> *mut u8 {
-    ptr::without_provenance_mut(MOVED_ADDR)
+fn is_marker(slot: *mut u8) -> bool {
+    slot.addr() & MARKER_BIT != 0
 }
 
 /// One generation of the table.
@@ -160,9 +179,9 @@ pub(crate) struct Table {
     count: AtomicUsize,
     /// Next chunk of slots to be claimed by a migrating thread.
     claim: AtomicUsize,
-    /// Slots finalised to MOVED. Each increment is made (`AcqRel`) by the winner of a slot's
-    /// MOVED CAS after the copy, so reading `slots.len()` here (Acquire) proves the whole table
-    /// was copied.
+    /// Slots finalised (MOVED or SEALED). Each increment is made (`AcqRel`) by the winner of a
+    /// slot's finalising CAS after the copy, so reading `slots.len()` here (Acquire) proves the
+    /// whole table was copied.
     moved: AtomicUsize,
     slots: Box<[AtomicPtr<u8>]>,
 }
@@ -194,11 +213,13 @@ impl Table {
         Self::bytes_for(self.slots.len())
     }
 
+    /// Slot `i`. Callers pass masked indices; masking again (one AND at most) keeps this safe
+    /// function sound for any `i`.
     #[inline]
     fn slot(&self, i: usize) -> &AtomicPtr<u8> {
-        debug_assert!(i <= self.mask);
-        // SAFETY: every caller masks `i` with `self.mask == slots.len() - 1`.
-        unsafe { self.slots.get_unchecked(i) }
+        // SAFETY: `self.mask == slots.len() - 1` (set in `alloc`, never changed), so
+        // `i & self.mask` is in bounds.
+        unsafe { self.slots.get_unchecked(i & self.mask) }
     }
 }
 
@@ -221,9 +242,10 @@ impl RetiredTable {
     ///
     /// # Safety
     ///
-    /// `r.free()` is sound if and only if no thread still holds a reference to the table (every
-    /// reader that loaded it has passed a quiescent state of the owner's collector, or the
-    /// owner has exclusive access).
+    /// `r.free()` is sound if and only if:
+    /// - no thread can still reach the table: every thread that loaded it, or an older table
+    ///   whose `next` chain leads to it, has since passed a quiescent state of the owner's
+    ///   collector, or the owner has exclusive access (`&mut` or drop).
     pub(crate) unsafe fn free(self) {
         // SAFETY: the pointer came from `Box::into_raw` in `Table::alloc`, is freed once (self is
         // consumed), and by the caller's contract nobody references it any more.
@@ -314,26 +336,33 @@ impl RawTable {
         'tables: loop {
             let mask = t.mask;
             let mut i = hash as usize & mask;
+            // Whether this chain passed a MOVED slot: then the key may be in `t.next` (copied)
+            // even though the chain ends in `t`.
+            let mut moved_seen = false;
             for _ in 0..=mask {
                 // Acquire: pairs with the Release of the CAS that stored this slot (a node's
-                // publication, or MOVED after its copy and after `next` was set).
+                // publication, or a marker after the copy and after `next` was set).
                 let s = t.slot(i).load(Ordering::Acquire);
                 if s.is_null() {
-                    return None;
-                }
-                if tag::of_slot(s.addr()) == tag {
-                    if s.addr() == MOVED_ADDR {
+                    if moved_seen {
                         t = Self::successor(t);
                         continue 'tables;
                     }
+                    return None;
+                }
+                if is_marker(s) {
+                    if s.addr() == SEALED_ADDR {
+                        t = Self::successor(t);
+                        continue 'tables;
+                    }
+                    // MOVED: a node of this chain, copied; keys further on may not be yet.
+                    moved_seen = true;
+                } else if tag::of_slot(s.addr()) == tag {
                     let node = untag(s);
                     // SAFETY: caller's contract: nodes are live nodes of kind K.
                     if unsafe { K::matches(node, query) } {
                         return Some(node);
                     }
-                } else if s.addr() == MOVED_ADDR {
-                    t = Self::successor(t);
-                    continue 'tables;
                 }
                 i = (i + 1) & mask;
             }
@@ -348,11 +377,11 @@ impl RawTable {
         }
     }
 
-    /// The successor of a table that has a MOVED slot.
+    /// The successor of a table that has a MOVED or SEALED slot.
     #[inline]
     fn successor(t: &Table) -> &Table {
         // Acquire: pairs with the AcqRel CAS that set `next`; by invariant 3 it was set
-        // before the MOVED we just read (itself Acquire-loaded), so it is non-null.
+        // before the marker we just read (itself Acquire-loaded), so it is non-null.
         let n = t.next.load(Ordering::Acquire);
         debug_assert!(!n.is_null());
         // SAFETY: non-null by invariant 3; live at least as long as `t` (retired after it).
@@ -410,9 +439,10 @@ impl RawTable {
                 let mut s = slot.load(Ordering::Acquire);
                 loop {
                     if s.is_null() {
-                        // Release: publishes the node's contents (written before this call)
-                        // to every Acquire load of this slot. Acquire on failure: we read the
-                        // node that won.
+                        // Release/Acquire: on success, Release publishes the node's contents
+                        // (written before this call) to every Acquire load of this slot
+                        // (`find`, inserters, `copy_slot`). On failure, Acquire pairs with the
+                        // Release CAS that filled the slot, so we may read the node that won.
                         match slot.compare_exchange(
                             ptr::null_mut(),
                             new,
@@ -430,7 +460,7 @@ impl RawTable {
                             }
                         }
                     }
-                    if s.addr() == MOVED_ADDR {
+                    if is_marker(s) {
                         // Migration started (invariant 3): the top of the loop sees `next`.
                         continue 'tables;
                     }
@@ -458,8 +488,11 @@ impl RawTable {
             return;
         }
         let new = Table::alloc(t.slots.len() * 2);
-        // AcqRel: Release publishes the new table's initialised slots to the Acquire loads of
-        // `next`; Acquire on failure: we may go on to use the winner's table.
+        // AcqRel/Acquire: on success, the Release half publishes the new table's initialised
+        // (all-EMPTY) slots to the Acquire loads of `next` in `find`, `successor` and `insert`;
+        // the Acquire half reads only the null we replace. On failure, Acquire pairs with the
+        // winner's Release; this function does not read the winner's table (the caller
+        // reloads `next` with Acquire), so it is stronger than needed here.
         match t.next.compare_exchange(
             ptr::null_mut(),
             new.as_ptr(),
@@ -477,11 +510,16 @@ impl RawTable {
         }
     }
 
-    /// Helps migrate `tp` into `np` until every slot of `tp` is MOVED, then swings `current`.
+    /// Helps migrate `tp` into `np` until every slot of `tp` is final, then swings `current`.
     ///
     /// # Safety
     ///
-    /// Sound if and only if `tp.next == np`, both are live, and their nodes are of kind `K`.
+    /// `self.finish_migration::<K>(tp, np, retire)` is sound if and only if:
+    /// - `np` is `tp`'s successor (`tp.next == np`),
+    /// - both tables are live (reached from `current` as in [`RawTable::find`]),
+    /// - every node in them is a live node of kind `K`, and
+    /// - `retire` frees a table only after every thread that may hold it is done (as for
+    ///   [`RawTable::insert`]).
     #[cold]
     unsafe fn finish_migration<K: RawKey>(
         &self,
@@ -512,8 +550,11 @@ impl RawTable {
                 unsafe { Self::copy_slot::<K>(t, n, i) };
             }
         }
-        // AcqRel: Release publishes the completed successor to `current` readers; Relaxed on
-        // failure (someone else swung it, nothing to read).
+        // AcqRel/Relaxed: on success, the Release half publishes the completed successor
+        // (its slots and every copy in them, which we acquired above through `moved` or the
+        // slots' markers) to the Acquire loads of `current`; the Acquire half orders nothing
+        // we rely on. Relaxed on failure: another thread swung it and retires `tp`; we read
+        // nothing through the value.
         if self
             .current
             .compare_exchange(
@@ -528,27 +569,34 @@ impl RawTable {
         }
     }
 
-    /// Finalises slot `i` of `t` to MOVED, copying its node into `n` first.
+    /// Finalises slot `i` of `t`: EMPTY to SEALED, or NODE to MOVED after copying the node
+    /// into `n`.
     ///
     /// # Safety
     ///
-    /// As for `finish_migration`.
+    /// `RawTable::copy_slot::<K>(t, n, i)` is sound if and only if:
+    /// - `n` is `t`'s successor and both are live, and
+    /// - every node in them is a live node of kind `K` (as for `finish_migration`).
     unsafe fn copy_slot<K: RawKey>(t: &Table, n: &Table, i: usize) {
         let slot = t.slot(i);
         // Acquire: we may copy the node, so its publication must be visible.
         let mut s = slot.load(Ordering::Acquire);
         loop {
-            if s.addr() == MOVED_ADDR {
+            if is_marker(s) {
                 return;
             }
-            if !s.is_null() {
+            let marker = if s.is_null() {
+                SEALED_ADDR
+            } else {
                 // SAFETY: a live node of kind K (caller's contract).
                 let hash = unsafe { K::node_hash(untag(s)) };
                 Self::copy_into(n, s, hash);
-            }
-            // AcqRel: Release orders the copy (and `next`) before MOVED for readers that
-            // Acquire-load MOVED; Acquire on failure reads what beat us.
-            match slot.compare_exchange(s, moved(), Ordering::AcqRel, Ordering::Acquire) {
+                MOVED_ADDR
+            };
+            let marker = ptr::without_provenance_mut(marker);
+            // AcqRel: Release orders the copy (and `next`) before the marker for readers that
+            // Acquire-load it; Acquire on failure reads what beat us.
+            match slot.compare_exchange(s, marker, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => {
                     // AcqRel: see the field doc of `moved`.
                     t.moved.fetch_add(1, Ordering::AcqRel);
@@ -571,13 +619,16 @@ impl RawTable {
                 if cur == s {
                     return; // another helper copied it
                 }
-                if cur.addr() == MOVED_ADDR {
-                    // `n` is itself migrating, so (invariant 6) its predecessor is fully
+                if is_marker(cur) {
+                    // `n` is itself migrating, so (invariants 5 and 6) its predecessor is fully
                     // migrated: our node was copied by the winner of its MOVED CAS.
                     return;
                 }
                 if cur.is_null() {
-                    // Release: publishes the node (whose contents we acquired) in `n`.
+                    // Release/Acquire: on success, Release publishes the node in `n`: its
+                    // contents, acquired from the old slot, happen-before this store for the
+                    // Acquire loads of `n`'s slots. On failure, Acquire pairs with the Release
+                    // CAS that filled the slot, whose value we compare next.
                     match slot.compare_exchange(
                         ptr::null_mut(),
                         s,
@@ -623,5 +674,91 @@ impl core::fmt::Debug for RawTable {
             .field("slots", &self.slots())
             .field("resizes", &self.resizes())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// A test node: the hash is chosen by the test, so collisions are exact.
+    #[repr(C)]
+    struct TNode {
+        hash: u64,
+        key: u64,
+    }
+
+    struct TKey;
+
+    impl RawKey for TKey {
+        type Query = u64;
+        unsafe fn node_hash(node: NonNull<u8>) -> u64 {
+            // SAFETY: the trait's contract: a live `TNode`.
+            unsafe { node.cast::<TNode>().as_ref() }.hash
+        }
+        unsafe fn matches(node: NonNull<u8>, query: &u64) -> bool {
+            // SAFETY: as above.
+            unsafe { node.cast::<TNode>().as_ref() }.key == *query
+        }
+    }
+
+    fn node(hash: u64, key: u64) -> NonNull<u8> {
+        NonNull::from(Box::leak(Box::new(TNode { hash, key }))).cast()
+    }
+
+    /// A key that sits behind a colliding key in the old table must still be found while the
+    /// migration has moved the colliding key but not yet this one (chunks are copied slot by
+    /// slot, so a probe chain can be half moved).
+    #[test]
+    fn lookup_finds_a_key_behind_a_moved_slot_mid_migration() {
+        // Same start slot (low bits 0) and tag in every table.
+        let hash = 0xABCD_0000_0000_0000;
+        let (first, second) = (node(hash, 1), node(hash, 2));
+        let retired = RefCell::new(Vec::new());
+        let retire = |t: RetiredTable| retired.borrow_mut().push(t);
+        let table = RawTable::with_capacity(2);
+        // SAFETY: (here and in the blocks below) every node is a live `TNode` inserted with
+        // `TKey` and the hash it stores; retired tables are freed at the end, after last use.
+        unsafe {
+            assert!(table.insert::<TKey>(hash, first, &1, &retire).is_ok());
+            assert!(table.insert::<TKey>(hash, second, &2, &retire).is_ok());
+        }
+        let old = table.current();
+        table.grow(old);
+        let new = RawTable::successor(old);
+        // The migration copied slot 0 (key 1) and stopped before slot 1 (key 2).
+        // SAFETY: as above; `new` is `old.next`.
+        unsafe { RawTable::copy_slot::<TKey>(old, new, 0) };
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(table.find::<TKey>(hash, &1), Some(first));
+            assert_eq!(
+                table.find::<TKey>(hash, &2),
+                Some(second),
+                "key behind a moved slot lost"
+            );
+            assert_eq!(table.find::<TKey>(hash, &3), None);
+        }
+        // An insert finishes the migration and finds the key there.
+        let dup = node(hash, 2);
+        // SAFETY: as above.
+        let again = unsafe { table.insert::<TKey>(hash, dup, &2, &retire) };
+        assert!(matches!(again, Err(Present(p)) if p == second));
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(table.find::<TKey>(hash, &2), Some(second));
+            assert_eq!(table.find::<TKey>(hash, &1), Some(first));
+        }
+        assert_eq!(table.slots(), 8);
+        drop(table);
+        for table in retired.into_inner() {
+            // SAFETY: the table that held it is dropped; nobody reads it any more.
+            unsafe { table.free() };
+        }
+        for p in [first, second, dup] {
+            // SAFETY: from `Box::leak` in `node`, freed once, no table refers to it any more.
+            drop(unsafe { Box::from_raw(p.cast::<TNode>().as_ptr()) });
+        }
     }
 }
