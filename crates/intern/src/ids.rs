@@ -93,8 +93,10 @@ impl IdTable {
         let fresh: Box<[AtomicPtr<u8>]> =
             (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
         let fresh = Box::into_raw(fresh).cast::<AtomicPtr<u8>>();
-        // AcqRel: Release publishes the initialised entries; Acquire on failure, we use the
-        // winner's segment.
+        // AcqRel/Acquire: on success, the Release half publishes our null-initialised entries
+        // to the Acquire loads of `segments[k]` in `get` and `segment` (the Acquire half reads
+        // only the null we replace). On failure, Acquire pairs with the winner's Release CAS,
+        // so its initialised entries are visible before we store into them.
         match self.segments[k].compare_exchange(
             ptr::null_mut(),
             fresh,

@@ -38,7 +38,13 @@ pub(crate) fn hash_str(s: &str) -> u64 {
 ///
 /// # Safety
 ///
-/// `header(n)` is sound if and only if `n` points to a live, initialised string node.
+/// `header(n)` is sound if and only if:
+/// - `n` points to a live string node whose header was written before `n` was published (or
+///   before this thread obtained `n` through an Acquire load that pairs with its publication),
+/// - the reference is not used after the arena holding the node is freed (the caller picks
+///   `'a`), and
+/// - nothing writes the header while the reference is in use (only `apply_order` writes it
+///   after publication, under `&mut` of the interner).
 #[inline]
 unsafe fn header<'a>(node: NonNull<u8>) -> &'a StrHeader {
     // SAFETY: caller's contract; the header is at the start of the node and 4-aligned.
@@ -49,7 +55,11 @@ unsafe fn header<'a>(node: NonNull<u8>) -> &'a StrHeader {
 ///
 /// # Safety
 ///
-/// As [`header`]; the returned lifetime must not outlive the arena holding the node.
+/// `node_str(n)` is sound if and only if:
+/// - `n` satisfies the conditions of [`header`],
+/// - the `len` bytes after the header are initialised UTF-8 (every node `insert` builds copies
+///   them from a `&str` before publishing it), and
+/// - the returned `&'a str` does not outlive the arena holding the node.
 #[inline]
 pub(crate) unsafe fn node_str<'a>(node: NonNull<u8>) -> &'a str {
     // SAFETY: 1. caller's contract (live, initialised node); 2. the `len` bytes after the header
@@ -141,8 +151,11 @@ mod entry {
 ///
 /// # Safety
 ///
-/// `entry_str(e)` is sound if and only if `e` was stored in the id table by `entry::pack` for a
-/// live, initialised string node (and the lifetime does not outlive its arena).
+/// `entry_str(e)` is sound if and only if:
+/// - `e` was made by `entry::pack` from a string node and that node's length (as every
+///   id-table entry is), read from the id table with Acquire,
+/// - the node satisfies the conditions of [`node_str`], and
+/// - the returned `&'a str` does not outlive the arena holding the node.
 #[inline]
 unsafe fn entry_str<'a>(e: NonNull<u8>) -> &'a str {
     let (node, len) = entry::unpack(e);
@@ -747,7 +760,10 @@ impl Interner {
 ///
 /// # Safety
 ///
-/// `node_symbol(n)` is sound if and only if `n` is a live, initialised string node.
+/// `node_symbol(n)` is sound if and only if:
+/// - `n` satisfies the conditions of [`header`], and
+/// - the header's id is not 0 (ids come from `alloc_id` or renumbering, which start at 1;
+///   the function relies on it with `unreachable_unchecked`).
 #[inline]
 unsafe fn node_symbol(node: NonNull<u8>) -> Symbol {
     // SAFETY: caller's contract; ids in nodes are at least 1.

@@ -63,7 +63,11 @@ impl Reclaim {
     ///
     /// # Safety
     ///
-    /// As the owners' `assume_registered_readers`.
+    /// `r.allow_early()` is sound if and only if:
+    /// - the owner's `assume_registered_readers` contract holds from now on: every thread
+    ///   that calls a `&self` method of the owner does so while holding an online participant
+    ///   of the collector passed to `retire`, and
+    /// - no such thread passes a quiescent state of that participant during such a call.
     pub(crate) unsafe fn allow_early(&mut self) {
         self.early = true;
     }

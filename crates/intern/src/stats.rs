@@ -183,7 +183,8 @@ impl HitCounters {
         while !p.is_null() {
             // SAFETY: live until `Drop`.
             let b = unsafe { &*p };
-            // Relaxed: statistics.
+            // Relaxed (both): statistics; each counter has one writer (its thread) and
+            // publishes nothing, so any recent value will do.
             h += b.hits.load(Ordering::Relaxed);
             m += b.misses.load(Ordering::Relaxed);
             p = b.next;

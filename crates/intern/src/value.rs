@@ -315,9 +315,12 @@ impl<T> ValueInterner<T> {
     ///
     /// # Safety
     ///
-    /// `v.assume_registered_readers()` is sound if and only if the conditions of
-    /// [`Interner::assume_registered_readers`](crate::Interner::assume_registered_readers)
-    /// hold for `v` and `v.collector()`.
+    /// `v.assume_registered_readers()` is sound if and only if:
+    /// - from now on, every thread that calls a `&self` method of `v` does so while holding
+    ///   an online [`Participant`](tern_quiesce::Participant) of `v.collector()` (holding an
+    ///   [`Interned`] does not count: values live in the arenas, only table access does), and
+    /// - it does not pass a quiescent state of that participant in the middle of such a call
+    ///   (which safe code cannot do: the call borrows `v`, not the participant).
     pub unsafe fn assume_registered_readers(&mut self) {
         // SAFETY: the same contract.
         unsafe { self.reclaim.allow_early() };
