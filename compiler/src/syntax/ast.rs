@@ -487,6 +487,15 @@ pub enum StructRest<'a> {
     Rest,
 }
 
+/// `path { fields, ..rest }`: a struct literal.
+#[derive(Clone, Copy, Debug)]
+pub struct StructExpr<'a> {
+    pub qself: Option<&'a QSelf<'a>>,
+    pub path: Path<'a>,
+    pub fields: &'a [ExprField<'a>],
+    pub rest: StructRest<'a>,
+}
+
 /// A closure's parameter.
 #[derive(Clone, Copy, Debug)]
 pub struct ClosureParam<'a> {
@@ -583,12 +592,9 @@ pub enum ExprKind<'a> {
     Yield(Option<&'a Expr<'a>>),
     Become(&'a Expr<'a>),
     MacCall(&'a MacCall<'a>),
-    Struct {
-        qself: Option<&'a QSelf<'a>>,
-        path: Path<'a>,
-        fields: &'a [ExprField<'a>],
-        rest: StructRest<'a>,
-    },
+    /// A struct literal; boxed in the arena because it is the largest
+    /// variant and rare (inline it made every [`Expr`] 80 bytes, not 64).
+    Struct(&'a StructExpr<'a>),
     Paren(&'a Expr<'a>),
     /// `e?`
     Try(&'a Expr<'a>),

@@ -17,7 +17,8 @@ use super::{PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
     Arm, BinOp, Block, BlockKind, Closure, ClosureParam, Expr, ExprField, ExprKind, Ident,
-    Lifetime, Lit, Local, MacCall, PathSegment, RangeLimits, Span, Stmt, StructRest, UnOp,
+    Lifetime, Lit, Local, MacCall, PathSegment, RangeLimits, Span, Stmt, StructExpr, StructRest,
+    UnOp,
 };
 use crate::syntax::token::{LitKind, TokenKind as T};
 
@@ -763,12 +764,12 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         self.close(close, T::CloseBrace)?;
         let fields = finish(self.bump, &mut self.sc.expr_fields, fstart);
         Ok(self.mk(
-            ExprKind::Struct {
+            ExprKind::Struct(self.bump.alloc(StructExpr {
                 qself,
                 path,
                 fields,
                 rest,
-            },
+            })),
             start,
         ))
     }

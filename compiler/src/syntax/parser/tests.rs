@@ -108,8 +108,8 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
         ExprKind::Await(a) => format!("(await {})", show(a, i)),
         ExprKind::Paren(a) => show(a, i),
         ExprKind::Closure(c) => format!("(closure {})", show(c.body, i)),
-        ExprKind::Struct { path, .. } => {
-            format!("(struct {})", name(i, path.segments[0].ident.sym))
+        ExprKind::Struct(s) => {
+            format!("(struct {})", name(i, s.path.segments[0].ident.sym))
         }
         ExprKind::If { .. } => "if".into(),
         ExprKind::Match(..) => "match".into(),
