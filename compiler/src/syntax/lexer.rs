@@ -10,7 +10,7 @@ use ra_ap_rustc_lexer::{self as rl, Cursor, FrontmatterAllowed, LiteralKind};
 
 use super::Intern;
 use super::diag::DiagSink;
-use super::token::{LitKind, Token, TokenKind};
+use super::token::{self, KEYWORD_COUNT, LitKind, Token, TokenKind};
 
 /// Counts from lexing one file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,6 +43,9 @@ struct Lexer<'s, 'o, I: ?Sized> {
     sink: &'o mut DiagSink,
     open: Vec<u32>,
     stats: LexStats,
+    /// Each keyword's symbol once this file has interned it: later
+    /// occurrences skip the interner (about a third of all identifiers).
+    kw_syms: [Option<super::Symbol>; KEYWORD_COUNT],
 }
 
 /// Lexes `src` into `out` (cleared first). `out` always ends with one
@@ -77,6 +80,7 @@ pub(crate) fn lex<I: Intern + ?Sized>(
         sink,
         open: Vec::new(),
         stats: LexStats::default(),
+        kw_syms: [None; KEYWORD_COUNT],
     };
     lx.run();
     lx.stats
@@ -219,14 +223,22 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
 
     #[inline]
     fn ident(&mut self, text: &str, lo: usize, hi: usize, counted: bool) {
-        let sym = self.interner.intern(text);
         if counted {
             self.stats.idents += 1;
         }
-        let kind = if text == "_" {
-            TokenKind::Underscore
+        let (kind, sym) = if let Some(i) = token::keyword_index(text) {
+            let sym = if let Some(sym) = self.kw_syms[i] {
+                sym
+            } else {
+                let sym = self.interner.intern(text);
+                self.kw_syms[i] = Some(sym);
+                sym
+            };
+            (TokenKind::keyword_at(i), sym)
+        } else if text == "_" {
+            (TokenKind::Underscore, self.interner.intern(text))
         } else {
-            TokenKind::keyword(text).unwrap_or(TokenKind::Ident)
+            (TokenKind::Ident, self.interner.intern(text))
         };
         self.push(kind, LitKind::Int, lo, hi, Some(sym));
     }

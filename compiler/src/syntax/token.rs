@@ -112,21 +112,13 @@ impl TokenKind {
     /// ```
     #[inline]
     pub fn keyword(text: &str) -> Option<TokenKind> {
-        let b = text.as_bytes();
-        // Keywords are 2 to 8 bytes long.
-        if b.len() < 2 || b.len() > 8 {
-            return None;
-        }
-        let w = pack_word(b);
-        let i = KEYWORD_SLOTS[keyword_slot(w)];
-        // Both words hold the text's bytes zero-padded, so equal words mean
-        // equal text (a NUL byte in `text` cannot fake the padding: the
-        // keyword's length would then differ and so would a byte).
-        if (i as usize) < KEYWORDS.len() && KEYWORDS[i as usize].0 == w && kw_len(w) == b.len() {
-            Some(KEYWORDS[i as usize].1)
-        } else {
-            None
-        }
+        keyword_index(text).map(|i| KEYWORDS[i].1)
+    }
+
+    /// The kind of keyword number `i` (`i < KEYWORD_COUNT`).
+    #[inline]
+    pub(crate) fn keyword_at(i: usize) -> TokenKind {
+        KEYWORDS[i].1
     }
 
     /// Whether this kind is a keyword.
@@ -246,8 +238,32 @@ impl Token {
     }
 }
 
+/// Number of strict keywords.
+pub(crate) const KEYWORD_COUNT: usize = 38;
+
+/// The index of `text` among the strict keywords (`0..KEYWORD_COUNT`), if
+/// it is one; see [`TokenKind::keyword`].
+#[inline]
+pub(crate) fn keyword_index(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    // Keywords are 2 to 8 bytes long.
+    if b.len() < 2 || b.len() > 8 {
+        return None;
+    }
+    let w = pack_word(b);
+    let i = KEYWORD_SLOTS[keyword_slot(w)] as usize;
+    // Both words hold the text's bytes zero-padded, so equal words and equal
+    // lengths mean equal text (the length check rules out a `text` ending in
+    // NUL bytes).
+    if i < KEYWORD_COUNT && KEYWORDS[i].0 == w && kw_len(w) == b.len() {
+        Some(i)
+    } else {
+        None
+    }
+}
+
 /// The strict keywords: text and kind.
-const KEYWORD_TEXTS: [(&str, TokenKind); 38] = {
+const KEYWORD_TEXTS: [(&str, TokenKind); KEYWORD_COUNT] = {
     use TokenKind as T;
     [
         ("as", T::KwAs),
@@ -292,8 +308,8 @@ const KEYWORD_TEXTS: [(&str, TokenKind); 38] = {
 };
 
 /// Each keyword as its little-endian, zero-padded `u64` word, with its kind.
-const KEYWORDS: [(u64, TokenKind); 38] = {
-    let mut out = [(0u64, TokenKind::Eof); 38];
+const KEYWORDS: [(u64, TokenKind); KEYWORD_COUNT] = {
+    let mut out = [(0u64, TokenKind::Eof); KEYWORD_COUNT];
     let mut i = 0;
     while i < KEYWORD_TEXTS.len() {
         let b = KEYWORD_TEXTS[i].0.as_bytes();
