@@ -246,8 +246,8 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
 
     #[inline(never)]
     fn insert(&self, v: T, hash: u64) -> Result<Interned<'_, T>, CapacityError> {
-        // At least 2-aligned: the table tells node pointers from its MOVED marker (address 1)
-        // by alignment; at least 1 byte so every value has its own address.
+        // At least 2-aligned: the table tells node pointers from its MOVED and SEALED markers
+        // (odd addresses) by alignment; at least 1 byte so every value has its own address.
         let layout = Layout::from_size_align(size_of::<T>().max(1), align_of::<T>().max(2))
             .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
         let node = self

@@ -204,6 +204,9 @@ fn run(secs: f64, bytes: usize, threads: usize) {
                                 };
                                 let sym = interner.intern(&toks[idx]);
                                 out[idx] = sym;
+                                // A lookup right after the intern, while other threads may be
+                                // migrating the table, must find it.
+                                assert_eq!(interner.get(&toks[idx]), Some(sym));
                                 if k % 64 == 0 {
                                     assert_eq!(interner.resolve(sym), toks[idx]);
                                     participant.quiescent();
