@@ -36,6 +36,18 @@ pub fn skip_preamble(src: &str) -> usize {
     start
 }
 
+/// Bytes that continue an ASCII identifier: letters, digits, `_`.
+static IDENT_CONTINUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 struct Lexer<'s, 'o, I: ?Sized> {
     src: &'s str,
     interner: &'o I,
@@ -88,121 +100,80 @@ pub(crate) fn lex<I: Intern + ?Sized>(
 
 impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
     fn run(&mut self) {
-        use rl::TokenKind as K;
         let src = self.src;
+        let bytes = src.as_bytes();
         let mut pos = skip_preamble(src);
-        let mut cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
-        loop {
-            let t = cursor.advance_token();
-            let lo = pos;
-            let hi = pos + t.len as usize;
-            pos = hi;
-            let kind = match t.kind {
-                K::Eof => break,
-                K::Whitespace | K::LineComment { .. } | K::Frontmatter { .. } => continue,
-                K::BlockComment { terminated, .. } => {
-                    if !terminated {
-                        self.err(lo, "unterminated block comment");
+        // Fast path for the common ASCII tokens (whitespace, plain
+        // identifiers, one-character punctuation); everything else, and
+        // anything whose meaning depends on what follows, goes to
+        // `rustc_lexer` one token at a time. `rustc_lexer`'s cursor keeps no
+        // state between tokens (frontmatter is off), so starting a fresh one
+        // at any token boundary lexes exactly what one cursor over the whole
+        // file would; only the splitting of whitespace runs, which are
+        // dropped, can differ.
+        while let Some(&b) = bytes.get(pos) {
+            let kind = match b {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => {
+                    pos += 1;
+                    while bytes
+                        .get(pos)
+                        .is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
+                    {
+                        pos += 1;
                     }
                     continue;
                 }
-                K::Ident | K::UnknownPrefix | K::ForcedKeywordIdent => {
-                    let text = &src[lo..hi];
-                    let counted = matches!(t.kind, K::Ident);
-                    self.ident(text, lo, hi, counted);
-                    continue;
-                }
-                K::InvalidIdent => {
-                    self.err(lo, "identifiers cannot contain emoji");
-                    self.ident(&src[lo..hi], lo, hi, false);
-                    continue;
-                }
-                K::RawIdent => {
-                    let sym = self.interner.intern(&src[lo + 2..hi]);
-                    self.stats.idents += 1;
-                    self.push(TokenKind::RawIdent, LitKind::Int, lo, hi, Some(sym));
-                    continue;
-                }
-                K::Lifetime { starts_with_number } => {
-                    if starts_with_number {
-                        self.err(lo, "lifetimes cannot start with a number");
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                    let mut end = pos + 1;
+                    while bytes.get(end).is_some_and(|&c| IDENT_CONTINUE[c as usize]) {
+                        end += 1;
                     }
-                    let sym = self.interner.intern(&src[lo..hi]);
-                    self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
-                    continue;
+                    // `rustc_lexer` turns `r#x`, `b'x'`, `br"x"`, `k#x`,
+                    // `foo"x"` (a reserved prefix) and identifiers continuing
+                    // with a non-ASCII character into other tokens: leave
+                    // those to it.
+                    let next = bytes.get(end).copied().unwrap_or(b' ');
+                    if next.is_ascii() && !matches!(next, b'#' | b'"' | b'\'') {
+                        self.ident(&src[pos..end], pos, end, true);
+                        pos = end;
+                        continue;
+                    }
+                    None
                 }
-                K::RawLifetime => {
-                    // `'r#a` is the lifetime `'a`.
-                    let mut text = String::with_capacity(hi - lo - 2);
-                    text.push('\'');
-                    text.push_str(&src[lo + 3..hi]);
-                    let sym = self.interner.intern(&text);
-                    self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
-                    continue;
-                }
-                K::UnknownPrefixLifetime => {
-                    let sym = self.interner.intern(&src[lo..hi]);
-                    self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
-                    continue;
-                }
-                K::GuardedStrPrefix => {
-                    // Only reserved in edition 2024: lex it as `#` and
-                    // restart after it, as older editions do.
-                    self.push(TokenKind::Pound, LitKind::Int, lo, lo + 1, None);
-                    pos = lo + 1;
-                    cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
-                    continue;
-                }
-                K::Literal { kind, .. } => {
-                    let lit = self.literal(kind, lo);
-                    let sym = self.interner.intern(&src[lo..hi]);
-                    self.push(TokenKind::Literal, lit, lo, hi, Some(sym));
-                    continue;
-                }
-                K::Semi => TokenKind::Semi,
-                K::Comma => TokenKind::Comma,
-                K::Dot => TokenKind::Dot,
-                K::OpenParen => TokenKind::OpenParen,
-                K::CloseParen => TokenKind::CloseParen,
-                K::OpenBrace => TokenKind::OpenBrace,
-                K::CloseBrace => TokenKind::CloseBrace,
-                K::OpenBracket => TokenKind::OpenBracket,
-                K::CloseBracket => TokenKind::CloseBracket,
-                K::At => TokenKind::At,
-                K::Pound => TokenKind::Pound,
-                K::Tilde => TokenKind::Tilde,
-                K::Question => TokenKind::Question,
-                K::Colon => TokenKind::Colon,
-                K::Dollar => TokenKind::Dollar,
-                K::Eq => TokenKind::Eq,
-                K::Bang => TokenKind::Bang,
-                K::Lt => TokenKind::Lt,
-                K::Gt => TokenKind::Gt,
-                K::Minus => TokenKind::Minus,
-                K::And => TokenKind::And,
-                K::Or => TokenKind::Or,
-                K::Plus => TokenKind::Plus,
-                K::Star => TokenKind::Star,
-                K::Slash => TokenKind::Slash,
-                K::Caret => TokenKind::Caret,
-                K::Percent => TokenKind::Percent,
-                K::Unknown => {
-                    let c = src[lo..hi].chars().next().unwrap_or('?');
-                    self.err(lo, &format!("unknown start of token: {}", c.escape_debug()));
-                    TokenKind::Unknown
-                }
+                b';' => Some(TokenKind::Semi),
+                b',' => Some(TokenKind::Comma),
+                b'.' => Some(TokenKind::Dot),
+                b'(' => Some(TokenKind::OpenParen),
+                b')' => Some(TokenKind::CloseParen),
+                b'{' => Some(TokenKind::OpenBrace),
+                b'}' => Some(TokenKind::CloseBrace),
+                b'[' => Some(TokenKind::OpenBracket),
+                b']' => Some(TokenKind::CloseBracket),
+                b'@' => Some(TokenKind::At),
+                b'~' => Some(TokenKind::Tilde),
+                b'?' => Some(TokenKind::Question),
+                b':' => Some(TokenKind::Colon),
+                b'$' => Some(TokenKind::Dollar),
+                b'=' => Some(TokenKind::Eq),
+                b'!' => Some(TokenKind::Bang),
+                b'<' => Some(TokenKind::Lt),
+                b'>' => Some(TokenKind::Gt),
+                b'-' => Some(TokenKind::Minus),
+                b'&' => Some(TokenKind::And),
+                b'|' => Some(TokenKind::Or),
+                b'+' => Some(TokenKind::Plus),
+                b'*' => Some(TokenKind::Star),
+                b'^' => Some(TokenKind::Caret),
+                b'%' => Some(TokenKind::Percent),
+                // `/` (comments), `#` (guarded strings), quotes, digits,
+                // non-ASCII and the rest.
+                _ => None,
             };
-            if kind.is_open() {
-                self.open.push(self.out.len() as u32);
-                self.push(kind, LitKind::Int, lo, hi, None);
-                let last = self.out.len() - 1;
-                self.out[last].pair = Token::NO_MATCH;
-            } else if kind.is_close() {
-                let idx = self.out.len() as u32;
-                self.push(kind, LitKind::Int, lo, hi, None);
-                self.close(idx, kind);
+            if let Some(kind) = kind {
+                self.punct(kind, pos, pos + 1);
+                pos += 1;
             } else {
-                self.push(kind, LitKind::Int, lo, hi, None);
+                pos = self.slow_token(pos);
             }
         }
         while let Some(open) = self.open.pop() {
@@ -219,6 +190,128 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             pair: 0,
             sym: None,
         });
+    }
+
+    /// Lexes one token at `pos < src.len()` with `rustc_lexer`; returns
+    /// where the next token starts.
+    fn slow_token(&mut self, pos: usize) -> usize {
+        use rl::TokenKind as K;
+        let src = self.src;
+        let t = Cursor::new(&src[pos..], FrontmatterAllowed::No).advance_token();
+        let lo = pos;
+        let hi = pos + t.len as usize;
+        let kind = match t.kind {
+            // Not reached with `pos < src.len()`; stop cleanly anyway.
+            K::Eof => return src.len(),
+            K::Whitespace | K::LineComment { .. } | K::Frontmatter { .. } => return hi,
+            K::BlockComment { terminated, .. } => {
+                if !terminated {
+                    self.err(lo, "unterminated block comment");
+                }
+                return hi;
+            }
+            K::Ident | K::UnknownPrefix | K::ForcedKeywordIdent => {
+                let counted = matches!(t.kind, K::Ident);
+                self.ident(&src[lo..hi], lo, hi, counted);
+                return hi;
+            }
+            K::InvalidIdent => {
+                self.err(lo, "identifiers cannot contain emoji");
+                self.ident(&src[lo..hi], lo, hi, false);
+                return hi;
+            }
+            K::RawIdent => {
+                let sym = self.interner.intern(&src[lo + 2..hi]);
+                self.stats.idents += 1;
+                self.push(TokenKind::RawIdent, LitKind::Int, lo, hi, Some(sym));
+                return hi;
+            }
+            K::Lifetime { starts_with_number } => {
+                if starts_with_number {
+                    self.err(lo, "lifetimes cannot start with a number");
+                }
+                let sym = self.interner.intern(&src[lo..hi]);
+                self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
+                return hi;
+            }
+            K::RawLifetime => {
+                // `'r#a` is the lifetime `'a`.
+                let mut text = String::with_capacity(hi - lo - 2);
+                text.push('\'');
+                text.push_str(&src[lo + 3..hi]);
+                let sym = self.interner.intern(&text);
+                self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
+                return hi;
+            }
+            K::UnknownPrefixLifetime => {
+                let sym = self.interner.intern(&src[lo..hi]);
+                self.push(TokenKind::Lifetime, LitKind::Int, lo, hi, Some(sym));
+                return hi;
+            }
+            K::GuardedStrPrefix => {
+                // Only reserved in edition 2024: lex it as `#` and
+                // restart after it, as older editions do.
+                self.push(TokenKind::Pound, LitKind::Int, lo, lo + 1, None);
+                return lo + 1;
+            }
+            K::Literal { kind, .. } => {
+                let lit = self.literal(kind, lo);
+                let sym = self.interner.intern(&src[lo..hi]);
+                self.push(TokenKind::Literal, lit, lo, hi, Some(sym));
+                return hi;
+            }
+            K::Semi => TokenKind::Semi,
+            K::Comma => TokenKind::Comma,
+            K::Dot => TokenKind::Dot,
+            K::OpenParen => TokenKind::OpenParen,
+            K::CloseParen => TokenKind::CloseParen,
+            K::OpenBrace => TokenKind::OpenBrace,
+            K::CloseBrace => TokenKind::CloseBrace,
+            K::OpenBracket => TokenKind::OpenBracket,
+            K::CloseBracket => TokenKind::CloseBracket,
+            K::At => TokenKind::At,
+            K::Pound => TokenKind::Pound,
+            K::Tilde => TokenKind::Tilde,
+            K::Question => TokenKind::Question,
+            K::Colon => TokenKind::Colon,
+            K::Dollar => TokenKind::Dollar,
+            K::Eq => TokenKind::Eq,
+            K::Bang => TokenKind::Bang,
+            K::Lt => TokenKind::Lt,
+            K::Gt => TokenKind::Gt,
+            K::Minus => TokenKind::Minus,
+            K::And => TokenKind::And,
+            K::Or => TokenKind::Or,
+            K::Plus => TokenKind::Plus,
+            K::Star => TokenKind::Star,
+            K::Slash => TokenKind::Slash,
+            K::Caret => TokenKind::Caret,
+            K::Percent => TokenKind::Percent,
+            K::Unknown => {
+                let c = src[lo..hi].chars().next().unwrap_or('?');
+                self.err(lo, &format!("unknown start of token: {}", c.escape_debug()));
+                TokenKind::Unknown
+            }
+        };
+        self.punct(kind, lo, hi);
+        hi
+    }
+
+    /// Pushes a punctuation or delimiter token, pairing delimiters.
+    #[inline]
+    fn punct(&mut self, kind: TokenKind, lo: usize, hi: usize) {
+        if kind.is_open() {
+            self.open.push(self.out.len() as u32);
+            self.push(kind, LitKind::Int, lo, hi, None);
+            let last = self.out.len() - 1;
+            self.out[last].pair = Token::NO_MATCH;
+        } else if kind.is_close() {
+            let idx = self.out.len() as u32;
+            self.push(kind, LitKind::Int, lo, hi, None);
+            self.close(idx, kind);
+        } else {
+            self.push(kind, LitKind::Int, lo, hi, None);
+        }
     }
 
     #[inline]

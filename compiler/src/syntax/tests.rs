@@ -126,3 +126,75 @@ fn keyword_hash_agrees_with_the_keyword_list() {
         assert_eq!(TokenKind::keyword(o).is_some(), want, "{o:?}");
     }
 }
+
+/// Non-trivia tokens as one `rustc_lexer` cursor over the whole text sees
+/// them: (lo, hi, counted as identifier), `#` split off guarded-string
+/// prefixes. The lexer's fast path must reproduce exactly these spans.
+fn reference_spans(src: &str) -> Vec<(u32, u32)> {
+    use ra_ap_rustc_lexer::{Cursor, FrontmatterAllowed, TokenKind as K};
+    let mut pos = lexer::skip_preamble(src);
+    let mut cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
+    let mut out = Vec::new();
+    loop {
+        let t = cursor.advance_token();
+        let (lo, hi) = (pos, pos + t.len as usize);
+        pos = hi;
+        match t.kind {
+            K::Eof => break,
+            K::Whitespace
+            | K::LineComment { .. }
+            | K::BlockComment { .. }
+            | K::Frontmatter { .. } => {}
+            K::GuardedStrPrefix => {
+                out.push((lo as u32, lo as u32 + 1));
+                pos = lo + 1;
+                cursor = Cursor::new(&src[pos..], FrontmatterAllowed::No);
+            }
+            _ => out.push((lo as u32, hi as u32)),
+        }
+    }
+    out
+}
+
+#[test]
+fn fast_path_splits_tokens_exactly_like_rustc_lexer() {
+    let tricky = [
+        "r#type r#x br\"a\" br#\"b\"# b'c' b\"d\" c\"e\" cr\"f\" cr#\"g\"# k#h r\"i\" r#\"j\"#",
+        "foo\"bar\" foo'x' foo#bar x'a 'a 'r#b '1a 'static '\\n' 'x' a''b",
+        "ident\u{e9}tail _\u{e9} caf\u{e9} a\u{1F600}b \u{1F600} x\u{3000}y \u{2028}z",
+        "a/b a//c\nd /* e /* f */ g */ h /** i */ j //! k\n/*! l */ m /* unterminated",
+        "1 1.0 1e5 1.0e-5 0x1F 0b1_0 1u8 1.max(2) 1..2 1. .5 1.0f32 1e 0o7",
+        "#\"x\"# ##x #[a] #![b] ## # a#b _ __ _a a_ A9 z0_ \t\r\x0b\x0c\n",
+        "<<= >>= :: -> => ..= ... != && || $x @ ~ ? ^ % | & + * - = ! < > ; , . ( ) [ ] { }",
+        "\u{feff}#!/bin/sh\nfn main() { let x = 1; }",
+        "\u{0}\u{7f}\u{80}` \\ x",
+        "",
+        "a",
+        "r",
+        "r#",
+        "b'",
+        "x\"unterminated",
+    ];
+    let mut sources: Vec<String> = tricky.iter().map(|s| (*s).to_owned()).collect();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/syntax");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "rs") {
+            sources.push(std::fs::read_to_string(p).unwrap());
+        }
+    }
+    for src in &sources {
+        let (toks, _, _) = lex(src);
+        let got: Vec<(u32, u32)> = toks[..toks.len() - 1]
+            .iter()
+            .map(|t| (t.lo, t.hi))
+            .collect();
+        assert_eq!(got, reference_spans(src), "{src:?}");
+        for w in toks.windows(2) {
+            assert_eq!(
+                w[0].joint,
+                w[0].hi == w[1].lo && w[1].kind != TokenKind::Eof
+            );
+        }
+    }
+}
