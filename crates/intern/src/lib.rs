@@ -128,9 +128,10 @@
 //! ## Checked by
 //!
 //! loom models (`tests/loom.rs`: racing inserts of one string, inserts across a resize,
-//! lookups and resolves during resize and early reclamation, checkpoint after join, a value
-//! race), a property test against `std::collections::HashMap` (`tests/prop.rs`: intern, get,
-//! resolve, renumber, export/import), Miri (tree borrows, strict provenance) on the unit tests,
+//! lookups and resolves during resize and early reclamation, a lookup behind a half-moved
+//! probe chain, checkpoint after join, a value race), a property test against
+//! `std::collections::HashMap` (`tests/prop.rs`: intern, get, resolve, renumber,
+//! export/import), Miri (tree borrows, strict provenance) on the unit tests,
 //! a per-thread counting allocator proving hits allocate nothing (`tests/alloc.rs`), and a
 //! stress test over real identifiers lexed from the workspace and the local cargo registry,
 //! alternating rounds with and without early reclamation, with a counting allocator back at its
