@@ -140,6 +140,63 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
                     }
                     None
                 }
+                b'/' if bytes.get(pos + 1) == Some(&b'/') => {
+                    // A line comment (doc or not) runs to the newline.
+                    pos = bytes[pos..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(bytes.len(), |n| pos + n);
+                    continue;
+                }
+                b'0'..=b'9' => {
+                    // A plain decimal integer; prefixes, suffixes, floats,
+                    // exponents and ranges go to `rustc_lexer`.
+                    let mut end = pos + 1;
+                    while bytes
+                        .get(end)
+                        .is_some_and(|&c| c.is_ascii_digit() || c == b'_')
+                    {
+                        end += 1;
+                    }
+                    let next = bytes.get(end).copied().unwrap_or(b' ');
+                    if next.is_ascii()
+                        && !IDENT_CONTINUE[next as usize]
+                        && !matches!(next, b'.' | b'#' | b'"' | b'\'')
+                    {
+                        let sym = self.interner.intern(&src[pos..end]);
+                        self.push(TokenKind::Literal, LitKind::Int, pos, end, Some(sym));
+                        pos = end;
+                        continue;
+                    }
+                    None
+                }
+                b'"' => {
+                    // A string without suffix; `\\` and `\"` escape the
+                    // quote as in `rustc_lexer` (any other escaped byte is
+                    // neither a quote nor a backslash, so scanning it changes
+                    // nothing).
+                    let mut end = pos + 1;
+                    let mut closed = false;
+                    while let Some(&c) = bytes.get(end) {
+                        end += 1;
+                        match c {
+                            b'"' => {
+                                closed = true;
+                                break;
+                            }
+                            b'\\' if matches!(bytes.get(end), Some(b'\\' | b'"')) => end += 1,
+                            _ => {}
+                        }
+                    }
+                    let next = bytes.get(end).copied().unwrap_or(b' ');
+                    if closed && next.is_ascii() && !IDENT_CONTINUE[next as usize] {
+                        let sym = self.interner.intern(&src[pos..end]);
+                        self.push(TokenKind::Literal, LitKind::Str, pos, end, Some(sym));
+                        pos = end;
+                        continue;
+                    }
+                    None
+                }
                 b';' => Some(TokenKind::Semi),
                 b',' => Some(TokenKind::Comma),
                 b'.' => Some(TokenKind::Dot),
@@ -170,7 +227,11 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
                 _ => None,
             };
             if let Some(kind) = kind {
-                self.punct(kind, pos, pos + 1);
+                if kind.is_open() || kind.is_close() {
+                    self.punct(kind, pos, pos + 1);
+                } else {
+                    self.push(kind, LitKind::Int, pos, pos + 1, None);
+                }
                 pos += 1;
             } else {
                 pos = self.slow_token(pos);
@@ -180,6 +241,8 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             let lo = self.out[open as usize].lo as usize;
             self.err(lo, "unclosed delimiter");
         }
+        // Every token pushed so far is one that counts (`out` started empty).
+        self.stats.tokens = self.out.len() as u32;
         let end = src.len() as u32;
         self.out.push(Token {
             kind: TokenKind::Eof,
@@ -358,7 +421,6 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             pair: 0,
             sym,
         });
-        self.stats.tokens += 1;
     }
 
     fn close(&mut self, idx: u32, kind: TokenKind) {

@@ -174,6 +174,11 @@ fn fast_path_splits_tokens_exactly_like_rustc_lexer() {
         "r#",
         "b'",
         "x\"unterminated",
+        "\"a\\\"b\" \"a\\\\\" \"x\"suffix \"\\\\\\\"\" \"\u{e9}\"x \"q\"\u{e9} \"\\n\"_ \"\"\"\" \"a\"#",
+        "1_000 1. 1.. 0 9e 1# 1' 1\" 1\u{e9} 12abc 3_u8 7.x 0.0",
+        "a // c\r\n b //\n// end",
+        "x //",
+        "\"unterminated \\\"",
     ];
     let mut sources: Vec<String> = tricky.iter().map(|s| (*s).to_owned()).collect();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/syntax");
