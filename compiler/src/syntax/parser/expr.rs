@@ -443,7 +443,8 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     Ok(self.mk(
                         ExprKind::MethodCall {
                             receiver: e,
-                            method: PathSegment { ident, args },
+                            method: ident,
+                            turbofish: args,
                             args: call_args,
                         },
                         start,

@@ -94,12 +94,13 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
         ExprKind::MethodCall {
             receiver,
             method,
+            turbofish,
             args,
         } => format!(
             "(call {}.{}{}{})",
             show(receiver, i),
-            name(i, method.ident.sym),
-            if method.args.is_some() { "::<>" } else { "" },
+            name(i, method.sym),
+            if turbofish.is_some() { "::<>" } else { "" },
             join_args(args, i)
         ),
         ExprKind::Call(f, args) => format!("(call {}{})", show(f, i), join_args(args, i)),
