@@ -115,6 +115,13 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             let kind = match b {
                 b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => {
                     pos += 1;
+                    // Indentation: eight spaces at a time.
+                    while let Some(w) = bytes.get(pos..pos + 8) {
+                        if w != b"        " {
+                            break;
+                        }
+                        pos += 8;
+                    }
                     while bytes
                         .get(pos)
                         .is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
