@@ -377,8 +377,8 @@ impl Collector {
         #[cfg(debug_assertions)]
         self.debug_check(batches.iter().map(|b| b.tag).max().unwrap_or(0));
         let (items, bytes) = (out.items, out.bytes);
-        for b in batches {
-            drop(out.run(b));
+        for mut b in batches {
+            out.run(&mut b);
         }
         self.count_reclaimed(out.items - items, out.bytes - bytes);
     }
@@ -416,16 +416,16 @@ impl Collector {
         let mut shared = sync::lock(&self.shared);
         match shared.last_mut() {
             // Same tag, same grace period: share the batch instead of allocating one.
-            Some(b) if b.tag == t && b.entries.len() < self.batch_size => {
-                b.entries.push(entry);
-                b.bytes += bytes;
-            }
+            Some(b) if b.tag == t && b.items < self.batch_size as u64 => b.push(entry, bytes),
             _ => {
-                shared.push(Batch {
+                let mut b = Batch {
                     tag: t,
-                    entries: vec![entry],
-                    bytes,
-                });
+                    slots: Vec::new(),
+                    items: 0,
+                    bytes: 0,
+                };
+                b.push(entry, bytes);
+                shared.push(b);
             }
         }
         // Relaxed: a hint, written under the lock.
@@ -543,8 +543,8 @@ impl Collector {
         let batches = std::mem::take(sync::get_mut(&mut self.shared));
         sync::set_mut_usize(&mut self.shared_batches, 0);
         let mut out = RunOutcome::default();
-        for b in batches {
-            drop(out.run(b));
+        for mut b in batches {
+            out.run(&mut b);
         }
         sync::add_mut(&mut self.counters.reclaimed_items, out.items);
         sync::add_mut(&mut self.counters.reclaimed_bytes, out.bytes);
@@ -643,8 +643,8 @@ impl Drop for Collector {
     fn drop(&mut self) {
         let batches = std::mem::take(sync::get_mut(&mut self.shared));
         let mut out = RunOutcome::default();
-        for b in batches {
-            drop(out.run(b));
+        for mut b in batches {
+            out.run(&mut b);
         }
         if std::thread::panicking() {
             // Dropping the payload could panic again, and a panic while unwinding aborts.

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::batch::{Batch, Entry, RunOutcome};
+use crate::batch::{Batch, Chunk, Entry, RunOutcome};
 use crate::collector::{Collector, Slot};
 use crate::sync::{
     Arc, AtomicPtr,
@@ -47,9 +47,8 @@ pub struct Participant<'c> {
     /// The period this participant announced last, 0 while offline (a private copy of
     /// `slot.announced`).
     announced: u64,
-    /// Retired entries not yet sealed (no tag yet).
-    open: Vec<Entry>,
-    open_bytes: u64,
+    /// Retired entries not yet sealed (its tag is unused until `seal` sets it).
+    open: Batch,
     /// Sealed batches in sealing order, hence in non-decreasing tag order (one thread's
     /// loads of the period never go backwards).
     sealed: VecDeque<Batch>,
@@ -57,7 +56,7 @@ pub struct Participant<'c> {
     /// not even per batch. (A fresh 2 KiB vector per batch also costs more than its own
     /// allocation: glibc consolidates its fast bins, full of the just-freed objects, on
     /// every such request.)
-    spare: Vec<Vec<Entry>>,
+    spare: Vec<Vec<Chunk>>,
     /// How many spares to keep: about the number of batches a reclamation runs (the
     /// backlog this participant's pattern produces), at least `SPARE_BATCHES`.
     spare_cap: usize,
@@ -83,8 +82,12 @@ impl<'c> Participant<'c> {
             slot,
             cached: announced,
             announced,
-            open: Vec::new(),
-            open_bytes: 0,
+            open: Batch {
+                tag: 0,
+                slots: Vec::new(),
+                items: 0,
+                bytes: 0,
+            },
             sealed: VecDeque::new(),
             spare: Vec::new(),
             spare_cap: SPARE_BATCHES,
@@ -114,7 +117,8 @@ impl<'c> Participant<'c> {
 
     /// Retired resources this participant still holds (open and sealed batches).
     pub fn pending(&self) -> usize {
-        self.open.len() + self.sealed.iter().map(|b| b.entries.len()).sum::<usize>()
+        let items = self.open.items + self.sealed.iter().map(|b| b.items).sum::<u64>();
+        usize::try_from(items).unwrap_or(usize::MAX)
     }
 
     /// A quiescent state: this thread holds no reference into shared memory obtained
@@ -143,7 +147,7 @@ impl<'c> Participant<'c> {
     #[cold]
     #[inline(never)]
     fn quiescent_slow(&mut self) {
-        if !self.open.is_empty() {
+        if self.open.items != 0 {
             self.seal();
         }
         // Relaxed: the fence in `announce` orders what follows; see the crate docs.
@@ -186,10 +190,10 @@ impl<'c> Participant<'c> {
             // Follow the backlog up at once, down by halves (a spike's spares go soon).
             self.spare_cap = (self.spare_cap / 2).max(n).max(SPARE_BATCHES);
             self.spare.truncate(self.spare_cap);
-            for b in self.sealed.drain(..n) {
-                let v = out.run(b);
+            for mut b in self.sealed.drain(..n) {
+                out.run(&mut b);
                 if self.spare.len() < self.spare_cap {
-                    self.spare.push(v);
+                    self.spare.push(b.slots);
                 }
             }
             self.counts[2] += out.items;
@@ -224,11 +228,18 @@ impl<'c> Participant<'c> {
             .spare
             .pop()
             .unwrap_or_else(|| Vec::with_capacity(self.batch_size));
-        let entries = std::mem::replace(&mut self.open, fresh);
-        let bytes = std::mem::take(&mut self.open_bytes);
-        let tag = self.collector.seal_tag();
-        self.counts[0] += entries.len() as u64;
-        self.counts[1] += bytes;
+        let mut batch = std::mem::replace(
+            &mut self.open,
+            Batch {
+                tag: 0,
+                slots: fresh,
+                items: 0,
+                bytes: 0,
+            },
+        );
+        batch.tag = self.collector.seal_tag();
+        self.counts[0] += batch.items;
+        self.counts[1] += batch.bytes;
         // Relaxed (both): statistics; this participant is the only writer.
         self.slot
             .counts
@@ -238,20 +249,15 @@ impl<'c> Participant<'c> {
             .counts
             .retired_bytes
             .store(self.counts[1], Relaxed);
-        self.sealed.push_back(Batch {
-            tag,
-            entries,
-            bytes,
-        });
+        self.sealed.push_back(batch);
     }
 
     #[inline]
     fn push(&mut self, entry: Entry, bytes: u64) {
-        self.open.push(entry);
-        self.open_bytes += bytes;
+        self.open.push(entry, bytes);
         // The next quiescent state must seal (see `cached`).
         self.cached = 0;
-        if self.open.len() >= self.batch_size {
+        if self.open.items >= self.batch_size as u64 {
             self.seal();
         }
     }
@@ -297,7 +303,7 @@ impl<'c> Participant<'c> {
     /// Seals the open batch now (starting a grace period for it) instead of waiting for it
     /// to fill. Runs nothing.
     pub fn flush(&mut self) {
-        if !self.open.is_empty() {
+        if self.open.items != 0 {
             self.seal();
         }
     }
@@ -332,7 +338,7 @@ impl<'c> Participant<'c> {
         }
         let g = self.collector.come_online(&self.slot);
         self.announced = g;
-        self.cached = if self.open.is_empty() && !self.garbage_waits() {
+        self.cached = if self.open.items == 0 && !self.garbage_waits() {
             g
         } else {
             0
@@ -422,7 +428,7 @@ impl Drop for Participant<'_> {
     /// another participant's quiescent state, or the collector's drop). Runs no
     /// destructor, so dropping a participant never panics.
     fn drop(&mut self) {
-        if !self.open.is_empty() {
+        if self.open.items != 0 {
             self.seal();
         }
         // Release: pairs with the Acquire load in `Collector::horizon`: every read this

@@ -491,6 +491,55 @@ fn retire_with_inline_boxed_and_raw() {
     assert_eq!(s.reclaimed_bytes, (16 + 24 + 24 + 8) as u64);
 }
 
+/// Entries of one and two slots (boxes; inline and raw resources) mixed in the same
+/// batches, with panicking destructors among them: every entry runs exactly once, whatever
+/// its width, the first panic is resumed, and the counts are in entries, not slots.
+#[test]
+fn mixed_entry_widths_with_panics_run_each_entry_once() {
+    /// # Safety
+    /// `drop_tracked(ptr)` is sound if and only if:
+    /// - `ptr` came from `Box::<Tracked>::into_raw` and is dropped only by this call.
+    unsafe fn drop_tracked(ptr: *mut ()) {
+        // SAFETY: the contract: a `Box<Tracked>` pointer, rebuilt once.
+        drop(unsafe { Box::from_raw(ptr.cast::<Tracked>()) });
+    }
+    const N: usize = 30;
+    let log = Log::new(N);
+    let c = Collector::with_batch_size(4);
+    let mut p = c.register();
+    for i in 0..N {
+        let mut t = Tracked::new(i, &log);
+        t.panic_on_drop = i % 7 == 2;
+        match i % 3 {
+            0 => p.retire(t),
+            // Two words with the fn: inline, two slots.
+            1 => p.retire_with((t, i), |(t, i)| {
+                assert_eq!(t.id, i);
+                drop(t);
+            }),
+            _ => {
+                let raw = Box::into_raw(t).cast::<()>();
+                // SAFETY: unlinked (never shared), dropped once by `drop_tracked`.
+                unsafe { p.retire_raw(raw, drop_tracked, 1) };
+            }
+        }
+    }
+    assert_eq!(p.pending(), N);
+    let err = catch_unwind(AssertUnwindSafe(|| p.quiescent())).expect_err("must resume");
+    let msg = err.downcast_ref::<String>().expect("a formatted panic");
+    assert_eq!(msg, "destructor 2 panics", "the first panic is resumed");
+    assert!(
+        (0..N).all(|i| log.dropped(i) == 1),
+        "every destructor ran once"
+    );
+    assert_eq!(p.pending(), 0);
+    let s = c.stats();
+    assert_eq!((s.retired_items, s.reclaimed_items), (N as u64, N as u64));
+    p.quiescent();
+    p.synchronize();
+    assert_eq!(log.total(), N);
+}
+
 #[test]
 fn collector_retire_from_a_non_participant_thread() {
     let log = Log::new(4);
