@@ -378,7 +378,24 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
         } else if kind.is_close() {
             let idx = self.out.len() as u32;
             self.push(kind, LitKind::Int, lo, hi, None);
-            self.close(idx, kind);
+            // Common case: the innermost open delimiter is the partner.
+            let want = match kind {
+                TokenKind::CloseParen => TokenKind::OpenParen,
+                TokenKind::CloseBrace => TokenKind::OpenBrace,
+                _ => TokenKind::OpenBracket,
+            };
+            if let Some(&o) = self.open.last()
+                && let Some(open) = self.out.get_mut(o as usize)
+                && open.kind == want
+            {
+                open.pair = idx;
+                self.open.pop();
+                if let Some(close) = self.out.last_mut() {
+                    close.pair = o;
+                }
+            } else {
+                self.close(idx, kind);
+            }
         } else {
             self.push(kind, LitKind::Int, lo, hi, None);
         }
