@@ -58,7 +58,15 @@ struct Lexer<'s, 'o, I: ?Sized> {
     /// Each keyword's symbol once this file has interned it: later
     /// occurrences skip the interner (about a third of all identifiers).
     kw_syms: [Option<super::Symbol>; KEYWORD_COUNT],
+    /// Direct-mapped cache of short ASCII identifiers met in this file:
+    /// (text packed into a zero-padded word, kind, symbol). A word is never
+    /// 0 for non-empty text and determines text of at most 8 bytes without
+    /// NUL exactly, so a hit is the interner's own answer.
+    short_idents: Box<[(u64, TokenKind, super::Symbol); SHORT_IDENT_SLOTS]>,
 }
+
+/// Slots of [`Lexer::short_idents`].
+const SHORT_IDENT_SLOTS: usize = 256;
 
 /// Lexes `src` into `out` (cleared first). `out` always ends with one
 /// [`TokenKind::Eof`] token at `src.len()`.
@@ -93,6 +101,9 @@ pub(crate) fn lex<I: Intern + ?Sized>(
         open: Vec::new(),
         stats: LexStats::default(),
         kw_syms: [None; KEYWORD_COUNT],
+        short_idents: Box::new(
+            [(0, TokenKind::Ident, super::Symbol::from_u32(0)); SHORT_IDENT_SLOTS],
+        ),
     };
     lx.run();
     lx.stats
@@ -141,7 +152,7 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
                     // those to it.
                     let next = bytes.get(end).copied().unwrap_or(b' ');
                     if next.is_ascii() && !matches!(next, b'#' | b'"' | b'\'') {
-                        self.ident(&src[pos..end], pos, end, true);
+                        self.ascii_ident(&src[pos..end], pos, end);
                         pos = end;
                         continue;
                     }
@@ -398,6 +409,30 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
             }
         } else {
             self.push(kind, LitKind::Int, lo, hi, None);
+        }
+    }
+
+    /// An identifier of ASCII letters, digits and `_` (the fast path's).
+    #[inline]
+    fn ascii_ident(&mut self, text: &str, lo: usize, hi: usize) {
+        let b = text.as_bytes();
+        if b.len() > 8 {
+            self.ident(text, lo, hi, true);
+            return;
+        }
+        let w = token::pack_short(b);
+        let slot = (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        let (cw, kind, sym) = self.short_idents[slot];
+        if cw == w {
+            self.stats.idents += 1;
+            self.push(kind, LitKind::Int, lo, hi, Some(sym));
+            return;
+        }
+        self.ident(text, lo, hi, true);
+        if let Some(t) = self.out.last()
+            && let Some(sym) = t.sym
+        {
+            self.short_idents[slot] = (w, t.kind, sym);
         }
     }
 

@@ -203,3 +203,32 @@ fn fast_path_splits_tokens_exactly_like_rustc_lexer() {
         }
     }
 }
+
+#[test]
+fn cached_identifiers_keep_their_symbols_and_kinds() {
+    use std::fmt::Write;
+    // Many distinct short identifiers, so cache slots collide and get
+    // replaced, mixed with keywords, `_` and long identifiers.
+    let mut src = String::new();
+    for i in 0..3000u32 {
+        let a = (b'a' + (i % 26) as u8) as char;
+        let b = (b'a' + (i / 26 % 26) as u8) as char;
+        let n = i % 7;
+        write!(src, "{a}{b}{n} fn _ self {a} long_identifier_{i} Self ").unwrap();
+    }
+    let interner = LocalInterner::default();
+    let (mut toks, mut diags) = (Vec::new(), Vec::new());
+    let stats = lex_and_intern(&src, FileId(0), &interner, &mut toks, &mut diags);
+    assert!(diags.is_empty());
+    assert_eq!(stats.idents as usize, toks.len() - 1);
+    for t in &toks[..toks.len() - 1] {
+        let text = &src[t.lo as usize..t.hi as usize];
+        assert_eq!(t.sym, Some(interner.intern(text)), "{text}");
+        let kind = if text == "_" {
+            TokenKind::Underscore
+        } else {
+            TokenKind::keyword(text).unwrap_or(TokenKind::Ident)
+        };
+        assert_eq!(t.kind, kind, "{text}");
+    }
+}

@@ -356,6 +356,16 @@ const fn kw_len(w: u64) -> usize {
     8 - (w.leading_zeros() / 8) as usize
 }
 
+/// Packs 1 to 8 bytes little-endian into a zero-padded `u64`.
+#[inline]
+pub(crate) fn pack_short(b: &[u8]) -> u64 {
+    if b.len() >= 2 {
+        pack_word(b)
+    } else {
+        b.first().map_or(0, |&c| u64::from(c))
+    }
+}
+
 /// Packs 2 to 8 bytes little-endian into a zero-padded `u64` with two
 /// overlapping loads (no per-byte loop).
 #[inline]
