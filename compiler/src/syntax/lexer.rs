@@ -58,12 +58,16 @@ struct Lexer<'s, 'o, I: ?Sized> {
     /// Each keyword's symbol once this file has interned it: later
     /// occurrences skip the interner (about a third of all identifiers).
     kw_syms: [Option<super::Symbol>; KEYWORD_COUNT],
-    /// Direct-mapped cache of short ASCII identifiers met in this file:
-    /// (text packed into a zero-padded word, kind, symbol). A word is never
-    /// 0 for non-empty text and determines text of at most 8 bytes without
-    /// NUL exactly, so a hit is the interner's own answer.
-    short_idents: Box<[(u64, TokenKind, super::Symbol); SHORT_IDENT_SLOTS]>,
+    /// Direct-mapped cache of ASCII identifiers of at most 16 bytes met in
+    /// this file. The packed words and the length determine such a text
+    /// exactly (no NUL bytes, zero padding), so a hit is the interner's own
+    /// answer.
+    short_idents: Box<[ShortIdent; SHORT_IDENT_SLOTS]>,
 }
+
+/// A cached identifier: first word, last word (0 up to 8 bytes), length,
+/// kind, symbol.
+type ShortIdent = (u64, u64, u32, TokenKind, super::Symbol);
 
 /// Slots of [`Lexer::short_idents`].
 const SHORT_IDENT_SLOTS: usize = 256;
@@ -102,7 +106,7 @@ pub(crate) fn lex<I: Intern + ?Sized>(
         stats: LexStats::default(),
         kw_syms: [None; KEYWORD_COUNT],
         short_idents: Box::new(
-            [(0, TokenKind::Ident, super::Symbol::from_u32(0)); SHORT_IDENT_SLOTS],
+            [(0, 0, 0, TokenKind::Ident, super::Symbol::from_u32(0)); SHORT_IDENT_SLOTS],
         ),
     };
     lx.run();
@@ -416,23 +420,31 @@ impl<I: Intern + ?Sized> Lexer<'_, '_, I> {
     #[inline]
     fn ascii_ident(&mut self, text: &str, lo: usize, hi: usize) {
         let b = text.as_bytes();
-        if b.len() > 8 {
+        let n = b.len();
+        if n > 16 {
             self.ident(text, lo, hi, true);
             return;
         }
-        let w = token::pack_short(b);
-        let slot = (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
-        let (cw, kind, sym) = self.short_idents[slot];
-        if cw == w {
+        // Up to 8 bytes: one zero-padded word. 9 to 16: the first and the
+        // last eight bytes; with the length they determine the text.
+        let (w1, w2) = if n <= 8 {
+            (token::pack_short(b), 0)
+        } else {
+            (token::pack_short(&b[..8]), token::pack_short(&b[n - 8..]))
+        };
+        let key = w1 ^ w2.rotate_left(29) ^ n as u64;
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        let e = self.short_idents[slot];
+        if e.0 == w1 && e.1 == w2 && e.2 == n as u32 {
             self.stats.idents += 1;
-            self.push(kind, LitKind::Int, lo, hi, Some(sym));
+            self.push(e.3, LitKind::Int, lo, hi, Some(e.4));
             return;
         }
         self.ident(text, lo, hi, true);
         if let Some(t) = self.out.last()
             && let Some(sym) = t.sym
         {
-            self.short_idents[slot] = (w, t.kind, sym);
+            self.short_idents[slot] = (w1, w2, n as u32, t.kind, sym);
         }
     }
 

@@ -214,7 +214,11 @@ fn cached_identifiers_keep_their_symbols_and_kinds() {
         let a = (b'a' + (i % 26) as u8) as char;
         let b = (b'a' + (i / 26 % 26) as u8) as char;
         let n = i % 7;
-        write!(src, "{a}{b}{n} fn _ self {a} long_identifier_{i} Self ").unwrap();
+        write!(
+            src,
+            "{a}{b}{n} fn _ self {a} long_identifier_{i} Self id_{a}{n}_{b}{b}{a}{a}{b} "
+        )
+        .unwrap();
     }
     let interner = LocalInterner::default();
     let (mut toks, mut diags) = (Vec::new(), Vec::new());
