@@ -2,6 +2,13 @@
 //! classified into keywords, identifiers, lifetimes and literals interned,
 //! delimiters paired, lexical errors turned into diagnostics.
 //!
+//! Speed: the common ASCII tokens (whitespace, line comments, plain
+//! identifiers, one-character punctuation, plain decimal integers, strings
+//! without suffix) are lexed by a byte loop here; anything else goes to
+//! `rustc_lexer` one token at a time, so the token stream is exactly
+//! `rustc_lexer`'s (tested against a whole-file cursor). Identifiers of at
+//! most 16 bytes go through a per-file cache in front of the interner.
+//!
 //! Comments, doc comments included, are trivia: doc comments are not turned
 //! into `#[doc]` attributes (nothing downstream reads documentation), so a
 //! stray doc comment is never an error here.
