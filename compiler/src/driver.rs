@@ -8,6 +8,7 @@
 //! is gone.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
@@ -49,8 +50,20 @@ std::thread_local! {
     /// Per-worker buffers reused across files: the token vector of the parser and
     /// the identifier list being deduplicated.
     static BUFFERS: RefCell<(Vec<Token>, Vec<Symbol>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Per-worker bitmap of the identifier symbols this worker already reported during the
+    /// current run (keyed by the run's id, so a later `compile` on the same thread starts
+    /// clean): a file reports only identifiers its worker has not seen, which replaces a
+    /// per-file sort + dedup with one bit test per identifier token.
+    static SEEN_IDENTS: RefCell<(u64, Vec<u64>)> = const { RefCell::new((0, Vec::new())) };
     /// Per-worker resolution state (segment buffer, memo), reused across files.
     static RESOLVE: RefCell<ResolveCx> = RefCell::new(ResolveCx::default());
+}
+
+/// A process-unique id for one `compile` call (never 0, the thread-locals' initial key).
+fn next_run_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    // Relaxed: only uniqueness matters; no other memory is published through the id.
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Compiles `files`.
@@ -169,6 +182,7 @@ pub fn compile(
     // 2. lex + parse into the workers' session arenas. Each file's distinct
     // identifier symbols go to scratch memory, folded below before the checkpoint.
     start_pass("parse");
+    let run_id = next_run_id();
     let pass = exec.timeline.pass_index("parse");
     let t = exec.timeline.now_us();
     let parsed = {
@@ -191,22 +205,43 @@ pub fn compile(
                     &mut diags,
                 );
                 idents.clear();
-                idents.extend(
-                    tokens
-                        .iter()
-                        .filter(|t| match t.kind {
-                            TokenKind::RawIdent | TokenKind::Underscore => true,
-                            // The parser also gives identifier kinds to rustc_lexer's
-                            // `InvalidIdent` (emoji): not identifiers by its definition.
-                            TokenKind::Ident => src
-                                .get(t.lo as usize..t.hi as usize)
-                                .is_some_and(|s| s.is_ascii() || ra_ap_rustc_lexer::is_ident(s)),
+                SEEN_IDENTS.with(|seen| {
+                    let (seen_run, seen) = &mut *seen.borrow_mut();
+                    if *seen_run != run_id {
+                        *seen_run = run_id;
+                        seen.clear();
+                    }
+                    for t in tokens.iter() {
+                        let Some(sym) = t.sym else { continue };
+                        let is_ident_kind = match t.kind {
+                            TokenKind::RawIdent | TokenKind::Underscore | TokenKind::Ident => true,
                             k => k.is_keyword(),
-                        })
-                        .filter_map(|t| t.sym),
-                );
-                idents.sort_unstable();
-                idents.dedup();
+                        };
+                        if !is_ident_kind {
+                            continue;
+                        }
+                        let k = sym.as_u32() as usize;
+                        if seen.len() <= k / 64 {
+                            seen.resize(k / 64 + 1, 0);
+                        }
+                        if seen[k / 64] & (1 << (k % 64)) != 0 {
+                            continue;
+                        }
+                        // The parser also gives identifier kinds to rustc_lexer's
+                        // `InvalidIdent` (emoji): not identifiers by its definition. Validity
+                        // is a property of the text, hence of the symbol, so it is checked
+                        // once per worker and symbol (an invalid one is re-checked, rarely).
+                        if t.kind == TokenKind::Ident
+                            && !src
+                                .get(t.lo as usize..t.hi as usize)
+                                .is_some_and(|s| s.is_ascii() || ra_ap_rustc_lexer::is_ident(s))
+                        {
+                            continue;
+                        }
+                        seen[k / 64] |= 1 << (k % 64);
+                        idents.push(sym);
+                    }
+                });
                 (file, diags, scratch.alloc_slice_copy(idents))
             });
             tick();
@@ -219,7 +254,7 @@ pub fn compile(
     let max_id = parsed
         .iter()
         .flatten()
-        .filter_map(|(_, _, idents)| idents.last())
+        .filter_map(|(_, _, idents)| idents.iter().max())
         .map(|s| s.as_u32() as usize)
         .max()
         .unwrap_or(0);
