@@ -81,6 +81,10 @@
 //!   then `fence(SeqCst)`. **`offline`**: seal, `announced.store(0, Release)`, and move the
 //!   sealed batches to the shared list (an offline participant may stay away long; its
 //!   garbage should not wait for it). **Drop**: the same, then leave the registry.
+//!   Offline is a type, not a flag: [`Participant::offline`] consumes the participant and
+//!   returns an [`Offline`], which has no `protect`, and [`Offline::online`] gives it back
+//!   (`offline_while` and `synchronize` stay offline under `&mut self`). Whoever holds a
+//!   `&Participant` therefore holds an online one, and `protect` is a bare `Acquire` load.
 //! - **Waiting**: [`cookie`](Collector::cookie) is a seal without a batch;
 //!   [`has_elapsed`](Collector::has_elapsed) is `scan() > cookie`;
 //!   [`synchronize`](Collector::synchronize) waits for it with spin/yield/sleep backoff.
@@ -175,7 +179,10 @@
 //!                 }
 //!                 me.quiescent(); // end of a work item: nothing loaded above is held
 //!             }
-//!             me.offline(); // e.g. before blocking; an offline participant delays no one
+//!             let away = me.offline(); // e.g. before blocking: it delays no one, and
+//!             // has no `protect`: reading shared memory offline does not compile.
+//!             let me = away.online();
+//!             drop(me);
 //!         });
 //!     }
 //! });
@@ -257,7 +264,7 @@ mod participant;
 mod sync;
 
 pub use collector::{Collector, Cookie, DEFAULT_BATCH_SIZE, Reclaimed, Stats};
-pub use participant::Participant;
+pub use participant::{Offline, Participant};
 /// The atomic pointer type [`Participant::protect`] reads: std's, or loom's under
 /// `cfg(loom)`.
 pub use sync::AtomicPtr;

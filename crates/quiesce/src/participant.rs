@@ -110,11 +110,6 @@ impl<'c> Participant<'c> {
         &self.slot.name
     }
 
-    /// Whether this participant is online (delaying grace periods, allowed to read).
-    pub fn is_online(&self) -> bool {
-        self.announced != 0
-    }
-
     /// Retired resources this participant still holds (open and sealed batches).
     pub fn pending(&self) -> usize {
         let items = self.open.items + self.sealed.iter().map(|b| b.items).sum::<u64>();
@@ -152,7 +147,8 @@ impl<'c> Participant<'c> {
         }
         // Relaxed: the fence in `announce` orders what follows; see the crate docs.
         let g = self.collector.period.0.load(Relaxed);
-        if self.announced != 0 && self.announced != g {
+        debug_assert_ne!(self.announced, 0, "a reachable participant is online");
+        if self.announced != g {
             self.collector.announce(&self.slot, g);
             self.announced = g;
         }
@@ -174,10 +170,7 @@ impl<'c> Participant<'c> {
     /// with the shared list (`blocking`: wait for its lock instead of skipping).
     fn reclaim(&mut self, blocking: bool) {
         let c = self.collector;
-        let own = self
-            .sealed
-            .front()
-            .is_some_and(|b| self.announced == 0 || b.tag < self.announced);
+        let own = self.sealed.front().is_some_and(|b| b.tag < self.announced);
         if !own && c.shared_batches_hint() == 0 {
             return;
         }
@@ -308,18 +301,64 @@ impl<'c> Participant<'c> {
         }
     }
 
-    /// Goes offline: until [`online`](Self::online), this participant delays no grace
-    /// period and must not read shared memory. For blocking regions (I/O, locks, waiting
-    /// for work). Seals the open batch and hands every sealed batch to the collector's
-    /// shared list, so that its garbage does not wait for its return. Idempotent.
-    pub fn offline(&mut self) {
+    /// Goes offline: the returned [`Offline`] delays no grace period and cannot read
+    /// shared memory (it has no `protect`); [`Offline::online`] gives the participant back,
+    /// online again. For blocking regions (I/O, locks, waiting for work). Seals the open
+    /// batch and hands every sealed batch to the collector's shared list, so that its
+    /// garbage does not wait for its return.
+    ///
+    /// The participant moves into the [`Offline`], so no `&Participant` exists while it
+    /// is offline: [`protect`](Self::protect) needs no runtime check. (A guard that only
+    /// borrowed the participant would not do: `mem::forget` on it would end the borrow
+    /// and leave an offline participant reachable.) Where only a `&mut Participant` is at
+    /// hand, use [`offline_while`](Self::offline_while).
+    ///
+    /// ```compile_fail,E0382
+    /// # use std::sync::atomic::AtomicPtr;
+    /// let collector = tern_quiesce::Collector::new();
+    /// let p = collector.register();
+    /// let mut v = 1u32;
+    /// let shared = AtomicPtr::new(&raw mut v);
+    /// let away = p.offline();
+    /// // SAFETY: `shared` points to a live local.
+    /// let r = unsafe { p.protect(&shared) }; // error: `p` moved into `away`
+    /// let p = away.online();
+    /// ```
+    pub fn offline(mut self) -> Offline<'c> {
         self.go_offline(true);
+        Offline { p: self }
     }
 
+    /// Runs `f` offline (see [`offline`](Self::offline)), then comes back online, also
+    /// when `f` panics. `f` cannot use this participant: it is borrowed mutably meanwhile.
+    ///
+    /// ```
+    /// let collector = tern_quiesce::Collector::new();
+    /// let mut p = collector.register();
+    /// let k = collector.cookie();
+    /// let elapsed = p.offline_while(|| collector.has_elapsed(k));
+    /// assert!(elapsed, "an offline participant delays no one");
+    /// p.quiescent();
+    /// ```
+    /// ```compile_fail,E0502
+    /// # use std::sync::atomic::AtomicPtr;
+    /// let collector = tern_quiesce::Collector::new();
+    /// let mut p = collector.register();
+    /// let mut v = 1u32;
+    /// let shared = AtomicPtr::new(&raw mut v);
+    /// // SAFETY: `shared` points to a live local.
+    /// p.offline_while(|| unsafe { p.protect(&shared) }.copied()); // error: `p` is borrowed
+    /// ```
+    pub fn offline_while<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        self.go_offline(true);
+        let _rejoin = Rejoin(self);
+        f()
+    }
+
+    /// Goes offline; `hand_over`: move the sealed batches to the shared list. Every caller
+    /// keeps the participant unreachable until `come_online` (see `protect`).
     fn go_offline(&mut self, hand_over: bool) {
-        if self.announced == 0 {
-            return;
-        }
+        debug_assert_ne!(self.announced, 0, "a reachable participant is online");
         self.flush();
         // Release: pairs with the Acquire load in `Collector::horizon`, so that every read
         // made while online happens-before any free a scan allows because it saw 0.
@@ -331,11 +370,12 @@ impl<'c> Participant<'c> {
         }
     }
 
-    /// Comes back online (takes the registry lock, like registration). Idempotent.
-    pub fn online(&mut self) {
-        if self.announced != 0 {
-            return;
-        }
+    /// Comes back online (takes the registry lock, like registration).
+    fn come_online(&mut self) {
+        debug_assert_eq!(
+            self.announced, 0,
+            "only an offline participant comes online"
+        );
         let g = self.collector.come_online(&self.slot);
         self.announced = g;
         self.cached = if self.open.items == 0 && !self.garbage_waits() {
@@ -355,12 +395,12 @@ impl<'c> Participant<'c> {
     pub fn synchronize(&mut self) {
         self.flush();
         let cookie = self.collector.cookie();
-        let was_online = self.is_online();
         // Keep the batches: they run on this thread once the wait is over.
         self.go_offline(false);
-        self.collector.wait_for(cookie);
-        if was_online {
-            self.online();
+        {
+            // Online again when the wait ends, even by a panic.
+            let rejoin = Rejoin(self);
+            rejoin.0.collector.wait_for(cookie);
         }
         self.skip = 0;
         self.reclaim(true);
@@ -370,7 +410,7 @@ impl<'c> Participant<'c> {
     }
 
     /// Loads `src` and borrows its target until this participant's next `&mut` call (its
-    /// next quiescent state, `offline`, `retire`, ...). `None` for a null pointer.
+    /// next quiescent state, `retire`, `offline`, ...). `None` for a null pointer.
     ///
     /// Under `cfg(loom)` the argument is loom's `AtomicPtr` (see [`crate::AtomicPtr`]).
     ///
@@ -388,9 +428,6 @@ impl<'c> Participant<'c> {
     /// let _ = r;
     /// ```
     ///
-    /// # Panics
-    /// If this participant is offline (an offline participant protects nothing).
-    ///
     /// # Safety
     /// `participant.protect(src)` is sound if and only if:
     /// - every non-null pointer ever stored in `src` points to a valid `T`, published with
@@ -400,14 +437,17 @@ impl<'c> Participant<'c> {
     /// - `T` may be shared between threads (`T: Sync`, or only read in ways that are).
     #[inline]
     pub unsafe fn protect<'p, T>(&'p self, src: &AtomicPtr<T>) -> Option<&'p T> {
-        if self.announced == 0 {
-            protect_offline();
-        }
+        // Online: see the SAFETY comment below.
+        debug_assert_ne!(self.announced, 0, "a reachable participant is online");
         // Acquire: pairs with the Release store that published the pointer, so that the
         // pointee's initialisation happens-before our reads through it.
         let p = src.load(Acquire);
         // SAFETY: 1. non-null pointers in `src` point to valid `T`s (contract, bullet 1).
-        // 2. This participant is online (checked above) and the borrow lasts until its next
+        // 2. This participant is online: it goes offline only in `offline`, which consumes
+        // it (the `Offline` has no `protect`, and forgetting it leaks the participant),
+        // and in `offline_while` and `synchronize`, which hold `&mut self` until it is
+        // online again (a `Rejoin` guard, private, comes back online even on unwind). So
+        // whoever holds `&self` holds an online participant. The borrow lasts until its next
         // `&mut` call, i.e. its next quiescent state; any `T` loaded here is retired only
         // after unlinking (bullet 2), so its batch's tag is at least the period read
         // after the unlink, and the grace-period invariant keeps it alive until this
@@ -416,10 +456,59 @@ impl<'c> Participant<'c> {
     }
 }
 
-#[cold]
-#[track_caller]
-fn protect_offline() -> ! {
-    panic!("Participant::protect called while offline: an offline participant protects nothing");
+/// Brings the participant back online when dropped: the end of `offline_while` or of
+/// `synchronize`'s wait, normal or by a panic. Private, so no caller can forget it.
+struct Rejoin<'a, 'c>(&'a mut Participant<'c>);
+
+impl Drop for Rejoin<'_, '_> {
+    fn drop(&mut self) {
+        self.0.come_online();
+    }
+}
+
+/// An offline participant ([`Participant::offline`]): it delays no grace period and
+/// cannot read shared memory. [`online`](Self::online) gives the participant back; dropping
+/// it unregisters the participant (like dropping the participant); forgetting it leaks the
+/// participant's registration, which stays offline and delays no one.
+///
+/// `!Send` and `!Sync`, like [`Participant`]:
+///
+/// ```compile_fail,E0277
+/// fn assert_send<T: Send>(_: T) {}
+/// let c = tern_quiesce::Collector::new();
+/// assert_send(c.register().offline());
+/// ```
+#[must_use = "dropping an `Offline` unregisters the participant; `online` gives it back"]
+pub struct Offline<'c> {
+    p: Participant<'c>,
+}
+
+impl<'c> Offline<'c> {
+    /// Comes back online (takes the registry lock, like registration) and gives the
+    /// participant back.
+    pub fn online(self) -> Participant<'c> {
+        let mut p = self.p;
+        p.come_online();
+        p
+    }
+
+    /// The collector the participant belongs to.
+    pub fn collector(&self) -> &'c Collector {
+        self.p.collector
+    }
+
+    /// The name given at registration.
+    pub fn name(&self) -> &str {
+        self.p.name()
+    }
+}
+
+impl fmt::Debug for Offline<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Offline")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for Participant<'_> {

@@ -224,33 +224,82 @@ fn offline_participant_does_not_delay() {
     let log = Log::new(2);
     let c = Collector::new();
     let mut a = c.register();
-    let mut b = c.register();
-    b.offline();
-    assert!(!b.is_online());
+    let b = c.register_named("b");
+    let away = b.offline();
+    assert_eq!(away.name(), "b");
+    assert!(std::ptr::eq(away.collector(), &raw const c));
+    assert_eq!(c.stats().online, 1);
     a.retire(Tracked::new(0, &log));
     a.quiescent();
     assert_eq!(log.total(), 1);
-    b.online();
-    assert!(b.is_online());
+    let b = away.online();
+    assert_eq!(c.stats().online, 2);
     a.retire(Tracked::new(1, &log));
     a.quiescent();
     a.quiescent();
     assert_eq!(log.dropped(1), 0, "b is online again");
-    b.offline();
+    let away = b.offline();
     settle(&mut a);
     assert_eq!(log.dropped(1), 1);
+    drop(away);
+    assert_eq!(
+        c.stats().participants,
+        1,
+        "dropping an `Offline` unregisters"
+    );
 }
 
 #[test]
-#[should_panic(expected = "offline")]
-fn protect_while_offline_panics() {
+fn offline_hands_over_and_online_protects_the_new_value() {
+    let log = Log::new(1);
+    let c = Collector::new();
+    let mut a = c.register();
+    let mut b = c.register();
+    let x = AtomicPtr::new(Box::into_raw(Box::new(1u32)));
+    b.retire(Tracked::new(0, &log));
+    b.flush();
+    // b's sealed batch moves to the shared list: a runs it while b is away.
+    let away = b.offline();
+    settle(&mut a);
+    assert_eq!(log.dropped(0), 1);
+    // AcqRel: Release publishes the new box to `b.protect` below; Acquire pairs with the
+    // store that published the old one, which is freed here.
+    let old = x.swap(Box::into_raw(Box::new(2u32)), Ordering::AcqRel);
+    // SAFETY: `old` came from `Box::into_raw` and the swap unlinked it.
+    a.retire(unsafe { Box::from_raw(old) });
+    let b = away.online();
+    // SAFETY: `x` holds boxes only, retired after unlinking.
+    assert_eq!(unsafe { b.protect(&x) }.copied(), Some(2));
+    drop((a, b));
+    let mut c = c;
+    // AcqRel: Acquire pairs with the swap that published the last box, freed below.
+    let last = x.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: unlinked by the swap (nobody reads any more); from `Box::into_raw`.
+    c.retire(unsafe { Box::from_raw(last) });
+    c.checkpoint();
+    assert_eq!(c.stats().pending_items, 0);
+}
+
+#[test]
+fn offline_while_delays_no_one_and_comes_back_even_on_panic() {
     let c = Collector::new();
     let mut p = c.register();
-    let mut v = 5u32;
-    let x = AtomicPtr::new(&raw mut v);
-    p.offline();
-    // SAFETY: `x` points to a live local that is never freed while `p` could read it.
-    let _ = unsafe { p.protect(&x) };
+    let k = c.cookie();
+    assert!(!c.has_elapsed(k));
+    assert!(p.offline_while(|| c.has_elapsed(k)));
+    assert_eq!(c.stats().online, 1, "online again after the closure");
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        p.offline_while(|| panic!("blocking call failed"));
+    }));
+    assert!(caught.is_err());
+    assert_eq!(c.stats().online, 1, "online again after the panic");
+    let k2 = c.cookie();
+    assert!(
+        !c.has_elapsed(k2),
+        "p is online and has passed no quiescent state"
+    );
+    p.quiescent();
+    assert!(c.has_elapsed(k2));
 }
 
 #[test]
@@ -340,14 +389,14 @@ fn panic_policy_in_checkpoint_and_try_reclaim() {
 fn cookie_and_has_elapsed() {
     let c = Collector::new();
     let mut a = c.register();
-    let mut b = c.register();
+    let b = c.register();
     let k = c.cookie();
     assert!(!c.has_elapsed(k));
     a.quiescent();
     assert!(!c.has_elapsed(k), "b still may hold something");
-    b.offline();
+    let away = b.offline();
     assert!(c.has_elapsed(k));
-    b.online();
+    let mut b = away.online();
     assert!(c.has_elapsed(k), "once elapsed, stays elapsed");
     let k2 = c.cookie();
     assert!(k2 > k);
@@ -643,14 +692,13 @@ fn destructor_may_retire_more() {
 fn dropping_the_collector_runs_pending_batches() {
     let log = Log::new(2);
     let c = Collector::new();
-    let mut keep = c.register();
+    let keep = c.register();
     c.retire(Tracked::new(0, &log));
     {
         let mut p = c.register();
         p.retire(Tracked::new(1, &log));
     }
-    keep.offline();
-    drop(keep);
+    drop(keep.offline());
     assert_eq!(log.total(), 0);
     drop(c);
     assert_eq!((log.dropped(0), log.dropped(1)), (1, 1));

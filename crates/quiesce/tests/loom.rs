@@ -197,17 +197,20 @@ fn housekeeping(variant: Variant) {
         } else {
             a.retire_with((), |()| {});
         }
-        // B's quiescent state (or B leaving) ends the "old phase".
-        if variant == Variant::BOffline {
-            b.offline();
+        // B's quiescent state (or B going offline for good) ends the "old phase".
+        let mut b = if variant == Variant::BOffline {
+            Err(b.offline())
         } else {
             b.quiescent();
-        }
+            Ok(b)
+        };
         // A retires more, fills another batch, passes quiescent states.
         a.retire_with((), |()| {});
         a.retire_with((), |()| {});
         a.quiescent();
-        b.quiescent();
+        if let Ok(b) = &mut b {
+            b.quiescent();
+        }
         a.quiescent();
         r.join().unwrap();
         drop((a, b));
@@ -260,10 +263,10 @@ fn offline_online() {
         let reader = {
             let (c, shared) = (Arc::clone(&c), Arc::clone(&shared));
             thread::spawn(move || {
-                let mut r = c.register();
+                let r = c.register();
                 read(load(&r, &shared));
-                r.offline();
-                r.online();
+                let away = r.offline();
+                let r = away.online();
                 let n = load(&r, &shared);
                 read(n);
                 thread::yield_now();

@@ -198,16 +198,14 @@ fn worker(c: &Collector, slots: &[AtomicPtr<Node>], budget: &Budget, seed: u64) 
         let slot = &slots[rng.below(slots.len() as u64) as usize];
         match rng.below(100) {
             0..45 => {
-                if me.is_online() {
-                    // SAFETY: slots hold only `Node::boxed` pointers, published by
-                    // `swap(AcqRel)` and retired to `c` after being swapped out.
-                    let n = unsafe { me.protect(slot) }.expect("slots are never null");
-                    n.check();
-                    if held.len() == held.capacity() {
-                        held.swap_remove(rng.below(held.len() as u64) as usize);
-                    }
-                    held.push(std::ptr::from_ref(n));
+                // SAFETY: slots hold only `Node::boxed` pointers, published by
+                // `swap(AcqRel)` and retired to `c` after being swapped out.
+                let n = unsafe { me.protect(slot) }.expect("slots are never null");
+                n.check();
+                if held.len() == held.capacity() {
+                    held.swap_remove(rng.below(held.len() as u64) as usize);
                 }
+                held.push(std::ptr::from_ref(n));
             }
             45..65 => {
                 // AcqRel: the unlink; Release publishes the new node, Acquire pairs with the
@@ -232,11 +230,20 @@ fn worker(c: &Collector, slots: &[AtomicPtr<Node>], budget: &Budget, seed: u64) 
             }
             85..91 => {
                 held.clear();
-                me.offline();
-                if rng.below(4) == 0 {
-                    std::thread::yield_now();
+                // The blocking step runs offline: by value, or under `&mut` with a closure.
+                if rng.below(2) == 0 {
+                    let away = me.offline();
+                    if rng.below(4) == 0 {
+                        std::thread::yield_now();
+                    }
+                    me = away.online();
+                } else {
+                    me.offline_while(|| {
+                        if rng.below(4) == 0 {
+                            std::thread::yield_now();
+                        }
+                    });
                 }
-                me.online();
             }
             91..94 => me.flush(),
             94..95 => {
