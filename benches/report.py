@@ -247,6 +247,30 @@ def memory_tables(memory):
     return lines
 
 
+def previous_runs(rows, previous):
+    """A table of this run's target figures beside those of earlier RESULTS.md files."""
+    earlier = []
+    for spec in previous:
+        label, _, path = spec.partition("=")
+        figures = {}
+        with open(path) as f:
+            for line in f:
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if len(cells) == 6 and cells[0].isdigit():
+                    figures[cells[1]] = f"{cells[2]} {cells[4].strip('*')}"
+        earlier.append((label, figures))
+    out = [
+        "",
+        "### The same targets in earlier runs of this session (run-to-run spread)",
+        "",
+        "| target | this run | " + " | ".join(label for label, _ in earlier) + " |",
+        "|---|---|" + "---|" * len(earlier),
+    ]
+    for _issue, what, val, _lim, res, _how in rows:
+        out.append(f"| {what} | {val} {res} | " + " | ".join(f.get(what, "–") for _, f in earlier) + " |")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--criterion", required=True)
@@ -254,6 +278,8 @@ def main():
     ap.add_argument("--machine", default="")
     ap.add_argument("--command", default="")
     ap.add_argument("--notes", default="")
+    ap.add_argument("--previous", action="append", default=[],
+                    help="LABEL=RESULTS.md of an earlier run: its target figures are shown beside this run's")
     args = ap.parse_args()
 
     data = load(args.criterion)
@@ -283,6 +309,8 @@ def main():
     ]
     for issue, what, val, lim, res, how in Targets(data, memory).build():
         out.append(f"| {issue} | {what} | {val} | {lim} | **{res}** | {how} |")
+    if args.previous:
+        out += previous_runs(Targets(data, memory).build(), args.previous)
     out += ["", "## Tables", ""]
     for g in GROUP_ORDER + sorted(set(data) - set(GROUP_ORDER)):
         if g in data:

@@ -10,6 +10,8 @@
 #   TERN_BENCH_CORPUS_MB=64         cap the registry corpus of the interner benches
 #   TERN_BENCH_QUICK=1              short warm-up/measurement (smoke runs, not for tables)
 #   CARGO_TARGET_DIR                where cargo builds and criterion keeps its results
+#   TERN_BENCH_PREVIOUS="runA=old/RESULTS.md ..."  earlier reports whose target figures
+#                                   are shown beside this run's (run-to-run spread)
 #
 # The report (benches/report.py) reads criterion's target/criterion/**/new/*.json
 # and intern_memory's JSON, prints one table per group with the ratio to the
@@ -23,7 +25,7 @@ benches=()
 for a in "$@"; do
     case "$a" in
         --report-only) report_only=1 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) benches+=("$a") ;;
     esac
 done
@@ -96,7 +98,9 @@ includes the bump chunks' unused tail):
 
 ${breakdown}"
 fi
+previous=()
+for p in ${TERN_BENCH_PREVIOUS:-}; do previous+=(--previous "$p"); done
 python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
-    --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
+    "${previous[@]}" --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
 mv benches/RESULTS.md.new benches/RESULTS.md
 echo "wrote benches/RESULTS.md"
