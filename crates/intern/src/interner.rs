@@ -610,11 +610,7 @@ impl Interner {
     /// quiescent state) when early reclamation was allowed; returns how many resources were
     /// freed (0 without the opt-in).
     pub fn reclaim(&self) -> usize {
-        if self.reclaim.early() {
-            self.collector.try_reclaim()
-        } else {
-            0
-        }
+        self.reclaim.try_reclaim(&self.collector)
     }
 
     /// Turns the hit counter off (or back on). Counting a hit costs a thread-local lookup and

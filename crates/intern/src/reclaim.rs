@@ -72,8 +72,14 @@ impl Reclaim {
         self.early = true;
     }
 
-    pub(crate) fn early(&self) -> bool {
-        self.early
+    /// Runs `collector`'s elapsed batches when early reclamation was allowed; returns how many
+    /// resources were freed (0 without the opt-in, whose tables wait for `checkpoint`).
+    pub(crate) fn try_reclaim(&self, collector: &Collector) -> usize {
+        if self.early {
+            collector.try_reclaim()
+        } else {
+            0
+        }
     }
 
     /// Frees every outgrown table (exclusive access: no reader is left).

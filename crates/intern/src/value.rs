@@ -328,11 +328,7 @@ impl<T> ValueInterner<T> {
 
     /// As [`Interner::reclaim`](crate::Interner::reclaim).
     pub fn reclaim(&self) -> usize {
-        if self.reclaim.early() {
-            self.collector.try_reclaim()
-        } else {
-            0
-        }
+        self.reclaim.try_reclaim(&self.collector)
     }
 
     /// As [`Interner::set_count_hits`](crate::Interner::set_count_hits).
