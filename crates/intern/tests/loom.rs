@@ -11,6 +11,10 @@
 //! std atomics that publish nothing). Everything that synchronises (slots, `next`, `current`,
 //! id-table entries and segments, counters that gate growth, the spare-id lock, the collector)
 //! is a loom type.
+#![allow(
+    clippy::many_single_char_names,
+    reason = "models name interners, threads and symbols i, t, a, b as in the loom docs"
+)]
 #![cfg(loom)]
 
 use loom::sync::Arc;
@@ -145,6 +149,8 @@ fn lookup_and_resolve_during_resize_and_reclamation() {
 /// migration has moved the colliding key but not yet this one (chunks are copied slot by slot).
 #[test]
 fn lookup_behind_a_moved_slot_during_resize() {
+    // Executions explored (std atomic: outside the model, shared across its executions).
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     use std::hash::Hasher;
     // Two strings with the same start slot in the 4-slot table. The keys are chosen with the
     // interner's hash (FxHash of the bytes); the stats check below fails if that ever changes.
@@ -158,13 +164,12 @@ fn lookup_behind_a_moved_slot_during_resize() {
         .filter(|w| start(w) == 0)
         .take(2)
         .collect();
-    let filler = (0..)
+    // One string in four hashes to slot 2, so 1024 candidates always hold one.
+    let filler = (0..1024)
         .map(|k| format!("f{k}"))
         .find(|w| start(w) == 2)
-        .unwrap();
+        .expect("a filler string for slot 2 among 1024 candidates");
     let (x, y) = (words[0].clone(), words[1].clone());
-    // Executions explored (std atomic: outside the model, shared across its executions).
-    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     loom::model(move || {
         // Relaxed: a counter outside the model, read after `loom::model` returns.
         RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
