@@ -27,7 +27,6 @@ use tern_benches::corpus::{Corpus, SourceFile};
 use tern_benches::harness::{self, run_gated};
 use tern_compiler::corpus::InputFile;
 use tern_compiler::driver::{self, Options};
-use tern_compiler::session::to_syntax;
 use tern_compiler::syntax::{self, FileId, Intern, Symbol};
 
 /// Registry crates of the fixed front-end corpus (all versions present).
@@ -52,7 +51,7 @@ struct TernIntern<'a>(&'a tern_intern::Interner);
 impl Intern for TernIntern<'_> {
     #[inline]
     fn intern(&self, s: &str) -> Symbol {
-        to_syntax(self.0.intern(s))
+        self.0.intern(s)
     }
 }
 

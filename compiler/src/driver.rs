@@ -19,7 +19,7 @@ use crate::passes::resolve::{self, ResolveCx, ResolveOut, Resolver};
 use crate::passes::types::{self, TyId};
 use crate::passes::{self, Schedule, load::Loaded};
 use crate::report::{ArenaMem, Diagnostic, FileReport, PassTime, Report};
-use crate::session::{self, Session, Tables, WorkerStats, to_syntax};
+use crate::session::{self, Session, Tables, WorkerStats};
 use crate::syntax::{self, FileId, SourceFile, Symbol, Token, TokenKind};
 use crate::timings::{DRIVER_TASK, Span, Timeline};
 
@@ -127,16 +127,16 @@ pub fn compile(
 
     // Symbols the later passes compare against (keywords are pre-interned).
     let kw = PathKw {
-        krate: to_syntax(tern_intern::kw::Crate),
-        self_lower: to_syntax(tern_intern::kw::SelfLower),
-        self_upper: to_syntax(tern_intern::kw::SelfUpper),
-        super_: to_syntax(tern_intern::kw::Super),
-        underscore: to_syntax(tern_intern::kw::Underscore),
-        path: to_syntax(interner.intern("path")),
+        krate: tern_intern::kw::Crate,
+        self_lower: tern_intern::kw::SelfLower,
+        self_upper: tern_intern::kw::SelfUpper,
+        super_: tern_intern::kw::Super,
+        underscore: tern_intern::kw::Underscore,
+        path: interner.intern("path"),
     };
     let prelude: rustc_hash::FxHashSet<Symbol> = resolve::PRELUDE
         .iter()
-        .map(|s| to_syntax(interner.intern(s)))
+        .map(|s| interner.intern(s))
         .collect();
     if opts.early_reclaim {
         // SAFETY: the contract of `assume_registered_readers`: from here on every call

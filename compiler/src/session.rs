@@ -186,29 +186,17 @@ pub struct Tables<'s> {
     pub types: &'s ValueInterner<TyNode>,
 }
 
-/// The syntax layer's symbol for one of the interner's.
-#[inline]
-pub fn to_syntax(sym: tern_intern::Symbol) -> syntax::Symbol {
-    syntax::Symbol::from_u32(sym.as_u32())
-}
-
-/// The interner's symbol for one of the syntax layer's (made by [`Tables`]).
-#[inline]
-pub fn from_syntax(sym: syntax::Symbol) -> Option<tern_intern::Symbol> {
-    tern_intern::Symbol::from_u32(sym.as_u32())
-}
-
 impl Tables<'_> {
     /// The text of a symbol made by these tables (`None` for a foreign one).
     pub fn text(&self, sym: syntax::Symbol) -> Option<&str> {
-        self.strings.try_resolve(from_syntax(sym)?)
+        self.strings.try_resolve(sym)
     }
 }
 
 impl syntax::Intern for Tables<'_> {
     #[inline]
     fn intern(&self, s: &str) -> syntax::Symbol {
-        to_syntax(self.strings.intern(s))
+        self.strings.intern(s)
     }
 }
 
@@ -221,7 +209,7 @@ impl TyStore for Tables<'_> {
 
     #[inline]
     fn text(&self, s: &str) -> syntax::Symbol {
-        to_syntax(self.strings.intern(s))
+        self.strings.intern(s)
     }
 }
 

@@ -112,9 +112,7 @@ pub(crate) fn lex<I: Intern + ?Sized>(
         open: Vec::new(),
         stats: LexStats::default(),
         kw_syms: [None; KEYWORD_COUNT],
-        short_idents: Box::new(
-            [(0, 0, 0, TokenKind::Ident, super::Symbol::from_u32(0)); SHORT_IDENT_SLOTS],
-        ),
+        short_idents: Box::new([(0, 0, 0, TokenKind::Ident, super::NO_SYMBOL); SHORT_IDENT_SLOTS]),
     };
     lx.run();
     lx.stats

@@ -37,30 +37,25 @@ pub mod lexer;
 pub mod parser;
 pub mod token;
 
-use std::cell::RefCell;
-
 pub use ast::SourceFile;
 pub use diag::{Diagnostic, FileId, LineIndex};
 pub use lexer::LexStats;
 pub use token::{Token, TokenKind};
 
-/// An interned string: a 4-byte handle. Made by the session's
-/// `tern_intern::Interner` it carries that symbol's raw id (see the
-/// [`Intern`] impl); [`LocalInterner`] numbers its own from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Symbol(u32);
+/// An interned string: the session interner's 4-byte [`tern_intern::Symbol`].
+/// Keywords, including the contextual ones (`union`, `auto`, `default`,
+/// `macro_rules`, `raw`, `safe`), are pre-interned constants in
+/// [`tern_intern::kw`], so the parser compares symbols, never text.
+pub use tern_intern::Symbol;
+pub use tern_intern::kw;
 
-impl Symbol {
-    /// The symbol with raw index `index`.
-    pub const fn from_u32(index: u32) -> Self {
-        Symbol(index)
-    }
-
-    /// The raw index.
-    pub const fn as_u32(self) -> u32 {
-        self.0
-    }
-}
+/// The symbol an identifier or lifetime token gets when the lexer gave it
+/// none (it always does; this only keeps the parser total): an id no interner
+/// hands out, which resolves to nothing.
+pub const NO_SYMBOL: Symbol = match Symbol::from_u32(u32::MAX) {
+    Some(s) => s,
+    None => panic!("u32::MAX is not 0"),
+};
 
 /// Where the lexer sends identifiers, lifetimes and literals.
 pub trait Intern {
@@ -68,91 +63,52 @@ pub trait Intern {
     fn intern(&self, s: &str) -> Symbol;
 }
 
-/// The session's concurrent interner: a syntax [`Symbol`] carries the
-/// `tern_intern::Symbol`'s raw id unchanged.
+/// The concurrent interner itself.
 ///
 /// ```
-/// use tern_compiler::syntax::{Intern, Symbol};
+/// use tern_compiler::syntax::Intern;
 /// let interner = tern_intern::Interner::new();
 /// let a = Intern::intern(&interner, "alpha");
-/// assert_eq!(a, Intern::intern(&interner, "alpha"));
-/// assert_eq!(Symbol::from(interner.intern("alpha")), a);
+/// assert_eq!(a, interner.intern("alpha"));
+/// assert_eq!(Intern::intern(&interner, "union"), tern_intern::kw::Union);
 /// ```
 impl Intern for tern_intern::Interner {
     #[inline]
     fn intern(&self, s: &str) -> Symbol {
-        Symbol::from(tern_intern::Interner::intern(self, s))
+        tern_intern::Interner::intern(self, s)
     }
 }
 
-impl From<tern_intern::Symbol> for Symbol {
-    #[inline]
-    fn from(sym: tern_intern::Symbol) -> Self {
-        Symbol(sym.as_u32())
-    }
-}
-
-/// A single-threaded interner for tests, fuzzing and tools (the driver uses
-/// the concurrent one).
+/// An interner for tests, fuzzing and tools that parse one file at a time:
+/// a `tern_intern::Interner` with the default pre-interned keywords, whose
+/// `resolve` answers `None` for a symbol it did not make.
 #[derive(Debug, Default)]
 pub struct LocalInterner {
-    inner: RefCell<LocalInner>,
-}
-
-#[derive(Default)]
-struct LocalInner {
-    /// Indices into `strings`, hashed by their text.
-    table: hashbrown::HashTable<u32>,
-    strings: Vec<Box<str>>,
-    hasher: rustc_hash::FxBuildHasher,
-}
-
-impl std::fmt::Debug for LocalInner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalInner")
-            .field("strings", &self.strings.len())
-            .finish_non_exhaustive()
-    }
+    inner: tern_intern::Interner,
 }
 
 impl LocalInterner {
     /// The text of `sym`, if this interner made it.
     pub fn resolve(&self, sym: Symbol) -> Option<String> {
-        self.inner
-            .borrow()
-            .strings
-            .get(sym.0 as usize)
-            .map(ToString::to_string)
+        self.inner.try_resolve(sym).map(str::to_owned)
     }
 
-    /// Number of distinct strings interned.
+    /// Number of distinct strings interned (the pre-interned keywords and
+    /// well-known names included).
     pub fn len(&self) -> usize {
-        self.inner.borrow().strings.len()
+        self.inner.len()
     }
 
-    /// Whether nothing was interned.
+    /// Whether nothing was interned (never: keywords are pre-interned).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
 impl Intern for LocalInterner {
+    #[inline]
     fn intern(&self, s: &str) -> Symbol {
-        use std::hash::BuildHasher;
-        let mut guard = self.inner.borrow_mut();
-        let inner = &mut *guard;
-        let hash = inner.hasher.hash_one(s);
-        let strings = &inner.strings;
-        if let Some(&i) = inner.table.find(hash, |&i| &*strings[i as usize] == s) {
-            return Symbol(i);
-        }
-        let i = inner.strings.len() as u32;
-        inner.strings.push(s.into());
-        let (strings, hasher) = (&inner.strings, &inner.hasher);
-        inner
-            .table
-            .insert_unique(hash, i, |&j| hasher.hash_one(&*strings[j as usize]));
-        Symbol(i)
+        self.inner.intern(s)
     }
 }
 

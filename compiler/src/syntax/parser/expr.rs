@@ -424,7 +424,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     return Err(self.error_at(lo, "expected field name after `.`".to_owned()));
                 }
                 let ident = Ident {
-                    sym: t.sym.unwrap_or(crate::syntax::Symbol::from_u32(u32::MAX)),
+                    sym: t.sym.unwrap_or(crate::syntax::NO_SYMBOL),
                     span: t.span(),
                 };
                 Ok(self.mk(ExprKind::TupleField(e, ident), start))
@@ -485,7 +485,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         Ok(Expr {
             kind: ExprKind::Lit(Lit {
                 kind,
-                sym: t.sym.unwrap_or(crate::syntax::Symbol::from_u32(u32::MAX)),
+                sym: t.sym.unwrap_or(crate::syntax::NO_SYMBOL),
                 span: t.span(),
             }),
             span: t.span(),

@@ -561,7 +561,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         self.bump();
         Lit {
             kind: t.lit,
-            sym: t.sym.unwrap_or(crate::syntax::Symbol::from_u32(u32::MAX)),
+            sym: t.sym.unwrap_or(crate::syntax::NO_SYMBOL),
             span: t.span(),
         }
     }

@@ -440,7 +440,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     fn ident_of(&self, i: usize) -> Ident {
         let t = &self.toks[i];
         Ident {
-            sym: t.sym.unwrap_or(super::Symbol::from_u32(u32::MAX)),
+            sym: t.sym.unwrap_or(super::NO_SYMBOL),
             span: t.span(),
         }
     }
@@ -472,7 +472,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             let t = *self.tok();
             self.bump();
             Ok(Lifetime {
-                sym: t.sym.unwrap_or(super::Symbol::from_u32(u32::MAX)),
+                sym: t.sym.unwrap_or(super::NO_SYMBOL),
                 span: t.span(),
             })
         } else {
