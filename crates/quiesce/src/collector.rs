@@ -9,7 +9,7 @@ use crate::participant::Participant;
 use crate::sync::{
     self, Arc, AtomicU64, AtomicUsize, Backoff, Mutex, MutexGuard,
     Ordering::{Acquire, Relaxed, Release, SeqCst},
-    fence,
+    ThreadId, fence,
 };
 
 /// Entries per batch before a participant seals it: 64 normally, 4 under Miri and loom (as
@@ -34,6 +34,10 @@ pub(crate) struct Slot {
     pub(crate) last_quiescent: AtomicU64,
     /// The name given at registration (or `participant-N`).
     pub(crate) name: Box<str>,
+    /// The thread that registered it (a participant is `!Send`, so it never leaves it):
+    /// [`Collector::synchronize`] and [`Participant::synchronize`] refuse to wait for a
+    /// participant of their own thread, which could never pass a quiescent state meanwhile.
+    pub(crate) thread: ThreadId,
     /// This participant's own counters, written only by it (a `Relaxed` store of its
     /// private running total: no read-modify-write on a shared line), read by
     /// [`Collector::stats`] and folded into the collector's when it unregisters.
@@ -101,6 +105,9 @@ pub struct Collector {
     /// `shared.len()`, written under the `shared` lock, read `Relaxed` as a hint by
     /// participants deciding whether to help (a stale read only delays help).
     shared_batches: AtomicUsize,
+    /// Declared bytes of the batches in `shared`, written under the `shared` lock, read
+    /// `Relaxed` by [`Collector::shared_pending_bytes`] (a gauge for memory budgets).
+    shared_bytes: AtomicU64,
     counters: Counters,
     pub(crate) batch_size: usize,
     start: Instant,
@@ -183,6 +190,7 @@ impl Collector {
             registry: Mutex::new(Vec::new()),
             shared: Mutex::new(Vec::new()),
             shared_batches: AtomicUsize::new(0),
+            shared_bytes: AtomicU64::new(0),
             counters: Counters::default(),
             batch_size: batch_size.max(1),
             start: Instant::now(),
@@ -204,6 +212,7 @@ impl Collector {
             announced: AtomicU64::new(0),
             last_quiescent: AtomicU64::new(0),
             name: name.into().into_boxed_str(),
+            thread: sync::current_thread_id(),
             counts: SlotCounts::default(),
         });
         let mut registry = sync::lock(&self.registry);
@@ -355,15 +364,16 @@ impl Collector {
         };
         let mut out = Vec::new();
         let mut i = 0;
+        let mut taken = 0;
         while i < shared.len() {
             if shared[i].tag < h {
+                taken += shared[i].bytes;
                 out.push(shared.swap_remove(i));
             } else {
                 i += 1;
             }
         }
-        // Relaxed: a hint, written under the lock.
-        self.shared_batches.store(shared.len(), Relaxed);
+        self.note_shared(&shared, 0, taken);
         out
     }
 
@@ -406,9 +416,19 @@ impl Collector {
     /// Appends batches to the shared list (from a dropped participant).
     pub(crate) fn hand_over(&self, batches: impl IntoIterator<Item = Batch>) {
         let mut shared = sync::lock(&self.shared);
+        let before = shared.len();
         shared.extend(batches);
-        // Relaxed: a hint, written under the lock.
+        let added = shared[before..].iter().map(|b| b.bytes).sum();
+        self.note_shared(&shared, added, 0);
+    }
+
+    /// Updates the shared list's gauges after it changed (the lock guard is the proof that
+    /// the caller holds the lock): its length, and its bytes plus `added` minus `taken`.
+    fn note_shared(&self, shared: &MutexGuard<'_, Vec<Batch>>, added: u64, taken: u64) {
+        // Relaxed (all three): gauges written only under the `shared` lock, read as hints.
         self.shared_batches.store(shared.len(), Relaxed);
+        let bytes = self.shared_bytes.load(Relaxed) + added - taken;
+        self.shared_bytes.store(bytes, Relaxed);
     }
 
     fn retire_entry(&self, entry: Entry, bytes: u64) {
@@ -428,8 +448,7 @@ impl Collector {
                 shared.push(b);
             }
         }
-        // Relaxed: a hint, written under the lock.
-        self.shared_batches.store(shared.len(), Relaxed);
+        self.note_shared(&shared, bytes, 0);
         drop(shared);
         self.count_retired(1, bytes);
     }
@@ -448,6 +467,35 @@ impl Collector {
     /// destroys it; see [`retire`](Self::retire).
     pub fn retire_with<R: Send + 'static>(&self, resource: R, drop: fn(R)) {
         self.retire_entry(Entry::with(resource, drop), size_of::<R>() as u64);
+    }
+
+    /// As [`retire_with`](Self::retire_with), counting `bytes` in [`Stats`] instead of
+    /// `size_of::<R>()`: for a handle that owns more than itself (a table behind a pointer),
+    /// so that the collector reports the memory it will free, not the handle's size.
+    ///
+    /// ```
+    /// let collector = tern_quiesce::Collector::new();
+    /// let table = vec![0u64; 1024]; // 8 KiB behind a 24-byte handle
+    /// let bytes = table.capacity() * size_of::<u64>();
+    /// collector.retire_with_bytes(table, drop, bytes);
+    /// assert_eq!(collector.stats().retired_bytes, 8192);
+    /// assert_eq!(collector.shared_pending_bytes(), 8192);
+    /// collector.try_reclaim(); // no participant: the grace period is over at once
+    /// assert_eq!(collector.stats().reclaimed_bytes, 8192);
+    /// assert_eq!(collector.shared_pending_bytes(), 0);
+    /// ```
+    pub fn retire_with_bytes<R: Send + 'static>(&self, resource: R, drop: fn(R), bytes: usize) {
+        self.retire_entry(Entry::with(resource, drop), bytes as u64);
+    }
+
+    /// Bytes waiting in the collector's shared list: what was retired through the collector
+    /// itself (not through a participant) and what dropped or offline participants handed
+    /// over, not yet reclaimed. Two `Relaxed` loads' worth: cheap enough to check after every
+    /// work item against a memory budget. Garbage still in a participant's own batches is
+    /// not included (see [`Stats::pending_bytes`] for everything, under a lock).
+    pub fn shared_pending_bytes(&self) -> u64 {
+        // Relaxed: a gauge (see the field).
+        self.shared_bytes.load(Relaxed)
     }
 
     /// Retires a raw pointer with its destructor; `bytes` is what [`Stats`] counts for it.
@@ -513,10 +561,37 @@ impl Collector {
     /// participant of the calling thread cannot pass a quiescent state while the thread
     /// waits here, so the call would never return (deadlock). A participant uses
     /// [`Participant::synchronize`], which goes offline while it waits.
+    ///
+    /// # Panics
+    /// When the calling thread holds an online participant of this collector (the wait
+    /// could never end), with a message naming it; and as [`try_reclaim`](Self::try_reclaim).
+    ///
+    /// ```should_panic
+    /// let collector = tern_quiesce::Collector::new();
+    /// let _me = collector.register_named("driver");
+    /// collector.synchronize(); // panics: would wait for `driver`, which is this thread
+    /// ```
     pub fn synchronize(&self) {
+        if let Some(name) = self.online_on_this_thread(None) {
+            self_deadlock(&name);
+        }
         let c = self.cookie();
         self.wait_for(c);
         self.try_reclaim();
+    }
+
+    /// The name of an online participant registered by the calling thread, other than
+    /// `except`, if there is one: a wait for a grace period on this thread would never end.
+    pub(crate) fn online_on_this_thread(&self, except: Option<&Arc<Slot>>) -> Option<String> {
+        let me = sync::current_thread_id();
+        let registry = sync::lock(&self.registry);
+        registry
+            .iter()
+            .filter(|s| except.is_none_or(|e| !Arc::ptr_eq(s, e)))
+            // Relaxed: an online participant of this thread cannot change state while this
+            // thread runs here; others' states do not matter (their thread differs).
+            .find(|s| s.thread == me && s.announced.load(Relaxed) != 0)
+            .map(|s| s.name.to_string())
     }
 
     /// Pass-boundary reclamation: destroys everything retired so far, at once, without
@@ -542,6 +617,7 @@ impl Collector {
     pub fn checkpoint(&mut self) -> Reclaimed {
         let batches = take_list(sync::get_mut(&mut self.shared));
         sync::set_mut_usize(&mut self.shared_batches, 0);
+        sync::set_mut_u64(&mut self.shared_bytes, 0);
         let mut out = RunOutcome::default();
         for mut b in batches {
             out.run(&mut b);
@@ -633,6 +709,17 @@ impl Collector {
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }
+}
+
+/// The panic of a wait that could never end.
+#[cold]
+#[track_caller]
+pub(crate) fn self_deadlock(holder: &str) -> ! {
+    panic!(
+        "tern-quiesce: waiting for a grace period on this thread would never end: participant \
+         `{holder}` of the same collector is online on this thread and cannot pass a quiescent \
+         state while it waits (drop it or take it offline first)"
+    )
 }
 
 /// Takes every batch of the shared list into a vector allocated here, and frees the list's

@@ -6,7 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::batch::{Batch, Chunk, Entry, RunOutcome};
-use crate::collector::{Collector, Slot};
+use crate::collector::{Collector, Slot, self_deadlock};
 use crate::sync::{
     Arc, AtomicPtr,
     Ordering::{Acquire, Relaxed, Release},
@@ -275,6 +275,13 @@ impl<'c> Participant<'c> {
         self.push(Entry::with(resource, drop), size_of::<R>() as u64);
     }
 
+    /// As [`retire_with`](Self::retire_with), counting `bytes` in [`Stats`](crate::Stats)
+    /// instead of `size_of::<R>()` (for a handle that owns more memory than itself).
+    #[inline]
+    pub fn retire_with_bytes<R: Send + 'static>(&mut self, resource: R, drop: fn(R), bytes: usize) {
+        self.push(Entry::with(resource, drop), bytes as u64);
+    }
+
     /// Retires a raw pointer with its destructor; `bytes` is what [`Stats`](crate::Stats)
     /// counts for it.
     ///
@@ -391,8 +398,50 @@ impl<'c> Participant<'c> {
     /// period allowed that no other thread is already running.
     ///
     /// # Panics
-    /// As [`quiescent`](Self::quiescent).
+    /// When another online participant of the same collector is registered on this thread
+    /// (it could not pass a quiescent state while this one waits, so the wait would never
+    /// end), with a message naming it; and as [`quiescent`](Self::quiescent).
+    ///
+    /// ```should_panic
+    /// let collector = tern_quiesce::Collector::new();
+    /// let _outer = collector.register_named("outer");
+    /// let mut inner = collector.register_named("inner");
+    /// inner.synchronize(); // panics: `outer` is online on this thread
+    /// ```
     pub fn synchronize(&mut self) {
+        if let Some(name) = self.collector.online_on_this_thread(Some(&self.slot)) {
+            self_deadlock(&name);
+        }
+        self.synchronize_unchecked();
+    }
+
+    /// As [`synchronize`](Self::synchronize), except that where the wait could never end
+    /// (another online participant of the collector on this thread) it waits for nothing
+    /// and returns `false`. For opportunistic waits, such as a memory budget checked after a
+    /// work item that may run nested inside another one of the same thread (a work-stealing
+    /// pool runs stolen jobs on a thread whose own job is suspended).
+    ///
+    /// ```
+    /// let collector = tern_quiesce::Collector::new();
+    /// let mut p = collector.register();
+    /// assert!(p.try_synchronize());
+    /// let other = collector.register();
+    /// assert!(!p.try_synchronize(), "`other` is online on this thread");
+    /// drop(other);
+    /// ```
+    pub fn try_synchronize(&mut self) -> bool {
+        if self
+            .collector
+            .online_on_this_thread(Some(&self.slot))
+            .is_some()
+        {
+            return false;
+        }
+        self.synchronize_unchecked();
+        true
+    }
+
+    fn synchronize_unchecked(&mut self) {
         self.flush();
         let cookie = self.collector.cookie();
         // Keep the batches: they run on this thread once the wait is over.

@@ -15,7 +15,7 @@ pub(crate) use loom::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicU64, AtomicUsize, Ordering, fence},
     },
-    thread::yield_now,
+    thread::{ThreadId, yield_now},
 };
 #[cfg(not(loom))]
 pub use std::sync::atomic::AtomicPtr;
@@ -26,8 +26,17 @@ pub(crate) use std::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicU64, AtomicUsize, Ordering, fence},
     },
-    thread::yield_now,
+    thread::{ThreadId, yield_now},
 };
+
+/// The calling thread's id (loom's own thread ids under loom, whose threads share one OS
+/// thread).
+pub(crate) fn current_thread_id() -> ThreadId {
+    #[cfg(loom)]
+    return loom::thread::current().id();
+    #[cfg(not(loom))]
+    return std::thread::current().id();
+}
 
 /// Locks `m`, ignoring poisoning.
 ///
@@ -63,6 +72,17 @@ pub(crate) fn add_mut(a: &mut AtomicU64, n: u64) {
 #[cfg(loom)]
 pub(crate) fn add_mut(a: &mut AtomicU64, n: u64) {
     a.with_mut(|v| *v += n);
+}
+
+/// Sets a `u64` atomic through `&mut`.
+#[cfg(not(loom))]
+pub(crate) fn set_mut_u64(a: &mut AtomicU64, n: u64) {
+    *a.get_mut() = n;
+}
+/// Sets a `u64` atomic through `&mut` (loom spells `get_mut` as `with_mut`).
+#[cfg(loom)]
+pub(crate) fn set_mut_u64(a: &mut AtomicU64, n: u64) {
+    a.with_mut(|v| *v = n);
 }
 
 /// Sets a `usize` atomic through `&mut`.

@@ -728,3 +728,56 @@ fn protect_reads_the_current_value() {
     // SAFETY: as above.
     p.retire(unsafe { Box::from_raw(last) });
 }
+
+/// What the collector counts for a resource is what the caller declares (a handle that owns
+/// a table counts the table), and the shared-list gauge follows retire, hand-over and
+/// reclamation exactly.
+#[test]
+fn declared_bytes_and_the_shared_gauge() {
+    let collector = Collector::new();
+    let mut p = collector.register();
+    collector.retire_with_bytes(vec![0u8; 10], drop, 4096);
+    assert_eq!(collector.shared_pending_bytes(), 4096);
+    p.retire_with_bytes(7u64, drop, 100);
+    p.flush();
+    assert_eq!(
+        collector.shared_pending_bytes(),
+        4096,
+        "a participant's own batch is not in the shared list"
+    );
+    let away = p.offline(); // hands its sealed batch over
+    assert_eq!(collector.shared_pending_bytes(), 4196);
+    let stats = collector.stats();
+    assert_eq!((stats.retired_bytes, stats.pending_bytes), (4196, 4196));
+    assert_eq!(collector.try_reclaim(), 2);
+    assert_eq!(collector.shared_pending_bytes(), 0);
+    let stats = collector.stats();
+    assert_eq!((stats.reclaimed_bytes, stats.pending_bytes), (4196, 0));
+    drop(away.online());
+}
+
+/// Waiting for a grace period while another participant of the same thread is online can
+/// never end: both forms of `synchronize` say so instead of hanging; participants of other
+/// threads, and offline ones, are waited for (or ignored) as usual.
+#[test]
+fn synchronize_refuses_to_wait_for_its_own_thread() {
+    let collector = Collector::new();
+    let outer = collector.register_named("outer");
+    let mut inner = collector.register_named("inner");
+    let err = catch_unwind(AssertUnwindSafe(|| inner.synchronize())).unwrap_err();
+    let msg = err.downcast_ref::<String>().expect("a formatted message");
+    assert!(msg.contains("`outer`"), "{msg}");
+    assert!(!inner.try_synchronize());
+    assert!(catch_unwind(AssertUnwindSafe(|| collector.synchronize())).is_err());
+    let away = outer.offline();
+    assert!(
+        inner.try_synchronize(),
+        "an offline participant delays no one"
+    );
+    drop(inner);
+    collector.synchronize();
+    std::thread::scope(|s| {
+        s.spawn(|| collector.synchronize());
+    });
+    drop(away);
+}
