@@ -4,15 +4,17 @@ use core::alloc::Layout;
 use core::fmt;
 use core::ptr::{self, NonNull};
 use std::hash::Hasher;
+use std::sync::Arc;
 
 use rustc_hash::FxHasher;
 use tern_arena::Arenas;
-use tern_quiesce::Collector;
+use tern_quiesce::{Collector, Participant};
 
 use crate::Stats;
 use crate::ids::IdTable;
 use crate::raw::{Present, RawKey, RawTable, RetiredTable};
-use crate::reclaim::Reclaim;
+use crate::reader::Reader;
+use crate::reclaim::{Reclaim, Retire};
 use crate::stats::{HitCounters, Shared};
 use crate::symbol::{PREINTERNED, Symbol};
 use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, lock};
@@ -204,7 +206,8 @@ pub struct CapacityError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CapacityErrorKind {
-    /// The symbol limit ([`InternerBuilder::max_symbols`], at most `u32::MAX`) is reached.
+    /// The symbol limit ([`InternerBuilder::max_symbols`], at most `u32::MAX - 1`: ids
+    /// `1..u32::MAX`) is reached.
     Symbols,
     /// The string byte limit ([`InternerBuilder::max_string_bytes`]) would be exceeded.
     StringBytes,
@@ -245,7 +248,8 @@ pub struct InternerBuilder {
     max_symbols: u32,
     max_bytes: usize,
     preinterned: &'static [&'static str],
-    parts: Option<(Collector, Arenas)>,
+    collector: Option<Arc<Collector>>,
+    arenas: Option<Arenas>,
     count_hits: bool,
 }
 
@@ -265,10 +269,11 @@ impl InternerBuilder {
         self
     }
 
-    /// At most this many symbols, pre-interned included (default and maximum: `u32::MAX`).
+    /// At most this many symbols, pre-interned included (default and maximum:
+    /// `u32::MAX - 1`, the ids `1..u32::MAX`; larger values mean the maximum).
     #[must_use]
     pub fn max_symbols(mut self, n: u32) -> Self {
-        self.max_symbols = n;
+        self.max_symbols = n.min(MAX_SYMBOLS);
         self
     }
 
@@ -296,21 +301,47 @@ impl InternerBuilder {
 
     /// Join an existing collector and arena set instead of creating new ones.
     #[must_use]
-    pub fn parts(mut self, collector: Collector, arenas: Arenas) -> Self {
-        self.parts = Some((collector, arenas));
+    pub fn parts(self, collector: Collector, arenas: Arenas) -> Self {
+        self.collector(Arc::new(collector)).arenas(arenas)
+    }
+
+    /// Share `collector` with other structures (other interners, a session, your own
+    /// retired data): one quiescent state of a participant then serves all of them.
+    /// Default: a collector of its own.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern_intern::{Interner, ValueInterner};
+    /// use tern_quiesce::Collector;
+    ///
+    /// let collector = Arc::new(Collector::new());
+    /// let strings = Interner::builder().collector(Arc::clone(&collector)).build();
+    /// let values = ValueInterner::<u64>::builder().collector(Arc::clone(&collector)).build();
+    /// assert!(std::ptr::eq(strings.collector(), values.collector()));
+    /// ```
+    #[must_use]
+    pub fn collector(mut self, collector: Arc<Collector>) -> Self {
+        self.collector = Some(collector);
+        self
+    }
+
+    /// Allocate strings in `arenas` (default: an any-thread set of its own).
+    #[must_use]
+    pub fn arenas(mut self, arenas: Arenas) -> Self {
+        self.arenas = Some(arenas);
         self
     }
 
     /// Builds the interner and pre-interns the table.
     pub fn build(self) -> Interner {
-        let (collector, arenas) = self
-            .parts
-            .unwrap_or_else(|| (Collector::new(), Arenas::for_any_thread()));
+        let collector = self.collector.unwrap_or_else(|| Arc::new(Collector::new()));
+        let arenas = self.arenas.unwrap_or_else(Arenas::for_any_thread);
         let first = self.preinterned.len() as u32 + 1;
         let mut i = Interner {
             table: RawTable::with_capacity(self.capacity.max(self.preinterned.len())),
             ids: IdTable::new(),
             next_id: AtomicU32::new(1),
+            published: AtomicU32::new(0),
             string_bytes: AtomicUsize::new(0),
             spare: Mutex::new(Vec::new()),
             spare_len: AtomicUsize::new(0),
@@ -358,8 +389,13 @@ impl InternerBuilder {
 pub struct Interner {
     table: RawTable,
     ids: IdTable,
-    /// Next fresh id (ids below it were handed out; some may be spares).
+    /// Next fresh id (ids below it were handed out; some may be spares, some in flight).
     next_id: AtomicU32,
+    /// Symbols published (the exact `len()`): incremented (`Release`) by each insert that
+    /// won, after its node is in the table. Ids handed out minus spares minus this are the
+    /// inserts in flight, which a thread that hit the symbol limit waits for (one of them may
+    /// be inserting its very string).
+    published: AtomicU32,
     string_bytes: AtomicUsize,
     /// Ids taken by inserters that lost a race; reused before fresh ids.
     spare: Mutex<Vec<u32>>,
@@ -372,9 +408,12 @@ pub struct Interner {
     reclaim: Reclaim,
     // Declared after the tables: dropped after them (they may still reference retired tables
     // through the collector's batches and nodes in the arenas).
-    collector: Collector,
+    collector: Arc<Collector>,
     arenas: Arenas,
 }
+
+/// Ids run from 1 to `u32::MAX - 1`: `next_id` must stay representable.
+const MAX_SYMBOLS: u32 = u32::MAX - 1;
 
 impl Default for Interner {
     fn default() -> Self {
@@ -431,10 +470,11 @@ impl Interner {
     pub fn builder() -> InternerBuilder {
         InternerBuilder {
             capacity: 0,
-            max_symbols: u32::MAX,
+            max_symbols: MAX_SYMBOLS,
             max_bytes: usize::MAX,
             preinterned: PREINTERNED,
-            parts: None,
+            collector: None,
+            arenas: None,
             count_hits: true,
         }
     }
@@ -444,13 +484,18 @@ impl Interner {
         &self.collector
     }
 
+    /// The collector's shared handle (to build more structures on it).
+    pub fn shared_collector(&self) -> &Arc<Collector> {
+        &self.collector
+    }
+
     /// The arena set holding the strings (allocate your own data in it too).
     pub fn arenas(&self) -> &Arenas {
         &self.arenas
     }
 
     /// Gives the collector and the arenas back (the strings stay in the arenas).
-    pub fn into_parts(self) -> (Collector, Arenas) {
+    pub fn into_parts(self) -> (Arc<Collector>, Arenas) {
         let Interner {
             table,
             ids,
@@ -491,6 +536,22 @@ impl Interner {
     /// `u32` length limit or the calling thread's arena limit would be exceeded.
     #[inline]
     pub fn try_intern(&self, s: &str) -> Result<Symbol, CapacityError> {
+        // SAFETY: `Private` has no precondition.
+        unsafe { self.try_intern_to(s, Retire::Private) }
+    }
+
+    /// `try_intern`, sending an outgrown table to `to`.
+    ///
+    /// # Safety
+    ///
+    /// `interner.try_intern_to(s, to)` is sound if and only if:
+    /// - the contract of [`Reclaim::retire`] holds for `to`.
+    #[inline]
+    pub(crate) unsafe fn try_intern_to(
+        &self,
+        s: &str,
+        to: Retire,
+    ) -> Result<Symbol, CapacityError> {
         let hash = hash_str(s);
         // SAFETY: the table only holds string nodes of this interner's arenas, live while
         // `self` is.
@@ -499,7 +560,8 @@ impl Interner {
             // SAFETY: as above.
             return Ok(unsafe { node_symbol(node) });
         }
-        self.insert(s, hash)
+        // SAFETY: the caller's contract.
+        unsafe { self.insert(s, hash, to) }
     }
 
     /// The symbol for `s` if it was interned.
@@ -539,16 +601,12 @@ impl Interner {
         Some(unsafe { entry_str(e) })
     }
 
-    /// Number of symbols (pre-interned included).
+    /// Number of symbols (pre-interned included): those published so far (an insert in
+    /// flight counts once its symbol can be found).
     pub fn len(&self) -> usize {
-        // Every id below `next_id` is published or a spare (an id is handed out only to an
-        // inserter, which publishes it or gives it back), so no counter RMW is needed on the
-        // miss path.
-        // Relaxed: a count; inserts in flight may be counted early, exact once concurrent
-        // interns finished (their joins order them before this load).
-        let handed_out = self.next_id.load(Ordering::Relaxed).saturating_sub(1) as usize;
-        // Relaxed: as above.
-        handed_out.saturating_sub(self.spare_len.load(Ordering::Relaxed))
+        // Relaxed: a count; exact once concurrent interns finished (their joins order them
+        // before this load).
+        self.published.load(Ordering::Relaxed) as usize
     }
 
     /// `true` when there is no symbol at all (only with an empty pre-interned table).
@@ -584,33 +642,58 @@ impl Interner {
     /// i.checkpoint();
     /// drop(p);
     /// ```
+    ///
+    /// With a collector of its own (the default) this frees everything at once, without
+    /// atomics. With a shared collector it frees the tables outgrown by plain calls and then
+    /// runs what the collector may free (`try_reclaim`: what every registered participant of
+    /// any structure on it has passed).
     pub fn checkpoint(&mut self) {
         self.reclaim.checkpoint(&mut self.collector);
     }
 
-    /// Opts in to freeing outgrown tables before the next [`checkpoint`](Self::checkpoint):
-    /// each growth then retires the old table to [`collector`](Self::collector) and tries to
-    /// reclaim, and [`reclaim`](Self::reclaim) may be called at any time.
+    /// Frees the tables outgrown by plain `&self` calls (those not made through a
+    /// [`Reader`]) and returns their bytes; leaves the collector alone. For owners of a shared
+    /// collector who sweep it themselves (a session), so each byte is counted once.
+    pub fn free_outgrown(&mut self) -> usize {
+        self.reclaim.free_private()
+    }
+
+    /// Runs the collector's elapsed batches (among them the tables outgrown by calls through
+    /// a [`Reader`], once every participant has passed a quiescent state); returns how many
+    /// resources were freed. Tables outgrown by plain calls wait for
+    /// [`checkpoint`](Self::checkpoint).
+    ///
+    /// # Panics
+    ///
+    /// When a destructor of something else retired to the collector panics (after all ran).
+    pub fn reclaim(&self) -> usize {
+        self.collector.try_reclaim()
+    }
+
+    /// A view whose calls retire outgrown tables to the collector, so that they are freed
+    /// during a pass, once every participant has passed a quiescent state, instead of at the
+    /// next checkpoint. [`Guarded`](crate::Guarded) hands these out safely; this is the
+    /// unchecked form for owners that prove the contract another way (`tern-session` owns
+    /// its interner and gives access during a pass only through its task contexts).
     ///
     /// # Safety
     ///
-    /// `interner.assume_registered_readers()` is sound if and only if:
-    /// - from now on, every thread that calls a `&self` method of this interner (or holds a
-    ///   `&str` from `resolve`: those live in the arenas, unaffected, so only table access
-    ///   counts) does so while holding an online [`Participant`](tern_quiesce::Participant)
-    ///   of `self.collector()`, and
-    /// - it does not pass a quiescent state of that participant in the middle of such a call
-    ///   (which safe code cannot do: the call borrows the interner, not the participant).
-    pub unsafe fn assume_registered_readers(&mut self) {
-        // SAFETY: the same contract.
-        unsafe { self.reclaim.allow_early() };
-    }
-
-    /// Runs the collector's elapsed batches (outgrown tables whose readers all passed a
-    /// quiescent state) when early reclamation was allowed; returns how many resources were
-    /// freed (0 without the opt-in).
-    pub fn reclaim(&self) -> usize {
-        self.reclaim.try_reclaim(&self.collector)
+    /// `interner.reader_unchecked(p)` is sound if and only if:
+    /// - `p` is a participant of `self.collector()`, and
+    /// - from this call until every table retired through readers of this interner has been
+    ///   freed, every thread that is inside a `&self` method of this interner (through a
+    ///   reader or not) holds an online participant of `self.collector()` that passes no
+    ///   quiescent state, goes offline or synchronizes before the method returns (not even
+    ///   from code the method runs: hashing, comparing, a destructor), or was started by
+    ///   such a thread and is joined by it before that participant's next quiescent state.
+    #[inline]
+    pub unsafe fn reader_unchecked<'a>(&'a self, p: &'a Participant<'_>) -> Reader<'a, 'a> {
+        debug_assert!(
+            ptr::eq(p.collector(), self.collector()),
+            "tern-intern: a reader needs a participant of the interner's own collector"
+        );
+        let _ = p;
+        Reader::new(self)
     }
 
     /// Turns the hit counter off (or back on). Counting a hit costs a thread-local lookup and
@@ -643,9 +726,19 @@ impl Interner {
         }
     }
 
-    /// The miss path: allocate an id and a node, publish, or adopt the winner of a race.
+    /// The miss path: allocate a node and an id, publish, or adopt the winner of a race.
+    ///
+    /// Unwinding leaves no trace: the node is allocated before the id (an arena that refuses
+    /// by panicking holds no id), and from the id-table entry's write to the node's
+    /// publication a guard clears the entry and gives the id back if anything panics.
+    ///
+    /// # Safety
+    ///
+    /// `interner.insert(s, hash, to)` is sound if and only if:
+    /// - `hash` is `hash_str(s)`, and
+    /// - the contract of [`Reclaim::retire`] holds for `to`.
     #[inline(never)]
-    fn insert(&self, s: &str, hash: u64) -> Result<Symbol, CapacityError> {
+    unsafe fn insert(&self, s: &str, hash: u64, to: Retire) -> Result<Symbol, CapacityError> {
         let len =
             u32::try_from(s.len()).map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
         if self.max_bytes != usize::MAX
@@ -656,12 +749,26 @@ impl Interner {
         }
         let layout = Layout::from_size_align(HEADER + s.len(), align_of::<StrHeader>())
             .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
-        let id = self.alloc_id()?;
         // Through the arena set, not the raw Bump: counted in its per-worker stats and held
-        // to its allocation limit.
+        // to its allocation limit. Before the id: a refusal (or a panic) here holds none.
         let Ok(node) = self.arenas.try_alloc_layout(layout) else {
-            self.give_back_id(id);
             return Err(CapacityError::new(CapacityErrorKind::Arena));
+        };
+        let id = match self.alloc_id() {
+            Ok(id) => id,
+            // SAFETY: the caller's contract (`hash` is `s`'s).
+            Err(e) => match unsafe { self.at_the_limit(s, hash) } {
+                AtLimit::Id(id) => id,
+                AtLimit::Found(sym) => {
+                    // The bytes stay in the arena, unused, like a lost race's.
+                    Shared::add(&self.reclaim.shared.race_wasted_bytes, layout.size());
+                    return Ok(sym);
+                }
+                AtLimit::Full => {
+                    Shared::add(&self.reclaim.shared.race_wasted_bytes, layout.size());
+                    return Err(e);
+                }
+            },
         };
         // SAFETY: `node` is a fresh arena allocation of `layout` (header + len bytes, 4-aligned),
         // ours alone until published.
@@ -669,28 +776,86 @@ impl Interner {
             node.cast::<StrHeader>().write(StrHeader { id, len });
             ptr::copy_nonoverlapping(s.as_ptr(), node.as_ptr().add(HEADER), s.len());
         }
-        // Before the table: whoever gets `id` from the table must find the entry.
+        // Before the table: whoever gets `id` from the table must find the entry. Until the
+        // node is published (or the race lost), an unwind clears it and returns the id.
         self.ids.set(id, entry::pack(node, s.len()));
-        let retire = |t: RetiredTable| self.reclaim.retire(&self.collector, t);
+        let guard = UnpublishedId { interner: self, id };
+        let retire = |t: RetiredTable| {
+            #[cfg(all(test, not(loom)))]
+            tests::maybe_inject_panic();
+            // SAFETY: the caller's contract for `to`.
+            unsafe { self.reclaim.retire(&self.collector, t, to) }
+        };
         // SAFETY: `node` is an initialised string node equal to `s`, in our arenas (live as long
-        // as `self`); old tables go to `Reclaim`, which frees them only at a checkpoint or after
-        // a grace period under the early-reclamation contract.
-        match unsafe { self.table.insert::<StrKey>(hash, node, s, &retire) } {
+        // as `self`); old tables go where the caller's contract allows.
+        let outcome = unsafe { self.table.insert::<StrKey>(hash, node, s, &retire) };
+        match outcome {
             Ok(()) => {
+                core::mem::forget(guard);
+                // Release: pairs with the Acquire load in `wait_for_in_flight`, so a thread
+                // that sees this count also finds the node (published before, by the CAS).
+                self.published.fetch_add(1, Ordering::Release);
                 // Relaxed: a count (and an advisory limit).
                 self.string_bytes.fetch_add(s.len(), Ordering::Relaxed);
                 self.counters.miss();
                 Ok(Symbol::from_u32(id).expect("ids start at 1"))
             }
             Err(Present(winner)) => {
-                self.ids.set(id, ptr::null_mut());
-                self.give_back_id(id);
+                drop(guard); // clears the entry, keeps the id for the next insert
                 let sh = &self.reclaim.shared;
                 Shared::add(&sh.race_wasted_bytes, layout.size());
                 Shared::add(&sh.races_lost, 1);
                 self.counters.hit();
                 // SAFETY: `winner` is a live string node of this table.
                 Ok(unsafe { node_symbol(winner) })
+            }
+        }
+    }
+
+    /// At the symbol limit: an insert in flight may be inserting `s` itself (it took its
+    /// id before this thread looked), so its symbol is the answer, not an error; and a lost
+    /// race may give an id back. Waits until `s` is found, an id becomes free, or no insert is
+    /// in flight any more (then the limit is real). Every in-flight insert finishes without
+    /// waiting for anyone (the table is lock-free), so the wait is short; it only happens at
+    /// the limit.
+    ///
+    /// # Safety
+    ///
+    /// `interner.at_the_limit(s, hash)` is sound if and only if:
+    /// - `hash` is `hash_str(s)`.
+    #[cold]
+    unsafe fn at_the_limit(&self, s: &str, hash: u64) -> AtLimit {
+        let mut spins = 0u32;
+        loop {
+            // Acquire: pairs with the Release increment in `insert`: a count that includes
+            // an insert makes its node visible to the `find` below. Read first, so that an
+            // insert published after this load still counts as in flight.
+            let published = self.published.load(Ordering::Acquire);
+            // SAFETY: the table holds string nodes of our arenas; `hash` is `s`'s (contract).
+            if let Some(node) = unsafe { self.table.find::<StrKey>(hash, s) } {
+                self.counters.hit();
+                // SAFETY: a live string node of this table.
+                return AtLimit::Found(unsafe { node_symbol(node) });
+            }
+            if let Ok(id) = self.alloc_id() {
+                return AtLimit::Id(id);
+            }
+            let spare = lock(&self.spare);
+            // Relaxed: at the limit `next_id` no longer moves (every RMW on it fails), and
+            // this thread's own failed RMW read its final value.
+            let handed_out = self.next_id.load(Ordering::Relaxed) - 1;
+            // Every handed-out id is a spare, published, or held by an insert in flight. No
+            // spare and all published (none published since `published` was read, so `find`
+            // saw them all): nobody can be inserting `s`, and there is no room for it.
+            if spare.is_empty() && handed_out <= published {
+                return AtLimit::Full;
+            }
+            drop(spare);
+            spins += 1;
+            if spins < 64 {
+                crate::sync::spin_loop();
+            } else {
+                crate::sync::yield_now();
             }
         }
     }
@@ -708,7 +873,7 @@ impl Interner {
         if self.spare_len.load(Ordering::Relaxed) != 0 {
             let mut spare = lock(&self.spare);
             if let Some(id) = spare.pop() {
-                // Relaxed: as in `insert`.
+                // Relaxed: as in `give_back_id`.
                 self.spare_len.store(spare.len(), Ordering::Relaxed);
                 return Ok(id);
             }
@@ -717,7 +882,7 @@ impl Interner {
         // Relaxed: ids only need to be distinct; what they index is published by `IdTable`.
         self.next_id
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                if n <= max { n.checked_add(1) } else { None }
+                (n <= max).then_some(n + 1)
             })
             .map_err(|_| CapacityError::new(CapacityErrorKind::Symbols))
     }
@@ -743,6 +908,7 @@ impl Interner {
         }
         let next = first + order.len() as u32;
         self.next_id = AtomicU32::new(next);
+        self.published = AtomicU32::new(next - 1);
         self.spare = Mutex::new(Vec::new());
         self.spare_len = AtomicUsize::new(0);
     }
@@ -771,6 +937,31 @@ unsafe fn node_symbol(node: NonNull<u8>) -> Symbol {
     }
 }
 
+/// What [`Interner::at_the_limit`] found.
+enum AtLimit {
+    /// An id came free.
+    Id(u32),
+    /// The string was published by an insert that was in flight.
+    Found(Symbol),
+    /// The limit is real.
+    Full,
+}
+
+/// An id whose id-table entry is written but whose node is not published yet: dropped (on
+/// a lost race, or by an unwind out of the table insert), it clears the entry and keeps the
+/// id for the next insert, so a panic leaves neither an orphaned entry nor a hole.
+struct UnpublishedId<'a> {
+    interner: &'a Interner,
+    id: u32,
+}
+
+impl Drop for UnpublishedId<'_> {
+    fn drop(&mut self) {
+        self.interner.ids.set(self.id, ptr::null_mut());
+        self.interner.give_back_id(self.id);
+    }
+}
+
 #[cold]
 #[track_caller]
 fn foreign_symbol(sym: Symbol) -> ! {
@@ -789,6 +980,40 @@ fn capacity_panic(e: &CapacityError) -> ! {
 mod tests {
     use super::*;
     use crate::{kw, sym};
+
+    std::thread_local! {
+        /// Set by a test: the next table retirement on this thread panics (an unwind out of
+        /// the table insert, after the id entry is written and before the node is published).
+        static PANIC_IN_RETIRE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    pub(super) fn maybe_inject_panic() {
+        assert!(
+            !PANIC_IN_RETIRE.with(|p| p.replace(false)),
+            "injected: table retirement failed"
+        );
+    }
+
+    /// An unwind between the id-table entry and the node's publication leaves no trace: no
+    /// orphaned entry, no leaked id, one symbol per string afterwards.
+    #[test]
+    fn an_unwind_out_of_the_table_insert_leaves_no_trace() {
+        let i = Interner::builder().preinterned(&[]).capacity(2).build();
+        let a = i.intern("a");
+        i.intern("b");
+        i.intern("c"); // 3 of 4 slots: the next insert grows, retiring the old table
+        PANIC_IN_RETIRE.with(|p| p.set(true));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| i.intern("d")));
+        assert!(r.is_err(), "the injected panic surfaced");
+        assert_eq!(i.len(), 3);
+        assert_eq!(i.iter().count(), 3, "no orphaned id-table entry");
+        assert_eq!(i.get("d"), None);
+        let d = i.intern("d");
+        assert_eq!(d.as_u32(), 4, "the id came back: ids stay dense");
+        assert_eq!(i.intern("d"), d);
+        assert_eq!(i.iter().filter(|(_, s)| *s == "d").count(), 1);
+        assert_eq!((i.resolve(a), i.resolve(d)), ("a", "d"));
+    }
 
     #[test]
     fn interns_resolves_and_preinterns() {
@@ -857,19 +1082,22 @@ mod tests {
     }
 
     #[test]
-    fn early_reclamation_with_registered_readers() {
-        let mut i = Interner::builder().preinterned(&[]).build();
-        // SAFETY: only this thread uses the interner, through an online participant below.
-        unsafe { i.assume_registered_readers() };
+    fn early_reclamation_through_readers() {
+        let mut g = crate::Guarded::new(Interner::builder().preinterned(&[]).build());
         {
-            let mut p = i.collector().register();
+            let mut p = g.collector().register();
             for k in 0..100 {
-                i.intern(&k.to_string());
+                g.reader(&p).intern(&k.to_string());
                 p.quiescent();
             }
             drop(p);
-            i.reclaim();
+            assert_eq!(
+                g.get_mut().reclaim(),
+                0,
+                "quiescent states freed them already"
+            );
         }
+        let mut i = g.into_inner();
         let st = i.stats();
         assert!(st.retired_bytes > 0);
         assert_eq!(st.reclaimed_bytes, st.retired_bytes, "{st:?}");

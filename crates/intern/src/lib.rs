@@ -140,6 +140,7 @@
 mod ids;
 mod interner;
 mod raw;
+mod reader;
 mod reclaim;
 mod serial;
 mod stats;
@@ -148,9 +149,10 @@ mod sync;
 mod value;
 
 pub use interner::{CapacityError, CapacityErrorKind, Interner, InternerBuilder};
+pub use reader::{Guardable, Guarded, Reader, ValueReader};
 pub use serial::{ImportError, Order, Remap};
 pub use symbol::{PREINTERNED, Symbol, kw, sym};
-pub use value::{Interned, ValueInterner};
+pub use value::{Interned, ValueInterner, ValueInternerBuilder};
 
 /// Counters of an [`Interner`] or [`ValueInterner`], from [`Interner::stats`].
 ///

@@ -184,6 +184,12 @@ pub(crate) struct Table {
     /// whole table was copied.
     moved: AtomicUsize,
     slots: Box<[AtomicPtr<u8>]>,
+    /// Under loom, a freed table is not freed: it becomes a tombstone, and every slot access
+    /// reads this cell. loom's cells track causality, so a probe of a table whose "free" does
+    /// not happen-after it (a reclamation bug) fails the model with a causality violation
+    /// instead of going unnoticed as a read of freed memory would.
+    #[cfg(loom)]
+    alive: loom::cell::UnsafeCell<bool>,
 }
 
 impl Table {
@@ -199,6 +205,8 @@ impl Table {
             slots: (0..slots)
                 .map(|_| AtomicPtr::new(ptr::null_mut()))
                 .collect(),
+            #[cfg(loom)]
+            alive: loom::cell::UnsafeCell::new(true),
         });
         // SAFETY: `Box::into_raw` never returns null.
         unsafe { NonNull::new_unchecked(Box::into_raw(t)) }
@@ -217,6 +225,15 @@ impl Table {
     /// function sound for any `i`.
     #[inline]
     fn slot(&self, i: usize) -> &AtomicPtr<u8> {
+        #[cfg(loom)]
+        self.alive.with(|alive| {
+            // SAFETY: loom's cell hands out a pointer valid for this closure; loom itself
+            // checks that no write (the tombstone) races with this read.
+            assert!(
+                unsafe { *alive },
+                "tern-intern: a thread probed a freed table"
+            );
+        });
         // SAFETY: `self.mask == slots.len() - 1` (set in `alloc`, never changed), so
         // `i & self.mask` is in bounds.
         unsafe { self.slots.get_unchecked(i & self.mask) }
@@ -247,6 +264,17 @@ impl RetiredTable {
     ///   whose `next` chain leads to it, has since passed a quiescent state of the owner's
     ///   collector, or the owner has exclusive access (`&mut` or drop).
     pub(crate) unsafe fn free(self) {
+        #[cfg(loom)]
+        {
+            // SAFETY: the table is live (it is only turned into a tombstone, never freed,
+            // under loom).
+            let t = unsafe { self.0.as_ref() };
+            t.alive.with_mut(|alive| {
+                // SAFETY: loom's cell hands out a pointer valid for this closure.
+                unsafe { *alive = false };
+            });
+        }
+        #[cfg(not(loom))]
         // SAFETY: the pointer came from `Box::into_raw` in `Table::alloc`, is freed once (self is
         // consumed), and by the caller's contract nobody references it any more.
         drop(unsafe { Box::from_raw(self.0.as_ptr()) });

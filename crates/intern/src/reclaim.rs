@@ -1,12 +1,19 @@
-//! Where outgrown tables go: a private list freed at the owner's checkpoint, or, once the
-//! owner opted in to early reclamation, the owner's [`Collector`].
+//! Where outgrown tables go: decided by each call, not by the interner.
 //!
-//! Why not always the collector: [`Collector::try_reclaim`] is safe to call and frees a batch
-//! as soon as every *registered* participant passed a quiescent state. `intern(&self)` takes no
-//! guard, so a thread that never registered could still be probing an outgrown table while some
-//! other code calls `interner.collector().try_reclaim()` (a safe call). Keeping tables out of the
-//! collector until the owner promised (an `unsafe fn`) that every caller is an online
-//! participant closes that hole without putting a guard on the hit path.
+//! - A call made through a plain `&Interner` (or `&ValueInterner`) keeps the table it outgrew
+//!   in a private list, freed only under `&mut` ([`Reclaim::free_private`], at the owner's
+//!   `checkpoint`) or by the owner's drop. Such a call proves nothing about the other threads
+//!   that may be probing the table, so nothing but exclusive access may free it.
+//! - A call made through a reader ([`crate::Reader`], [`crate::ValueReader`]) retires it to
+//!   the owner's collector, which frees it once every participant has passed a quiescent
+//!   state. That is sound only while every thread that can be probing the table is covered by
+//!   an online participant: [`crate::Guarded`] makes that a type (all access goes through
+//!   readers), and `tern-session` does the same for its passes.
+//!
+//! Retiring never runs reclamation: a table handed to the collector is freed at a quiescent
+//! state, `try_reclaim`, `synchronize` or `checkpoint` of the collector, never inside the
+//! insert that outgrew it (so no foreign destructor, and no panic of one, runs inside
+//! `intern`).
 
 use std::sync::Arc;
 
@@ -16,12 +23,19 @@ use crate::raw::RetiredTable;
 use crate::stats::Shared;
 use crate::sync::{Mutex, lock};
 
+/// Where a call sends the table it outgrew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retire {
+    /// The owner's private list (plain `&self` calls).
+    Private,
+    /// The owner's collector (calls through a reader, covered by an online participant).
+    Collector,
+}
+
 #[derive(Debug)]
 pub(crate) struct Reclaim {
-    /// Tables outgrown before early reclamation was allowed; freed by `checkpoint`.
+    /// Tables outgrown by plain calls; freed under `&mut` or on drop.
     private: Mutex<Vec<RetiredTable>>,
-    /// Set by the owner's `assume_registered_readers` (under `&mut`).
-    early: bool,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -37,69 +51,74 @@ impl Reclaim {
     pub(crate) fn new() -> Self {
         Reclaim {
             private: Mutex::new(Vec::new()),
-            early: false,
             shared: Arc::new(Shared::default()),
         }
     }
 
-    /// Takes a table swung out of `current`.
-    pub(crate) fn retire(&self, collector: &Collector, t: RetiredTable) {
-        Shared::add(&self.shared.retired_bytes, t.bytes());
-        if self.early {
-            collector.retire_with((t, Arc::clone(&self.shared)), |(t, shared)| {
-                Shared::add(&shared.reclaimed_bytes, t.bytes());
-                // SAFETY: the collector runs this after a grace period of its registered
-                // participants, and the owner's `assume_registered_readers` contract says every
-                // thread that can hold the table is one of them (or the owner has `&mut`).
-                unsafe { t.free() };
-            });
-            collector.try_reclaim();
-        } else {
-            lock(&self.private).push(t);
-        }
-    }
-
-    /// Allows retiring to the collector from now on.
+    /// Takes a table swung out of `current`, sending it where the call decided.
     ///
     /// # Safety
     ///
-    /// `r.allow_early()` is sound if and only if:
-    /// - the owner's `assume_registered_readers` contract holds from now on: every thread
-    ///   that calls a `&self` method of the owner does so while holding an online participant
-    ///   of the collector passed to `retire`, and
-    /// - no such thread passes a quiescent state of that participant during such a call.
-    pub(crate) unsafe fn allow_early(&mut self) {
-        self.early = true;
-    }
-
-    /// Runs `collector`'s elapsed batches when early reclamation was allowed; returns how many
-    /// resources were freed (0 without the opt-in, whose tables wait for `checkpoint`).
-    pub(crate) fn try_reclaim(&self, collector: &Collector) -> usize {
-        if self.early {
-            collector.try_reclaim()
-        } else {
-            0
+    /// `r.retire(collector, t, to)` is sound if and only if:
+    /// - `to` is [`Retire::Private`], or every thread that can still be probing `t` (one that
+    ///   loaded it, or a predecessor of it, from the owner's table) holds an online participant
+    ///   of `collector` that passes no quiescent state before its probe ends, or is joined by
+    ///   such a thread before that participant's next quiescent state (the contract of
+    ///   [`crate::Interner::reader_unchecked`]).
+    pub(crate) unsafe fn retire(&self, collector: &Collector, t: RetiredTable, to: Retire) {
+        let bytes = t.bytes();
+        Shared::add(&self.shared.retired_bytes, bytes);
+        match to {
+            Retire::Private => lock(&self.private).push(t),
+            Retire::Collector => collector.retire_with_bytes(
+                (t, Arc::clone(&self.shared)),
+                |(t, shared)| {
+                    Shared::add(&shared.reclaimed_bytes, t.bytes());
+                    // SAFETY: the collector runs this after a grace period of its
+                    // participants, and by this function's contract every thread that could
+                    // probe the table was covered by one of them.
+                    unsafe { t.free() };
+                },
+                bytes,
+            ),
         }
     }
 
-    /// Frees every outgrown table (exclusive access: no reader is left).
-    pub(crate) fn checkpoint(&mut self, collector: &mut Collector) {
+    /// Frees every table in the private list (exclusive access: no reader is left) and
+    /// returns their bytes.
+    pub(crate) fn free_private(&mut self) -> usize {
         let list = std::mem::take(&mut *lock(&self.private));
+        let mut freed = 0;
         for t in list {
-            Shared::add(&self.shared.reclaimed_bytes, t.bytes());
-            // SAFETY: `&mut` of the owner: no `&self` borrow, so no operation (and no reader of
-            // an old table) is running.
+            let bytes = t.bytes();
+            freed += bytes;
+            Shared::add(&self.shared.reclaimed_bytes, bytes);
+            // SAFETY: `&mut` of the owner: no `&self` borrow, so no operation (and no reader
+            // of an old table) is running.
             unsafe { t.free() };
         }
-        collector.checkpoint();
+        freed
+    }
+
+    /// The owner's pass boundary: frees the private list, then everything the collector may
+    /// free. With exclusive use of the collector (nobody else holds its `Arc`, so no
+    /// participant can be alive) that is everything it holds, without atomics; a shared
+    /// collector frees what every registered participant has passed.
+    pub(crate) fn checkpoint(&mut self, collector: &mut Arc<Collector>) {
+        self.free_private();
+        match Arc::get_mut(collector) {
+            Some(c) => {
+                c.checkpoint();
+            }
+            None => {
+                collector.try_reclaim();
+            }
+        }
     }
 }
 
 impl Drop for Reclaim {
     fn drop(&mut self) {
-        for t in std::mem::take(&mut *lock(&self.private)) {
-            // SAFETY: dropping the owner is exclusive access, as in `checkpoint`.
-            unsafe { t.free() };
-        }
+        self.free_private();
     }
 }

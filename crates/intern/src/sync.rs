@@ -8,14 +8,22 @@
 //! process-wide id counters.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::{
-    Mutex,
-    atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+pub(crate) use loom::{
+    hint::spin_loop,
+    sync::{
+        Mutex,
+        atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+    },
+    thread::yield_now,
 };
 #[cfg(not(loom))]
-pub(crate) use std::sync::{
-    Mutex,
-    atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+pub(crate) use std::{
+    hint::spin_loop,
+    sync::{
+        Mutex,
+        atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+    },
+    thread::yield_now,
 };
 
 /// Locks `m`, ignoring poisoning: the crate runs no user code while holding its locks, and

@@ -7,14 +7,17 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 
+use std::sync::Arc;
+
 use rustc_hash::FxHasher;
 use tern_arena::Arenas;
-use tern_quiesce::Collector;
+use tern_quiesce::{Collector, Participant};
 
 use crate::Stats;
 use crate::interner::{CapacityError, CapacityErrorKind};
 use crate::raw::{Present, RawKey, RawTable, RetiredTable};
-use crate::reclaim::Reclaim;
+use crate::reader::ValueReader;
+use crate::reclaim::{Reclaim, Retire};
 use crate::stats::{HitCounters, Shared};
 use crate::sync::{AtomicUsize, Ordering};
 
@@ -132,7 +135,7 @@ pub struct ValueInterner<T> {
     len: AtomicUsize,
     counters: HitCounters,
     reclaim: Reclaim,
-    collector: Collector,
+    collector: Arc<Collector>,
     arenas: Arenas,
     /// Invariant in `T` (a covariant `T` would let a `ValueInterner<Ty<'long>>` accept
     /// `Ty<'short>` values through a shorter view) and no ownership of `T` for drop check
@@ -162,39 +165,132 @@ impl<T> fmt::Debug for ValueInterner<T> {
     }
 }
 
-impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
-    /// An empty interner with its own collector and any-thread arenas.
-    pub fn new() -> Self {
-        Self::with_parts_and_capacity(Collector::new(), Arenas::for_any_thread(), 0)
+/// Options for [`ValueInterner`]; see [`ValueInterner::builder`].
+pub struct ValueInternerBuilder<T> {
+    capacity: usize,
+    collector: Option<Arc<Collector>>,
+    arenas: Option<Arenas>,
+    count_hits: bool,
+    _values: PhantomData<fn(T) -> T>,
+}
+
+impl<T> fmt::Debug for ValueInternerBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueInternerBuilder")
+            .field("capacity", &self.capacity)
+            .field("count_hits", &self.count_hits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Hash + Eq + Send + Sync> ValueInternerBuilder<T> {
+    /// Room for this many values before the table first grows.
+    #[must_use]
+    pub fn capacity(mut self, values: usize) -> Self {
+        self.capacity = values;
+        self
     }
 
-    /// Room for `n` values before the table first grows.
-    pub fn with_capacity(n: usize) -> Self {
-        Self::with_parts_and_capacity(Collector::new(), Arenas::for_any_thread(), n)
+    /// Share `collector` with other structures (see
+    /// [`InternerBuilder::collector`](crate::InternerBuilder::collector)). Default: a
+    /// collector of its own.
+    #[must_use]
+    pub fn collector(mut self, collector: Arc<Collector>) -> Self {
+        self.collector = Some(collector);
+        self
     }
 
-    /// Joins an existing collector and arena set.
-    pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
-        Self::with_parts_and_capacity(collector, arenas, 0)
+    /// Allocate values in `arenas` (default: an any-thread set of its own).
+    #[must_use]
+    pub fn arenas(mut self, arenas: Arenas) -> Self {
+        self.arenas = Some(arenas);
+        self
     }
 
-    /// Joins an existing collector and arena set, with room for `n` values.
-    pub fn with_parts_and_capacity(collector: Collector, arenas: Arenas, n: usize) -> Self {
+    /// Whether hits are counted in [`Stats::hits`] (default `true`).
+    #[must_use]
+    pub fn count_hits(mut self, on: bool) -> Self {
+        self.count_hits = on;
+        self
+    }
+
+    /// Builds the interner.
+    pub fn build(self) -> ValueInterner<T> {
         const {
             assert!(
                 !core::mem::needs_drop::<T>(),
                 "ValueInterner<T>: T must not need dropping (values live in bump arenas)"
             );
         }
+        let mut counters = HitCounters::new();
+        counters.set_count_hits(self.count_hits);
         ValueInterner {
-            table: RawTable::with_capacity(n),
+            table: RawTable::with_capacity(self.capacity),
             len: AtomicUsize::new(0),
-            counters: HitCounters::new(),
+            counters,
             reclaim: Reclaim::new(),
-            collector,
-            arenas,
+            collector: self.collector.unwrap_or_else(|| Arc::new(Collector::new())),
+            arenas: self.arenas.unwrap_or_else(Arenas::for_any_thread),
             _values: PhantomData,
         }
+    }
+}
+
+impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
+    /// An empty interner with its own collector and any-thread arenas.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Room for `n` values before the table first grows.
+    pub fn with_capacity(n: usize) -> Self {
+        Self::builder().capacity(n).build()
+    }
+
+    /// All options.
+    pub fn builder() -> ValueInternerBuilder<T> {
+        ValueInternerBuilder {
+            capacity: 0,
+            collector: None,
+            arenas: None,
+            count_hits: true,
+            _values: PhantomData,
+        }
+    }
+
+    /// Joins an existing collector and arena set.
+    pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
+        Self::builder()
+            .collector(Arc::new(collector))
+            .arenas(arenas)
+            .build()
+    }
+
+    /// Joins an existing collector and arena set, with room for `n` values.
+    pub fn with_parts_and_capacity(collector: Collector, arenas: Arenas, n: usize) -> Self {
+        Self::builder()
+            .collector(Arc::new(collector))
+            .arenas(arenas)
+            .capacity(n)
+            .build()
+    }
+
+    /// A view whose calls retire outgrown tables to the collector; the unchecked form of
+    /// [`Guarded::reader`](crate::Guarded).
+    ///
+    /// # Safety
+    ///
+    /// `values.reader_unchecked(p)` is sound if and only if:
+    /// - the contract of [`Interner::reader_unchecked`](crate::Interner::reader_unchecked)
+    ///   holds for `values` and `p`.
+    #[inline]
+    pub unsafe fn reader_unchecked<'a>(&'a self, p: &'a Participant<'_>) -> ValueReader<'a, 'a, T> {
+        debug_assert!(
+            core::ptr::eq(p.collector(), self.collector()),
+            "tern-intern: a reader needs a participant of the interner's own collector"
+        );
+        let _ = p;
+        ValueReader::new(self)
     }
 
     /// The shared instance of `v` (moving `v` into the arenas if it is new).
@@ -219,6 +315,22 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
     /// the allocation.
     #[inline]
     pub fn try_intern(&self, v: T) -> Result<Interned<'_, T>, CapacityError> {
+        // SAFETY: `Private` has no precondition.
+        unsafe { self.try_intern_to(v, Retire::Private) }
+    }
+
+    /// `try_intern`, sending an outgrown table to `to`.
+    ///
+    /// # Safety
+    ///
+    /// `values.try_intern_to(v, to)` is sound if and only if:
+    /// - the contract of `Reclaim::retire` holds for `to`.
+    #[inline]
+    pub(crate) unsafe fn try_intern_to(
+        &self,
+        v: T,
+        to: Retire,
+    ) -> Result<Interned<'_, T>, CapacityError> {
         let hash = hash_value(&v);
         // SAFETY: the table only holds `T` nodes of our arenas, live while `self` is.
         if let Some(node) = unsafe { self.table.find::<ValueKey<T>>(hash, &v) } {
@@ -226,7 +338,8 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
             // SAFETY: as above.
             return Ok(Interned(unsafe { node.cast::<T>().as_ref() }));
         }
-        self.insert(v, hash)
+        // SAFETY: the caller's contract.
+        unsafe { self.insert(v, hash, to) }
     }
 
     /// The shared instance equal to `v`, if any.
@@ -244,8 +357,12 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `values.insert(v, hash, to)` is sound if and only if:
+    /// - the contract of `Reclaim::retire` holds for `to`.
     #[inline(never)]
-    fn insert(&self, v: T, hash: u64) -> Result<Interned<'_, T>, CapacityError> {
+    unsafe fn insert(&self, v: T, hash: u64, to: Retire) -> Result<Interned<'_, T>, CapacityError> {
         // At least 2-aligned: the table tells node pointers from its MOVED and SEALED markers
         // (odd addresses) by alignment; at least 1 byte so every value has its own address.
         let layout = Layout::from_size_align(size_of::<T>().max(1), align_of::<T>().max(2))
@@ -260,7 +377,10 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
         unsafe { node.cast::<T>().write(v) };
         // SAFETY: just initialised.
         let query = unsafe { node.cast::<T>().as_ref() };
-        let retire = |t: RetiredTable| self.reclaim.retire(&self.collector, t);
+        let retire = |t: RetiredTable| {
+            // SAFETY: the caller's contract for `to`.
+            unsafe { self.reclaim.retire(&self.collector, t, to) }
+        };
         // SAFETY: `node` is an initialised `T` equal to `query`, in our arenas (live as long as
         // `self`); old tables go to `Reclaim` (freed after readers are gone).
         match unsafe { self.table.insert::<ValueKey<T>>(hash, node, query, &retire) } {
@@ -305,30 +425,29 @@ impl<T> ValueInterner<T> {
         &self.arenas
     }
 
-    /// Pass boundary: frees every outgrown table.
+    /// The collector's shared handle (to build more structures on it).
+    pub fn shared_collector(&self) -> &Arc<Collector> {
+        &self.collector
+    }
+
+    /// Pass boundary: frees every outgrown table (see
+    /// [`Interner::checkpoint`](crate::Interner::checkpoint)).
     pub fn checkpoint(&mut self) {
         self.reclaim.checkpoint(&mut self.collector);
     }
 
-    /// Opts in to early reclamation; see
-    /// [`Interner::assume_registered_readers`](crate::Interner::assume_registered_readers).
-    ///
-    /// # Safety
-    ///
-    /// `v.assume_registered_readers()` is sound if and only if:
-    /// - from now on, every thread that calls a `&self` method of `v` does so while holding
-    ///   an online [`Participant`](tern_quiesce::Participant) of `v.collector()` (holding an
-    ///   [`Interned`] does not count: values live in the arenas, only table access does), and
-    /// - it does not pass a quiescent state of that participant in the middle of such a call
-    ///   (which safe code cannot do: the call borrows `v`, not the participant).
-    pub unsafe fn assume_registered_readers(&mut self) {
-        // SAFETY: the same contract.
-        unsafe { self.reclaim.allow_early() };
+    /// As [`Interner::free_outgrown`](crate::Interner::free_outgrown).
+    pub fn free_outgrown(&mut self) -> usize {
+        self.reclaim.free_private()
     }
 
     /// As [`Interner::reclaim`](crate::Interner::reclaim).
+    ///
+    /// # Panics
+    ///
+    /// When a destructor of something else retired to the collector panics (after all ran).
     pub fn reclaim(&self) -> usize {
-        self.reclaim.try_reclaim(&self.collector)
+        self.collector.try_reclaim()
     }
 
     /// As [`Interner::set_count_hits`](crate::Interner::set_count_hits).
@@ -359,7 +478,7 @@ impl<T> ValueInterner<T> {
 
     /// Gives the collector and arenas back. The values stay in the arenas, but every
     /// `Interned` borrowed `self`, so none is left to reach them.
-    pub fn into_parts(self) -> (Collector, Arenas) {
+    pub fn into_parts(self) -> (Arc<Collector>, Arenas) {
         let ValueInterner {
             table,
             counters,

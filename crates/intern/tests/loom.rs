@@ -11,6 +11,13 @@
 //! std atomics that publish nothing). Everything that synchronises (slots, `next`, `current`,
 //! id-table entries and segments, counters that gate growth, the spare-id lock, the collector)
 //! is a loom type.
+//!
+//! Freed tables: under loom a table handed to `free` becomes a tombstone whose loom cell every
+//! slot access reads, so a probe that a free does not happen-after is a causality violation.
+//! Mutation check: retiring a reader's outgrown table by freeing it at once (instead of
+//! handing it to the collector) fails `two_tasks_a_growth_a_reclaim_and_a_reader_mid_probe`
+//! with "Causality violation: Concurrent read and write accesses to `UnsafeCell`"; a lookup
+//! of the freed table without the tombstone went unnoticed.
 #![allow(
     clippy::many_single_char_names,
     reason = "models name interners, threads and symbols i, t, a, b as in the loom docs"
@@ -19,7 +26,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use tern_intern::{Interner, Symbol, ValueInterner};
+use tern_intern::{Guarded, Interner, Symbol, ValueInterner};
 
 fn small() -> Interner {
     Interner::builder().preinterned(&[]).capacity(2).build()
@@ -90,7 +97,7 @@ fn insert_during_resize() {
 }
 
 /// Readers (lookup and resolve) while another thread grows the table and early reclamation
-/// runs: readers hold online participants, as the opt-in requires.
+/// runs: every access goes through a `Guarded` reader, which borrows an online participant.
 #[test]
 fn lookup_and_resolve_during_resize_and_reclamation() {
     // Executions explored, and those in which the reader, after its lookups, saw the table
@@ -100,29 +107,29 @@ fn lookup_and_resolve_during_resize_and_reclamation() {
     loom::model(|| {
         // Relaxed: a counter outside the model, read after `loom::model` returns.
         RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut i = small();
-        // SAFETY: both threads below use the interner only while holding an online participant
-        // of its collector.
-        unsafe { i.assume_registered_readers() };
-        let i = Arc::new(i);
-        let a = i.intern("a");
-        let b = i.intern("b");
-        let c = i.intern("c");
+        let i = Arc::new(Guarded::new(small()));
+        let (a, b, c) = {
+            let p = i.collector().register();
+            let r = i.reader(&p);
+            (r.intern("a"), r.intern("b"), r.intern("c"))
+        };
         let i2 = Arc::clone(&i);
         let writer = thread::spawn(move || {
             let mut p = i2.collector().register();
-            let d = i2.intern("d"); // grows and retires the old table
-            p.quiescent();
-            i2.reclaim();
+            let d = i2.reader(&p).intern("d"); // grows and retires the old table
+            p.quiescent(); // may free it, once the reader below has passed a quiescent state
+            i2.collector().try_reclaim();
             d
         });
         {
             let mut p = i.collector().register();
-            assert_eq!(i.get("a"), Some(a));
-            assert_eq!(i.resolve(b), "b");
+            let r = i.reader(&p);
+            assert_eq!(r.get("a"), Some(a));
+            assert_eq!(r.resolve(b), "b");
             p.quiescent();
-            assert_eq!(i.get("c"), Some(c));
-            let st = i.stats();
+            let r = i.reader(&p);
+            assert_eq!(r.get("c"), Some(c));
+            let st = r.interner().stats();
             if st.table_slots == 4 && st.resizes == 1 {
                 // The successor exists but `current` is still the old table.
                 // Relaxed: as for `RUNS`.
@@ -143,6 +150,71 @@ fn lookup_and_resolve_during_resize_and_reclamation() {
         runs > 1 && mid > 0,
         "the model must reach readers inside a growth"
     );
+}
+
+/// The pass shape of `tern-session`: two tasks on one collector, each with its participant;
+/// one grows the table through its reader and reaches a quiescent state (which runs the
+/// collector's garbage), the other is in the middle of a probe of the old table. The old
+/// table must outlive the probe: it is freed only after the prober's own quiescent state (or
+/// its participant's drop), whichever interleaving loom picks. Tables are loom objects, so a
+/// probe of a freed one fails the model; the collector's debug check also trips if a batch
+/// runs while a participant that announced its period is online.
+#[test]
+fn two_tasks_a_growth_a_reclaim_and_a_reader_mid_probe() {
+    loom::model(|| {
+        let i = Arc::new(Guarded::new(small()));
+        {
+            let p = i.collector().register();
+            let r = i.reader(&p);
+            r.intern("a");
+            r.intern("b");
+            r.intern("c"); // full: the next insert grows
+        }
+        let i2 = Arc::clone(&i);
+        let grower = thread::spawn(move || {
+            let mut p = i2.collector().register();
+            let d = i2.reader(&p).intern("d");
+            p.quiescent();
+            i2.collector().try_reclaim();
+            d
+        });
+        let mut p = i.collector().register();
+        // Mid-probe while the grower retires and reclaims: each lookup walks a chain.
+        let r = i.reader(&p);
+        let seen_a = r.get("a");
+        let seen_d = r.get("d");
+        assert!(seen_a.is_some());
+        p.quiescent();
+        let d = grower.join().unwrap();
+        assert!(seen_d.is_none_or(|s| s == d));
+        drop(p);
+        i.collector().try_reclaim();
+        let stats = i.collector().stats();
+        assert_eq!(
+            stats.pending_items, 0,
+            "everything retired was freed: {stats:?}"
+        );
+        assert_eq!(stats.retired_items, 1, "one growth, one retired table");
+        assert_eq!(i.len(), 4);
+    });
+}
+
+/// Two threads intern the same new string with room for exactly one symbol: whichever takes
+/// the last id, the other finds its symbol (waiting for the in-flight insert if need be)
+/// instead of failing with `Symbols`; a second string then fails.
+#[test]
+fn a_race_at_the_symbol_limit() {
+    loom::model(|| {
+        let i = Arc::new(Interner::builder().preinterned(&[]).max_symbols(1).build());
+        let i2 = Arc::clone(&i);
+        let t = thread::spawn(move || i2.try_intern("x"));
+        let a = i.try_intern("x");
+        let b = t.join().unwrap();
+        assert!(a.is_ok());
+        assert_eq!(a, b);
+        assert_eq!(i.len(), 1);
+        assert!(i.try_intern("y").is_err());
+    });
 }
 
 /// A key that sits behind a colliding key in the probe chain stays visible to `get` while the

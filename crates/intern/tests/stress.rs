@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ra_ap_rustc_lexer::{FrontmatterAllowed, LiteralKind, TokenKind, tokenize};
-use tern_intern::{Interner, PREINTERNED, Symbol};
+use tern_intern::{Guarded, Interner, PREINTERNED, Symbol};
 
 /// Live heap bytes of the whole test binary.
 struct Counting;
@@ -178,37 +178,38 @@ fn run(secs: f64, bytes: usize, threads: usize) {
             // Odd rounds free outgrown tables during the pass (early reclamation through the
             // workers' quiescent states); even rounds keep them until the drop.
             let early = rounds % 2 == 1;
-            let mut interner = Interner::with_capacity(0);
-            if early {
-                // SAFETY: the workers below call the interner only while holding an online
-                // participant of its collector, and so does this thread before it reads it.
-                unsafe { interner.assume_registered_readers() };
-            }
-            let interner = interner;
+            let guarded = Guarded::new(Interner::with_capacity(0));
             let views: Vec<Vec<Symbol>> = std::thread::scope(|s| {
                 let hs: Vec<_> = (0..threads)
                     .map(|t| {
-                        let (toks, interner) = (&toks, &interner);
+                        let (toks, guarded) = (&toks, &guarded);
                         s.spawn(move || {
                             // Thread t walks the stream from a different start, odd threads
                             // backwards, so every thread inserts some strings first.
                             let n = toks.len();
                             let start = n / threads * t;
                             let mut out = vec![Symbol::from_u32(1).unwrap(); n];
-                            let mut participant = interner.collector().register();
+                            let mut participant = guarded.collector().register();
                             for k in 0..n {
                                 let idx = if t % 2 == 0 {
                                     (start + k) % n
                                 } else {
                                     (start + n - k) % n
                                 };
-                                let sym = interner.intern(&toks[idx]);
+                                let reader = guarded.reader(&participant);
+                                // Through the reader, outgrown tables go to the collector;
+                                // through the plain interner, they wait for the drop.
+                                let sym = if early {
+                                    reader.intern(&toks[idx])
+                                } else {
+                                    reader.interner().intern(&toks[idx])
+                                };
                                 out[idx] = sym;
                                 // A lookup right after the intern, while other threads may be
                                 // migrating the table, must find it.
-                                assert_eq!(interner.get(&toks[idx]), Some(sym));
+                                assert_eq!(reader.get(&toks[idx]), Some(sym));
                                 if k % 64 == 0 {
-                                    assert_eq!(interner.resolve(sym), toks[idx]);
+                                    assert_eq!(reader.resolve(sym), toks[idx]);
                                     participant.quiescent();
                                 }
                             }
@@ -218,6 +219,7 @@ fn run(secs: f64, bytes: usize, threads: usize) {
                     .collect();
                 hs.into_iter().map(|h| h.join().unwrap()).collect()
             });
+            let interner = guarded.into_inner();
             let participant = interner.collector().register();
             interner.reclaim();
             if early {
