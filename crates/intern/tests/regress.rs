@@ -130,13 +130,8 @@ fn no_foreign_destructor_runs_inside_intern() {
 /// panics) leaked the id taken before the allocation: `len()` over-counted.
 #[test]
 fn an_arena_panic_leaks_no_id() {
-    let pool = std::sync::Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("pool"),
-    );
-    let i = Interner::with_parts(Collector::new(), tern_arena::Arenas::new(pool));
+    // A strict set without a pool: only this (driver) thread may allocate in it.
+    let i = Interner::with_parts(Collector::new(), tern_arena::Arenas::builder().build());
     let before = i.len();
     std::thread::scope(|s| {
         // A thread the strict set does not know: its allocation panics.
