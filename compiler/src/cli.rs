@@ -45,9 +45,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ScheduleArg::Lpt, hide = true)]
     pub schedule: ScheduleArg,
 
-    /// Free outgrown interner tables during passes (as soon as every worker has
-    /// passed a quiescent state) instead of only at the checkpoints.
-    #[arg(long)]
+    /// Free outgrown interner tables only at the checkpoints after the passes, instead
+    /// of during them (the default frees each as soon as every worker has passed a
+    /// quiescent state); for comparison.
+    #[arg(long, conflicts_with = "early_reclaim")]
+    pub defer_reclaim: bool,
+
+    /// Free outgrown interner tables during passes: the default (kept for old scripts).
+    #[arg(long, hide = true)]
     pub early_reclaim: bool,
 
     /// Never show the progress bar, even on a terminal.
@@ -71,7 +76,7 @@ impl From<ScheduleArg> for crate::passes::Schedule {
         match s {
             ScheduleArg::Lpt => Self::Lpt,
             ScheduleArg::Chunks => Self::Chunks,
-            ScheduleArg::Rayon => Self::RayonMaxLen1,
+            ScheduleArg::Rayon => Self::Rayon,
         }
     }
 }

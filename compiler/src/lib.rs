@@ -2,22 +2,23 @@
 //!
 //! The binary's logic lives here so that tests and benches can drive it:
 //! [`corpus`] finds the files, [`driver::compile`] runs the passes of
-//! [`passes`] in a [`session::Session`], [`report`] prints the result and
+//! [`passes`] on a [`tern_session::Session`], [`report`] prints the result and
 //! [`timings`] draws the `--timings` picture.
 //!
 //! # Pipeline
 //!
-//! A [`session::Session`] owns the rayon pool, the string interner and the
-//! type interner (each with its tern-quiesce collector and tern-arena arenas),
-//! the session arenas that hold the ASTs and the scratch arenas. Every pass is
-//! structured parallelism inside `pool.install` over the files, largest first
-//! ([`passes::run_pass`]); each worker task registers a participant and passes
-//! a quiescent state after every file; when `install` returns the driver runs
-//! the checkpoint ([`session::checkpoint`]): interner checkpoints (outgrown
-//! tables freed) and a scratch reset, all under `&mut`.
+//! A [`tern_session::Session`] owns the rayon pool, one tern-quiesce collector,
+//! the string interner and the scratch arenas; the driver keeps the session
+//! arenas that hold the ASTs and the type interner (both built by the session, on
+//! its pool and collector), so the ASTs survive the passes while each pass takes
+//! the session by `&mut`. Every pass is one `session.pass_sized` over the files,
+//! largest first: each worker task holds a participant and passes a quiescent
+//! state after every file, so interner tables outgrown during a pass are freed
+//! during it; the checkpoint after the pass frees the rest and resets scratch.
+//! No code here needs `unsafe`.
 //!
 //! 1. load: read and check the files ([`passes::load`]);
-//! 2. parse: lex, intern and parse into the session arenas ([`syntax`]);
+//! 2. parse: lex, intern and parse into the session arenas ([`passes::parse`]);
 //! 3. collect: modules, items, the module tree and crates ([`passes::collect`]);
 //! 4. types: signature types hash-consed ([`passes::types`]);
 //! 5. resolve: imports and type paths ([`passes::resolve`]);
@@ -50,6 +51,5 @@ pub mod corpus;
 pub mod driver;
 pub mod passes;
 pub mod report;
-pub mod session;
 pub mod syntax;
 pub mod timings;

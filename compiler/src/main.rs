@@ -66,7 +66,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         threads: args.threads.map_or(0, usize::from),
         schedule: args.schedule.into(),
         progress,
-        early_reclaim: args.early_reclaim,
+        defer_reclaim: args.defer_reclaim,
     };
     let outcome =
         driver::compile(&files, &opts).map_err(|e| format!("cannot start the thread pool: {e}"))?;

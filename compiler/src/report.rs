@@ -5,8 +5,6 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::session::CheckpointRecord;
-
 pub use crate::syntax::Diagnostic;
 
 /// Wall time of one pass.
@@ -35,6 +33,27 @@ impl PassTime {
             self.busy_us.iter().sum::<u64>() as f64 / (max as f64 * self.busy_us.len() as f64)
         })
     }
+}
+
+/// One checkpoint the session ran after a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRecord {
+    /// The pass it follows.
+    pub after: &'static str,
+    /// Bytes the checkpoint freed (outgrown interner tables still held).
+    pub reclaimed_bytes: u64,
+    /// Bytes freed during the pass, before its checkpoint (as soon as every worker had
+    /// passed a quiescent state).
+    pub reclaimed_in_pass_bytes: u64,
+    /// Interner tables outgrown during the pass (all freed by the end of the checkpoint:
+    /// during the pass by default, at it with `--defer-reclaim`).
+    pub tables_freed: u64,
+    /// Bytes of scratch arena memory the pass used, released by the checkpoint.
+    pub scratch_bytes: u64,
+    /// Time of the checkpoint, microseconds since the session started.
+    pub at_us: u64,
+    /// How long the checkpoint itself took, microseconds.
+    pub wall_us: u64,
 }
 
 /// One file's line in the report.

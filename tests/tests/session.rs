@@ -1,13 +1,14 @@
-//! The pieces composed the way a parallel compiler composes them: a rayon pool, per-worker
-//! arenas, one collector, an interner that joined both, worker participants announcing
-//! quiescent states between tasks, and a checkpoint after every pass.
+//! The libraries composed by hand, the way `tern-session` composes them: a rayon pool,
+//! per-worker arenas, one shared collector, a `Guarded` interner read through worker
+//! participants that announce quiescent states between tasks, and a checkpoint after every
+//! pass.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use tern_arena::Arenas;
-use tern_intern::{Interner, Symbol};
+use tern_intern::{Guarded, Interner, Symbol};
 use tern_quiesce::Collector;
 
 fn pool(threads: usize) -> Arc<rayon::ThreadPool> {
@@ -30,18 +31,23 @@ fn words(pass: usize, n: usize) -> Vec<String> {
         .collect()
 }
 
-fn intern_pass(interner: &Interner, pool: &rayon::ThreadPool, words: &[String]) -> Vec<Symbol> {
+fn intern_pass(
+    interner: &Guarded<Interner>,
+    pool: &rayon::ThreadPool,
+    words: &[String],
+) -> Vec<Symbol> {
     pool.install(|| {
         words
             .par_chunks(64)
             .map_init(
                 || interner.collector().register_named("pass worker"),
                 |participant, chunk| {
-                    let syms: Vec<Symbol> = chunk.iter().map(|w| interner.intern(w)).collect();
-                    // In-pass reclamation: every reader of the interner is a participant, so
-                    // outgrown tables may go as soon as all of them passed a quiescent state.
+                    let reader = interner.reader(participant);
+                    let syms: Vec<Symbol> = chunk.iter().map(|w| reader.intern(w)).collect();
+                    // In-pass reclamation: every reader of a guarded interner holds a
+                    // participant, so outgrown tables go once all of them have passed a
+                    // quiescent state (this one frees what the others already allow).
                     participant.quiescent();
-                    interner.reclaim();
                     syms
                 },
             )
@@ -55,15 +61,13 @@ fn passes_are_checkpoints_and_symbols_survive_them() {
     let n = if cfg!(miri) { 200 } else { 20_000 };
     let pool = pool(2);
     let arenas = Arenas::new(Arc::clone(&pool));
-    let mut interner = Interner::builder()
-        .capacity(4)
-        .parts(Collector::new(), arenas)
-        .build();
-    // SAFETY: every call into `interner` below happens inside `intern_pass`, on a pool worker
-    // that holds an online participant of `interner.collector()` for the whole call, or on this
-    // driver thread between passes, after `pool.install` returned (no worker is inside a call)
-    // and only through `&mut` (checkpoint) or after the next checkpoint.
-    unsafe { interner.assume_registered_readers() };
+    let mut interner = Guarded::new(
+        Interner::builder()
+            .capacity(4)
+            .parts(Collector::new(), arenas)
+            .build(),
+    );
+    let mut freed_in_passes = 0;
 
     let mut expected: HashMap<String, Symbol> = HashMap::new();
     for pass in 0..3 {
@@ -74,6 +78,8 @@ fn passes_are_checkpoints_and_symbols_survive_them() {
             let prev = *expected.entry(w.clone()).or_insert(*s);
             assert_eq!(prev, *s, "{w:?} changed symbol across passes or chunks");
         }
+        let interner = interner.get_mut();
+        freed_in_passes += interner.stats().reclaimed_bytes;
         interner.checkpoint();
         let st = interner.stats();
         assert_eq!(
@@ -90,10 +96,12 @@ fn passes_are_checkpoints_and_symbols_survive_them() {
             "workers' participants unregistered at pass end"
         );
     }
+    let interner = interner.into_inner();
     assert!(
         interner.stats().resizes > 0,
         "the test must exercise growth"
     );
+    assert!(freed_in_passes > 0, "tables were freed during passes");
     assert_eq!(interner.len(), interner.iter().count());
     for (w, s) in &expected {
         assert_eq!(interner.resolve(*s), w.as_str());

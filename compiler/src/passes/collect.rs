@@ -583,3 +583,26 @@ pub fn link(files: Vec<Option<FileModules>>, paths: &[PathBuf]) -> ModuleTree {
     }
     tree
 }
+
+/// The collect pass: each file's modules in parallel, largest first, then the link step on
+/// the driver (drawn on the driver's row of `--timings`).
+pub fn run(
+    s: &mut tern_session::Session,
+    paths: &[PathBuf],
+    asts: &[Option<SourceFile<'_>>],
+    sizes: &[u64],
+    kw: &PathKw,
+    progress: &crate::driver::Progress,
+) -> (ModuleTree, std::ops::Range<u64>) {
+    progress.start("collect", asts.len());
+    let collected: Vec<Option<FileModules>> = s.pass_sized("collect", sizes, |cx, i| {
+        let file = asts[i].as_ref()?;
+        let text = |sym: Symbol| cx.try_resolve(sym).map(str::to_owned);
+        let r = collect_file(i as u32, &paths[i], file, kw, &text);
+        progress.tick();
+        Some(r)
+    });
+    let link_start = s.now_us();
+    let tree = link(collected, paths);
+    (tree, link_start..s.now_us())
+}

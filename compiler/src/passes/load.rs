@@ -3,8 +3,56 @@
 use std::fs::File;
 use std::io::Read;
 
+use tern_session::Session;
+
 use crate::corpus::InputFile;
+use crate::driver::Progress;
 use crate::syntax::{self, Diagnostic, FileId};
+
+/// What the load pass produced.
+#[derive(Debug, Default)]
+pub struct Texts {
+    /// Each file's text, `None` when it was rejected.
+    pub texts: Vec<Option<String>>,
+    /// Why files were rejected.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Texts {
+    /// Each file's size in bytes (0 for a rejected one): the work of the later passes.
+    pub fn sizes(&self) -> Vec<u64> {
+        self.texts
+            .iter()
+            .map(|t| t.as_ref().map_or(0, |t| t.len() as u64))
+            .collect()
+    }
+}
+
+/// Reads and checks every file, largest first. The reads happen offline: a worker blocked
+/// on the disk delays no grace period.
+pub fn run(s: &mut Session, files: &[InputFile], progress: &Progress) -> Texts {
+    progress.start("load", files.len());
+    let sizes: Vec<u64> = files.iter().map(|f| f.len).collect();
+    let loaded = s.pass_sized("load", &sizes, |cx, i| {
+        let r = cx.offline_while(|| load_one(i as u32, &files[i]));
+        progress.tick();
+        r
+    });
+    let mut out = Texts {
+        texts: Vec::with_capacity(files.len()),
+        diagnostics: Vec::new(),
+    };
+    for l in loaded {
+        match l {
+            Loaded::Text(t) => out.texts.push(Some(t)),
+            Loaded::Rejected(d) => {
+                out.diagnostics.push(d);
+                out.texts.push(None);
+            }
+        }
+    }
+    out
+}
 
 /// Files larger than this are rejected with a diagnostic instead of being read.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;

@@ -550,3 +550,80 @@ impl Walk<'_, '_, '_> {
         }
     }
 }
+
+std::thread_local! {
+    /// Per-worker resolution state (segment buffer, memo), reused across files.
+    static RESOLVE: std::cell::RefCell<ResolveCx> = std::cell::RefCell::new(ResolveCx::default());
+    /// Per-worker counts of unresolved last segments during the pass `.0`.
+    static MISSING: std::cell::RefCell<(u64, FxHashMap<Symbol, u64>)> =
+        std::cell::RefCell::new((0, FxHashMap::default()));
+}
+
+/// What the resolve pass found.
+#[derive(Debug, Default)]
+pub struct ResolveSummary {
+    /// Counts over all files.
+    pub out: ResolveOut,
+    /// Last segments of unresolved paths with how often each was met.
+    pub missing: Vec<(Symbol, u64)>,
+}
+
+/// The resolve pass: every import and signature type path of every file. `lowercase(sym)`
+/// says whether a symbol's text starts with a lowercase letter (decided before the pass,
+/// on the driver, for every symbol: the pass interns nothing new).
+pub fn run(
+    s: &mut tern_session::Session,
+    resolver: &Resolver<'_>,
+    asts: &[Option<crate::syntax::SourceFile<'_>>],
+    sizes: &[u64],
+    progress: &crate::driver::Progress,
+) -> ResolveSummary {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    // Relaxed: only uniqueness matters.
+    let run_id = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    progress.start("resolve", asts.len());
+    let outs = s.pass_sized("resolve", sizes, |_, i| {
+        let Some(file) = asts[i].as_ref() else {
+            return ResolveOut::default();
+        };
+        let out = RESOLVE.with(|cx| {
+            let cx = &mut *cx.borrow_mut();
+            let out = resolver.resolve_file(i as u32, file.items, cx);
+            MISSING.with(|m| {
+                let (id, m) = &mut *m.borrow_mut();
+                if *id != run_id {
+                    *id = run_id;
+                    m.clear();
+                }
+                for &n in &cx.unresolved {
+                    *m.entry(n).or_default() += 1;
+                }
+            });
+            out
+        });
+        progress.tick();
+        out
+    });
+    let mut summary = ResolveSummary::default();
+    for o in outs {
+        summary.out += o;
+    }
+    // Per-worker flushing between passes: the workers' counts, summed.
+    let mut missing: FxHashMap<Symbol, u64> = FxHashMap::default();
+    for m in s.pool().broadcast(|_| {
+        MISSING.with(|m| {
+            let (id, m) = &mut *m.borrow_mut();
+            if *id == run_id {
+                std::mem::take(m)
+            } else {
+                FxHashMap::default()
+            }
+        })
+    }) {
+        for (k, v) in m {
+            *missing.entry(k).or_default() += v;
+        }
+    }
+    summary.missing = missing.into_iter().collect();
+    summary
+}

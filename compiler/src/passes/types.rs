@@ -127,7 +127,7 @@ pub enum TyNode {
 }
 
 /// Where nodes are hash-consed: equal nodes get equal ids.
-pub trait TyStore: Sync {
+pub trait TyStore {
     /// The id of `node`.
     fn node(&self, node: TyNode) -> TyId;
     /// Interns source text (array lengths, const arguments, macro types).
@@ -475,5 +475,100 @@ impl Lower<'_, '_> {
             TyKind::MacCall(_) => TyNode::Mac(self.text(ty.span.lo, ty.span.hi)),
         };
         self.store.node(node)
+    }
+}
+
+/// What the types pass found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TypesSummary {
+    /// Types written in signatures, over all files.
+    pub written: u64,
+    /// Distinct outermost signature types.
+    pub distinct_top: u64,
+}
+
+/// Hash-conses through one task's context: nodes into the session's value interner, texts
+/// into its string interner (both freed during the pass when they outgrow their tables).
+struct TaskStore<'c, 's, 'g> {
+    cx: &'c tern_session::TaskCx<'s>,
+    types: &'g tern_intern::Guarded<tern_intern::ValueInterner<TyNode>>,
+}
+
+impl TyStore for TaskStore<'_, '_, '_> {
+    #[inline]
+    fn node(&self, node: TyNode) -> TyId {
+        // Hash-consing: equal nodes are one arena value, so its address is the id.
+        TyId(self.cx.values(self.types).intern(node).as_ptr() as usize)
+    }
+
+    #[inline]
+    fn text(&self, s: &str) -> Symbol {
+        self.cx.intern(s)
+    }
+}
+
+std::thread_local! {
+    /// Per-worker buffer of one file's outermost type ids, reused across files.
+    static SEEN: std::cell::RefCell<Vec<TyId>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Per-worker set of the outermost types met during the pass `.0`.
+    static TOP: std::cell::RefCell<(u64, rustc_hash::FxHashSet<TyId>)> =
+        std::cell::RefCell::new((0, rustc_hash::FxHashSet::default()));
+}
+
+/// The types pass: every signature type of every file, hash-consed in `types`.
+pub fn run(
+    s: &mut tern_session::Session,
+    types: &tern_intern::Guarded<tern_intern::ValueInterner<TyNode>>,
+    asts: &[Option<crate::syntax::SourceFile<'_>>],
+    texts: &[Option<String>],
+    sizes: &[u64],
+    progress: &crate::driver::Progress,
+) -> TypesSummary {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    // Relaxed: only uniqueness matters.
+    let run_id = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    progress.start("types", asts.len());
+    let written: u64 = s
+        .pass_sized("types", sizes, |cx, i| {
+            let (Some(file), Some(src)) = (asts[i].as_ref(), texts[i].as_deref()) else {
+                return 0;
+            };
+            let store = TaskStore { cx, types };
+            let out = SEEN.with(|seen| {
+                let seen = &mut *seen.borrow_mut();
+                seen.clear();
+                let out = lower_file(file.items, src, &store, seen);
+                TOP.with(|top| {
+                    let (id, top) = &mut *top.borrow_mut();
+                    if *id != run_id {
+                        *id = run_id;
+                        top.clear();
+                    }
+                    top.extend(seen.iter().copied());
+                });
+                out
+            });
+            progress.tick();
+            out.written
+        })
+        .into_iter()
+        .sum();
+    // Per-worker flushing between passes: the union of the workers' sets.
+    let mut top = rustc_hash::FxHashSet::default();
+    for set in s.pool().broadcast(|_| {
+        TOP.with(|t| {
+            let (id, set) = &mut *t.borrow_mut();
+            if *id == run_id {
+                std::mem::take(set)
+            } else {
+                rustc_hash::FxHashSet::default()
+            }
+        })
+    }) {
+        top.extend(set);
+    }
+    TypesSummary {
+        written,
+        distinct_top: top.len() as u64,
     }
 }

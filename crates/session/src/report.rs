@@ -80,9 +80,11 @@ impl PassReport {
         self.workers.iter().map(|w| w.busy).sum()
     }
 
-    /// Sum of the workers' CPU time, when every worker's is known.
+    /// Sum of the CPU time of the workers that ran items (`None` when none was measured).
     pub fn cpu(&self) -> Option<Duration> {
-        self.workers.iter().map(|w| w.cpu).sum()
+        let known = self.workers.iter().filter_map(|w| w.cpu);
+        known.clone().next()?;
+        Some(known.sum())
     }
 
     /// Everything the pass and its checkpoint freed.
@@ -166,6 +168,7 @@ mod tests {
         };
         assert_eq!(r.reclaimed_bytes(), 15);
         assert_eq!(r.busy(), Duration::from_millis(7));
-        assert_eq!(r.cpu(), None, "one worker's CPU time is unknown");
+        assert_eq!(r.cpu(), Some(Duration::from_millis(2)), "the known ones");
+        assert_eq!(PassReport::default().cpu(), None);
     }
 }
