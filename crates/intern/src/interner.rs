@@ -781,10 +781,11 @@ impl Interner {
         self.ids.set(id, entry::pack(node, s.len()));
         let guard = UnpublishedId { interner: self, id };
         let retire = |t: RetiredTable| {
+            // SAFETY: the caller's contract for `to`.
+            unsafe { self.reclaim.retire(&self.collector, t, to) };
+            // A panic here unwinds out of the table insert after the id entry was written.
             #[cfg(all(test, not(loom)))]
             tests::maybe_inject_panic();
-            // SAFETY: the caller's contract for `to`.
-            unsafe { self.reclaim.retire(&self.collector, t, to) }
         };
         // SAFETY: `node` is an initialised string node equal to `s`, in our arenas (live as long
         // as `self`); old tables go where the caller's contract allows.
@@ -982,8 +983,9 @@ mod tests {
     use crate::{kw, sym};
 
     std::thread_local! {
-        /// Set by a test: the next table retirement on this thread panics (an unwind out of
-        /// the table insert, after the id entry is written and before the node is published).
+        /// Set by a test: the next table retirement on this thread panics once the table is
+        /// handed over (an unwind out of the table insert, after the id entry is written and
+        /// before the node is published).
         static PANIC_IN_RETIRE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 

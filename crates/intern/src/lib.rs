@@ -91,15 +91,29 @@
 //!
 //! ## Reclamation
 //!
-//! Outgrown tables are kept in a private list and freed by [`Interner::checkpoint`] (the
-//! `&mut self` borrow proves no thread is inside the interner). Garbage is bounded: with
-//! doubling, all outgrown tables together are smaller than the live one, and `checkpoint`
-//! leaves none. [`Interner::assume_registered_readers`] (an `unsafe fn`: every caller must be an
-//! online participant of [`Interner::collector`]) switches to retiring tables to the collector,
-//! which frees them as soon as every participant passed a quiescent state
-//! ([`Interner::reclaim`]). Tables are not given to the collector by default because
-//! `Collector::try_reclaim` is safe to call and would free them while a non-participant thread
-//! (which `intern(&self)` cannot rule out) still probes them.
+//! Where an outgrown table goes is decided by the call that outgrew it:
+//!
+//! - **Plain calls** (`interner.intern(s)` through any `&Interner`) keep it in a private
+//!   list, freed by [`Interner::checkpoint`] (the `&mut self` borrow proves no thread is
+//!   inside the interner). Such a call cannot know whether some other thread, registered
+//!   with no collector, is still probing the table, so nothing but exclusive access may free
+//!   it. Garbage is bounded: with doubling, all outgrown tables together are smaller than
+//!   the live one, and `checkpoint` leaves none.
+//! - **Calls through a reader** ([`Reader`], [`ValueReader`]) retire it to the collector,
+//!   which frees it once every participant has passed a quiescent state: during the pass.
+//!   That is sound only if every thread that can be probing the table is covered by an
+//!   online participant that passes no quiescent state mid-call. A [`Guarded`] interner
+//!   makes that a type: its shared access goes only through `guarded.reader(&participant)`,
+//!   and the reader borrows the participant, so nothing (not even a value's `Hash` or `Eq`
+//!   running inside the probe and reaching a participant through a thread-local) can
+//!   announce a quiescent state for it while the call runs. `tern-session` builds on the
+//!   same mechanism (its task contexts are the proof); [`Interner::reader_unchecked`] is the
+//!   `unsafe` form for owners that prove coverage some other way.
+//!
+//! Retiring never runs reclamation: `intern` runs no destructor of anything retired to the
+//! collector (and so cannot resume a destructor's panic halfway through an insert).
+//! Interners can share one collector ([`InternerBuilder::collector`] takes an
+//! `Arc<Collector>`), so one quiescent state per work item serves every table.
 //!
 //! Strings never need reclamation: they live in the arenas as long as the interner, and the id
 //! table never moves, so `resolve` returns `&str` borrowed from `&self`.
@@ -128,14 +142,28 @@
 //! ## Checked by
 //!
 //! loom models (`tests/loom.rs`: racing inserts of one string, inserts across a resize,
-//! lookups and resolves during resize and early reclamation, a lookup behind a half-moved
-//! probe chain, checkpoint after join, a value race), a property test against
+//! lookups and resolves during resize and early reclamation, two tasks with a growth, a
+//! reclaim and a reader mid-probe (under loom a freed table is a tombstone every probe
+//! checks), a lookup behind a half-moved probe chain, a race at the symbol limit,
+//! checkpoint after join, a value race), regression tests for the bugs a review found
+//! (`tests/regress.rs`: a re-entrant `Eq` trying to free the table it is probing, panics,
+//! arena refusals and races at the limit leaving no trace), a property test against
 //! `std::collections::HashMap` (`tests/prop.rs`: intern, get, resolve, renumber,
 //! export/import), Miri (tree borrows, strict provenance) on the unit tests,
 //! a per-thread counting allocator proving hits allocate nothing (`tests/alloc.rs`), and a
 //! stress test over real identifiers lexed from the workspace and the local cargo registry,
 //! alternating rounds with and without early reclamation, with a counting allocator back at its
 //! baseline after every round (`tests/stress.rs`, `scripts/stress.sh`, `scripts/tsan.sh`).
+//!
+//! ## Limits and panics
+//!
+//! At most `u32::MAX - 1` symbols (ids `1..u32::MAX`); [`InternerBuilder::max_symbols`] and
+//! [`InternerBuilder::max_string_bytes`] set lower limits, reported by
+//! [`Interner::try_intern`] as a [`CapacityError`]. A thread that finds the symbol limit
+//! reached waits for inserts in flight (one may be inserting its very string) before it
+//! reports the limit, so a race never fails spuriously. An insert that unwinds (an arena
+//! that panics, a failure while retiring a table) leaves no id-table entry and no hole in
+//! the ids.
 
 mod ids;
 mod interner;

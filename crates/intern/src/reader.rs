@@ -35,7 +35,7 @@ use crate::value::{Interned, ValueInterner};
 
 /// An interner that may only be read through a participant of its collector, so that tables
 /// outgrown during a pass are freed as soon as every participant has passed a quiescent
-/// state, with no `unsafe` asked of the caller. See the [module docs](self).
+/// state, with no `unsafe` asked of the caller. See the crate docs' "Reclamation" section.
 ///
 /// ```
 /// use std::sync::Arc;
