@@ -229,10 +229,8 @@ impl Table {
         self.alive.with(|alive| {
             // SAFETY: loom's cell hands out a pointer valid for this closure; loom itself
             // checks that no write (the tombstone) races with this read.
-            assert!(
-                unsafe { *alive },
-                "tern-intern: a thread probed a freed table"
-            );
+            let alive = unsafe { *alive };
+            assert!(alive, "tern-intern: a thread probed a freed table");
         });
         // SAFETY: `self.mask == slots.len() - 1` (set in `alloc`, never changed), so
         // `i & self.mask` is in bounds.
