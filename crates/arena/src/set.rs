@@ -402,6 +402,32 @@ impl<K: Kind> ArenaSet<K> {
         ArenasBuilder::new()
     }
 
+    /// A new, empty set configured like this one (same pool, thread policy, per-thread
+    /// limit and capacities), whose driver is the calling thread. For moving the data that
+    /// is still needed out of a set and then dropping it (compacting).
+    ///
+    /// ```
+    /// let old = tern_arena::Arenas::for_any_thread();
+    /// old.alloc_str("garbage and keepers");
+    /// let fresh = old.empty_like();
+    /// let kept = fresh.alloc_str("keepers");
+    /// drop(old); // frees every chunk of the old set
+    /// assert_eq!(kept, "keepers");
+    /// assert_eq!(fresh.thread_policy(), tern_arena::ThreadPolicy::AnyThread);
+    /// ```
+    #[must_use]
+    pub fn empty_like(&self) -> Self {
+        ArenasBuilder {
+            pool: self.pool.clone(),
+            limit: self.config.limit,
+            policy: self.policy,
+            initial_capacity: self.config.initial_capacity,
+            max_retained: self.config.max_retained,
+            _kind: PhantomData,
+        }
+        .build()
+    }
+
     /// The thread policy.
     pub fn thread_policy(&self) -> ThreadPolicy {
         self.policy

@@ -90,8 +90,7 @@ impl IdTable {
             return seg;
         }
         let len = segment_len(k);
-        let fresh: Box<[AtomicPtr<u8>]> =
-            (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        let fresh: Box<[AtomicPtr<u8>]> = crate::raw::null_slots(len);
         let fresh = Box::into_raw(fresh).cast::<AtomicPtr<u8>>();
         // AcqRel/Acquire: on success, the Release half publishes our null-initialised entries
         // to the Acquire loads of `segments[k]` in `get` and `segment` (the Acquire half reads

@@ -16,7 +16,7 @@ use crate::raw::{Present, RawKey, RawTable, RetiredTable};
 use crate::reader::Reader;
 use crate::reclaim::{Reclaim, Retire};
 use crate::stats::{HitCounters, Shared};
-use crate::symbol::{PREINTERNED, Symbol};
+use crate::symbol::{ID_MASK, PREINTERNED, Symbol};
 use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, lock};
 
 /// The string node in the arena: this header, then `len` bytes of UTF-8.
@@ -26,7 +26,7 @@ pub(crate) struct StrHeader {
     pub(crate) len: u32,
 }
 
-const HEADER: usize = size_of::<StrHeader>();
+pub(crate) const HEADER: usize = size_of::<StrHeader>();
 
 /// `FxHash` of the bytes (no length suffix: the node comparison checks the length).
 #[inline]
@@ -102,7 +102,7 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 /// targets (`map_addr`, provenance kept), so that `resolve` builds the `&str` from the entry
 /// alone, without loading the node's header (one dependent load fewer). Lengths of
 /// `LONG` or more are read from the header.
-mod entry {
+pub(crate) mod entry {
     use core::ptr::NonNull;
 
     #[cfg(target_pointer_width = "64")]
@@ -114,7 +114,7 @@ mod entry {
 
     /// The entry for `node` holding a string of `len` bytes.
     #[cfg(target_pointer_width = "64")]
-    pub(super) fn pack(node: NonNull<u8>, len: usize) -> *mut u8 {
+    pub(crate) fn pack(node: NonNull<u8>, len: usize) -> *mut u8 {
         let p = node.as_ptr();
         assert!(
             p.addr() & !ADDR_MASK == 0,
@@ -137,7 +137,7 @@ mod entry {
 
     /// 32-bit targets: no spare bits, the entry is the node.
     #[cfg(not(target_pointer_width = "64"))]
-    pub(super) fn pack(node: NonNull<u8>, _len: usize) -> *mut u8 {
+    pub(crate) fn pack(node: NonNull<u8>, _len: usize) -> *mut u8 {
         node.as_ptr()
     }
 
@@ -206,8 +206,7 @@ pub struct CapacityError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CapacityErrorKind {
-    /// The symbol limit ([`InternerBuilder::max_symbols`], at most `u32::MAX - 1`: ids
-    /// `1..u32::MAX`) is reached.
+    /// The symbol limit ([`InternerBuilder::max_symbols`], at most `2^28 - 2`) is reached.
     Symbols,
     /// The string byte limit ([`InternerBuilder::max_string_bytes`]) would be exceeded.
     StringBytes,
@@ -269,8 +268,9 @@ impl InternerBuilder {
         self
     }
 
-    /// At most this many symbols, pre-interned included (default and maximum:
-    /// `u32::MAX - 1`, the ids `1..u32::MAX`; larger values mean the maximum).
+    /// At most this many symbols, pre-interned included (default and maximum: `2^28 - 2`,
+    /// about 268 million: a symbol's top 4 bits hold its epoch; larger values mean the
+    /// maximum).
     #[must_use]
     pub fn max_symbols(mut self, n: u32) -> Self {
         self.max_symbols = n.min(MAX_SYMBOLS);
@@ -342,6 +342,7 @@ impl InternerBuilder {
             ids: IdTable::new(),
             next_id: AtomicU32::new(1),
             published: AtomicU32::new(0),
+            epoch: 0,
             string_bytes: AtomicUsize::new(0),
             spare: Mutex::new(Vec::new()),
             spare_len: AtomicUsize::new(0),
@@ -387,33 +388,36 @@ impl InternerBuilder {
 /// assert_eq!(interner.get("nope"), None);
 /// ```
 pub struct Interner {
-    table: RawTable,
-    ids: IdTable,
+    pub(crate) table: RawTable,
+    pub(crate) ids: IdTable,
     /// Next fresh id (ids below it were handed out; some may be spares, some in flight).
-    next_id: AtomicU32,
+    pub(crate) next_id: AtomicU32,
     /// Symbols published (the exact `len()`): incremented (`Release`) by each insert that
     /// won, after its node is in the table. Ids handed out minus spares minus this are the
     /// inserts in flight, which a thread that hit the symbol limit waits for (one of them may
     /// be inserting its very string).
-    published: AtomicU32,
-    string_bytes: AtomicUsize,
+    pub(crate) published: AtomicU32,
+    /// Renumberings so far, modulo [`crate::symbol::EPOCHS`]: the top bits of every
+    /// non-pre-interned symbol handed out now. Changed only under `&mut self`.
+    pub(crate) epoch: u32,
+    pub(crate) string_bytes: AtomicUsize,
     /// Ids taken by inserters that lost a race; reused before fresh ids.
-    spare: Mutex<Vec<u32>>,
+    pub(crate) spare: Mutex<Vec<u32>>,
     /// `spare.len()`, readable without the lock.
-    spare_len: AtomicUsize,
+    pub(crate) spare_len: AtomicUsize,
     max_symbols: u32,
     max_bytes: usize,
-    preinterned: &'static [&'static str],
-    counters: HitCounters,
-    reclaim: Reclaim,
+    pub(crate) preinterned: &'static [&'static str],
+    pub(crate) counters: HitCounters,
+    pub(crate) reclaim: Reclaim,
     // Declared after the tables: dropped after them (they may still reference retired tables
     // through the collector's batches and nodes in the arenas).
-    collector: Arc<Collector>,
-    arenas: Arenas,
+    pub(crate) collector: Arc<Collector>,
+    pub(crate) arenas: Arenas,
 }
 
-/// Ids run from 1 to `u32::MAX - 1`: `next_id` must stay representable.
-const MAX_SYMBOLS: u32 = u32::MAX - 1;
+/// Ids run from 1 to `2^28 - 2`: `next_id` must stay within the id bits.
+const MAX_SYMBOLS: u32 = ID_MASK - 1;
 
 impl Default for Interner {
     fn default() -> Self {
@@ -593,9 +597,17 @@ impl Interner {
     }
 
     /// The string of `sym`, or `None` for an id this interner never published.
+    ///
+    /// # Panics
+    ///
+    /// In debug builds, if `sym` is stale: from before a [`compact`](Self::compact) or
+    /// [`renumber`](Self::renumber) that moved it (map it with the returned [`Remap`]).
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
-        let e = self.ids.get(sym.as_u32())?;
+        if cfg!(debug_assertions) {
+            self.check_epoch(sym);
+        }
+        let e = self.ids.get(sym.id())?;
         // SAFETY: id-table entries are packed initialised string nodes in `self.arenas`, which
         // live as long as `&self` (session arenas are never reset).
         Some(unsafe { entry_str(e) })
@@ -626,7 +638,7 @@ impl Interner {
         (1..end).filter_map(move |id| {
             let e = self.ids.get(id)?;
             // SAFETY: as in `try_resolve`.
-            Some((Symbol::from_u32(id)?, unsafe { entry_str(e) }))
+            Some((self.symbol_of(id), unsafe { entry_str(e) }))
         })
     }
 
@@ -770,10 +782,14 @@ impl Interner {
                 }
             },
         };
+        let sym = self.symbol_of(id);
         // SAFETY: `node` is a fresh arena allocation of `layout` (header + len bytes, 4-aligned),
         // ours alone until published.
         unsafe {
-            node.cast::<StrHeader>().write(StrHeader { id, len });
+            node.cast::<StrHeader>().write(StrHeader {
+                id: sym.as_u32(),
+                len,
+            });
             ptr::copy_nonoverlapping(s.as_ptr(), node.as_ptr().add(HEADER), s.len());
         }
         // Before the table: whoever gets `id` from the table must find the entry. Until the
@@ -799,7 +815,7 @@ impl Interner {
                 // Relaxed: a count (and an advisory limit).
                 self.string_bytes.fetch_add(s.len(), Ordering::Relaxed);
                 self.counters.miss();
-                Ok(Symbol::from_u32(id).expect("ids start at 1"))
+                Ok(sym)
             }
             Err(Present(winner)) => {
                 drop(guard); // clears the entry, keeps the id for the next insert
@@ -888,7 +904,38 @@ impl Interner {
             .map_err(|_| CapacityError::new(CapacityErrorKind::Symbols))
     }
 
-    // ---- exclusive-access helpers for `serial.rs` ----
+    /// The symbol of id `id` now: pre-interned ones are epoch 0, the others carry the
+    /// current epoch.
+    #[inline]
+    pub(crate) fn symbol_of(&self, id: u32) -> Symbol {
+        let epoch = if id as usize <= self.preinterned.len() {
+            0
+        } else {
+            self.epoch
+        };
+        Symbol::with_epoch(id, epoch)
+    }
+
+    /// The current epoch (renumberings so far, modulo 16).
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// Debug builds: panics if `sym` belongs to an older epoch (a renumbering moved it).
+    #[inline]
+    fn check_epoch(&self, sym: Symbol) {
+        if sym.epoch() != self.epoch && sym.id() as usize > self.preinterned.len() {
+            stale_symbol(sym, self.epoch);
+        }
+    }
+
+    // ---- exclusive-access helpers for `serial.rs` and `compact.rs` ----
+
+    /// Starts the next epoch (a renumbering): symbols handed out before are stale.
+    pub(crate) fn next_epoch(&mut self) -> u32 {
+        self.epoch = (self.epoch + 1) % crate::symbol::EPOCHS;
+        self.epoch
+    }
 
     pub(crate) fn next_id_mut(&mut self) -> u32 {
         crate::sync::u32_mut(&mut self.next_id)
@@ -900,9 +947,10 @@ impl Interner {
         self.ids.clear_from(first, end);
         for (k, &node) in order.iter().enumerate() {
             let id = first + k as u32;
+            let raw = self.symbol_of(id).as_u32();
             // SAFETY: `&mut self`: no reader; `node` is a live string node of our arenas, whose
             // pointer carries write provenance (it is the arena's allocation pointer).
-            unsafe { (*node.cast::<StrHeader>().as_ptr()).id = id };
+            unsafe { (*node.cast::<StrHeader>().as_ptr()).id = raw };
             // SAFETY: as above.
             let len = unsafe { header(node) }.len as usize;
             self.ids.set(id, entry::pack(node, len));
@@ -915,7 +963,7 @@ impl Interner {
     }
 
     pub(crate) fn node_of(&self, sym: Symbol) -> Option<NonNull<u8>> {
-        self.ids.get(sym.as_u32()).map(|e| entry::unpack(e).0)
+        self.ids.get(sym.id()).map(|e| entry::unpack(e).0)
     }
 }
 
@@ -961,6 +1009,17 @@ impl Drop for UnpublishedId<'_> {
         self.interner.ids.set(self.id, ptr::null_mut());
         self.interner.give_back_id(self.id);
     }
+}
+
+#[cold]
+#[track_caller]
+fn stale_symbol(sym: Symbol, epoch: u32) -> ! {
+    panic!(
+        "tern-intern: {sym:?} is stale: it is from epoch {} and the interner is at epoch {epoch} \
+         (compaction or renumbering #{epoch} mod 16 moved it, or dropped it); map it with the \
+         Remap that call returned",
+        sym.epoch()
+    )
 }
 
 #[cold]

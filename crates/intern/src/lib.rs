@@ -165,6 +165,7 @@
 //! that panics, a failure while retiring a table) leaves no id-table entry and no hole in
 //! the ids.
 
+mod compact;
 mod ids;
 mod interner;
 mod raw;
@@ -176,6 +177,7 @@ mod symbol;
 mod sync;
 mod value;
 
+pub use compact::ValueCompaction;
 pub use interner::{CapacityError, CapacityErrorKind, Interner, InternerBuilder};
 pub use reader::{Guardable, Guarded, Reader, ValueReader};
 pub use serial::{ImportError, Order, Remap};

@@ -202,9 +202,7 @@ impl Table {
             count: AtomicUsize::new(0),
             claim: AtomicUsize::new(0),
             moved: AtomicUsize::new(0),
-            slots: (0..slots)
-                .map(|_| AtomicPtr::new(ptr::null_mut()))
-                .collect(),
+            slots: null_slots(slots),
             #[cfg(loom)]
             alive: loom::cell::UnsafeCell::new(true),
         });
@@ -235,6 +233,22 @@ impl Table {
         // SAFETY: `self.mask == slots.len() - 1` (set in `alloc`, never changed), so
         // `i & self.mask` is in bounds.
         unsafe { self.slots.get_unchecked(i & self.mask) }
+    }
+}
+
+/// `n` atomic pointers, all null: zeroed memory straight from the allocator (`calloc`: large
+/// blocks come as fresh zero pages, no loop, no memset), except under loom, whose atomics are
+/// not plain memory.
+pub(crate) fn null_slots(n: usize) -> Box<[AtomicPtr<u8>]> {
+    #[cfg(not(loom))]
+    {
+        // SAFETY: `AtomicPtr<u8>` has the same in-memory representation as `*mut u8`, for
+        // which all-zero bits are the null pointer: every element is a valid null atomic.
+        unsafe { Box::<[AtomicPtr<u8>]>::new_zeroed_slice(n).assume_init() }
+    }
+    #[cfg(loom)]
+    {
+        (0..n).map(|_| AtomicPtr::new(ptr::null_mut())).collect()
     }
 }
 
@@ -342,6 +356,86 @@ impl RawTable {
     /// Slots of the current table.
     pub(crate) fn slots(&self) -> usize {
         self.current().slots.len()
+    }
+
+    /// Bytes of the current table and of any successor it is being migrated into.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let mut total = 0;
+        let mut t: *const Table = self.current();
+        while !t.is_null() {
+            // SAFETY: `current` and its successors are live while `&self` is (as in `find`).
+            let table = unsafe { &*t };
+            total += table.bytes();
+            // Acquire: as in `find`, for the successor's initialised slots.
+            t = table.next.load(Ordering::Acquire);
+        }
+        total
+    }
+
+    /// log2 of the current table's slot count: a hash's low `slot_bits()` bits pick its
+    /// home slot.
+    pub(crate) fn slot_bits(&self) -> u32 {
+        self.current().slots.len().trailing_zeros()
+    }
+
+    /// Stores `node` (whose key hashes to `hash` and is not present) under exclusive access,
+    /// without a compare-exchange: for building a table from scratch. The table must have
+    /// room (see [`RawTable::with_capacity`]); it never grows here. Call
+    /// [`RawTable::set_count_mut`] once done.
+    #[inline]
+    pub(crate) fn insert_mut(&mut self, hash: u64, node: NonNull<u8>) {
+        let new = tagged(node, hash);
+        let t = self.current();
+        let mask = t.mask;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = t.slot(i);
+            // Relaxed (both): `&mut self` excludes every other access; whoever receives the
+            // table later gets it through a synchronising hand-over (a join, a `&mut` borrow
+            // ending, or the Release that publishes the interner).
+            if slot.load(Ordering::Relaxed).is_null() {
+                slot.store(new, Ordering::Relaxed);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Records that `n` slots are occupied (after [`RawTable::insert_mut`]s), for the growth
+    /// trigger.
+    pub(crate) fn set_count_mut(&mut self, n: usize) {
+        let t = self.current();
+        debug_assert!(n <= t.max_load.max(1));
+        // Relaxed: `&mut self` (see `insert_mut`).
+        t.count.store(n, Ordering::Relaxed);
+    }
+
+    /// Every node in the table under exclusive access (each once, also when a migration was
+    /// left half done by a panic).
+    pub(crate) fn nodes_mut(&mut self) -> Vec<NonNull<u8>> {
+        let mut out = Vec::new();
+        let mut t: *const Table = self.current();
+        let mut tables = 0;
+        while !t.is_null() {
+            // SAFETY: as in `heap_bytes`; `&mut self` excludes concurrent migration.
+            let table = unsafe { &*t };
+            for i in 0..table.slots.len() {
+                // Relaxed: `&mut self` (see `insert_mut`).
+                let s = table.slot(i).load(Ordering::Relaxed);
+                if !s.is_null() && !is_marker(s) {
+                    out.push(untag(s));
+                }
+            }
+            tables += 1;
+            // Relaxed: as above.
+            t = table.next.load(Ordering::Relaxed);
+        }
+        if tables > 1 {
+            // A copy and its original may both be NODE slots of two generations.
+            out.sort_unstable();
+            out.dedup();
+        }
+        out
     }
 
     /// Looks `query` up. The hit path: loads only, and nothing else.

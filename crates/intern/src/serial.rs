@@ -42,7 +42,25 @@ pub enum Order<'a> {
     FirstOccurrence(&'a [&'a str]),
 }
 
-/// An old → new id map, from [`Interner::renumber`] or [`Interner::import`].
+/// An old → new symbol map, from [`Interner::compact`], [`Interner::renumber`] or
+/// [`Interner::import`]. [`get`](Self::get) is O(1) for the first two (an array indexed by
+/// the old id), a binary search for an import's.
+///
+/// Rewriting a side table keyed by symbol:
+///
+/// ```
+/// use std::collections::HashMap;
+/// let mut i = tern_intern::Interner::new();
+/// let mut uses: HashMap<tern_intern::Symbol, u32> = HashMap::new();
+/// for w in ["a", "b", "a", "c"] {
+///     *uses.entry(i.intern(w)).or_default() += 1;
+/// }
+/// let c = i.get("c").unwrap();
+/// let remap = i.compact(|s| s != c); // drop "c"
+/// let uses: HashMap<_, _> = uses.iter().filter_map(|(&s, &n)| Some((remap.get(s)?, n))).collect();
+/// assert_eq!(uses[&i.get("a").unwrap()], 2);
+/// assert_eq!(remap.get(c), None);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remap {
     repr: RemapRepr,
@@ -50,9 +68,15 @@ pub struct Remap {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum RemapRepr {
-    /// `new[old]` (0: no such old id).
-    Dense(Vec<u32>),
-    /// `(old, new)` sorted by old; pre-interned ids below `identity_below` map to themselves.
+    /// `new[old id]` as raw symbols (0: dropped or no such id), for old symbols of epoch
+    /// `from_epoch`; pre-interned ids below `identity_below` map to themselves.
+    Dense {
+        new: Vec<u32>,
+        from_epoch: u32,
+        identity_below: u32,
+    },
+    /// `(old id, new raw symbol)` sorted by old id; pre-interned ids below `identity_below`
+    /// map to themselves.
     Sparse {
         identity_below: u32,
         pairs: Vec<(u32, u32)>,
@@ -60,11 +84,36 @@ enum RemapRepr {
 }
 
 impl Remap {
-    /// The new symbol for `old`, or `None` if `old` was not a symbol.
+    /// A dense map: `new[id]` is the new raw symbol of old id `id` of epoch `from_epoch`.
+    pub(crate) fn dense(new: Vec<u32>, from_epoch: u32, identity_below: u32) -> Self {
+        Remap {
+            repr: RemapRepr::Dense {
+                new,
+                from_epoch,
+                identity_below,
+            },
+        }
+    }
+
+    /// The new symbol for `old`, or `None` if `old` was dropped or was not a symbol (of the
+    /// epoch this map starts from).
+    #[inline]
     pub fn get(&self, old: Symbol) -> Option<Symbol> {
-        let o = old.as_u32();
+        let o = old.id();
         match &self.repr {
-            RemapRepr::Dense(v) => v.get(o as usize).copied().and_then(Symbol::from_u32),
+            RemapRepr::Dense {
+                new,
+                from_epoch,
+                identity_below,
+            } => {
+                if o < *identity_below {
+                    return Some(old);
+                }
+                if old.epoch() != *from_epoch {
+                    return None;
+                }
+                new.get(o as usize).copied().and_then(Symbol::from_u32)
+            }
             RemapRepr::Sparse {
                 identity_below,
                 pairs,
@@ -78,24 +127,32 @@ impl Remap {
         }
     }
 
-    /// Every `(old, new)` pair in old-id order.
+    /// Every `(old, new)` pair in old-id order (pre-interned symbols included, mapped to
+    /// themselves; dropped symbols not listed).
     pub fn iter(&self) -> impl Iterator<Item = (Symbol, Symbol)> + '_ {
-        let (dense, ident, sparse): (&[u32], u32, &[(u32, u32)]) = match &self.repr {
-            RemapRepr::Dense(v) => (v, 0, &[]),
+        let (dense, from, ident, sparse): (&[u32], u32, u32, &[(u32, u32)]) = match &self.repr {
+            RemapRepr::Dense {
+                new,
+                from_epoch,
+                identity_below,
+            } => (new, *from_epoch, *identity_below, &[]),
             RemapRepr::Sparse {
                 identity_below,
                 pairs,
-            } => (&[], *identity_below, pairs),
+            } => (&[], 0, *identity_below, pairs),
         };
+        let i = (1..ident).filter_map(|o| Symbol::from_u32(o).map(|s| (s, s)));
         let d = dense
             .iter()
             .enumerate()
-            .filter_map(|(o, &n)| Some((Symbol::from_u32(o as u32)?, Symbol::from_u32(n)?)));
-        let i = (1..ident).filter_map(|o| Symbol::from_u32(o).map(|s| (s, s)));
+            .skip(ident as usize)
+            .filter_map(move |(o, &n)| {
+                Some((Symbol::with_epoch(o as u32, from), Symbol::from_u32(n)?))
+            });
         let s = sparse
             .iter()
             .filter_map(|&(o, n)| Some((Symbol::from_u32(o)?, Symbol::from_u32(n)?)));
-        d.chain(i).chain(s)
+        i.chain(d).chain(s)
     }
 
     /// Number of mapped ids.
@@ -234,8 +291,9 @@ impl Interner {
     pub fn renumber(&mut self, order: Order<'_>) -> Remap {
         let first = self.preinterned().len() as u32 + 1;
         let end = self.next_id_mut();
+        let from_epoch = self.epoch();
         let mut entries: Vec<(u32, NonNull<u8>)> = (first..end)
-            .filter_map(|id| Some((id, self.node_of(Symbol::from_u32(id)?)?)))
+            .filter_map(|id| Some((id, self.node_of(self.symbol_of(id))?)))
             .collect();
         let text = |n: &NonNull<u8>| {
             // SAFETY: id-table entries are live string nodes of our arenas; `&mut self` keeps
@@ -258,18 +316,14 @@ impl Interner {
                 });
             }
         }
+        let to_epoch = self.next_epoch();
         let mut map = vec![0u32; end as usize];
-        for (id, slot) in map.iter_mut().enumerate().take(first as usize).skip(1) {
-            *slot = id as u32;
-        }
         for (k, (old, _)) in entries.iter().enumerate() {
-            map[*old as usize] = first + k as u32;
+            map[*old as usize] = Symbol::with_epoch(first + k as u32, to_epoch).as_u32();
         }
         let nodes: Vec<NonNull<u8>> = entries.into_iter().map(|e| e.1).collect();
         self.apply_order(first, &nodes);
-        Remap {
-            repr: RemapRepr::Dense(map),
-        }
+        Remap::dense(map, from_epoch, first)
     }
 
     /// The symbol table in the compact binary form described in the module docs of
@@ -277,7 +331,11 @@ impl Interner {
     /// symbols are implied.
     pub fn export(&self) -> Vec<u8> {
         let p = self.preinterned().len() as u32;
-        let items: Vec<(Symbol, &str)> = self.iter().filter(|(s, _)| s.as_u32() > p).collect();
+        let items: Vec<(u32, &str)> = self
+            .iter()
+            .map(|(s, t)| (s.id(), t))
+            .filter(|&(id, _)| id > p)
+            .collect();
         let bytes: usize = items.iter().map(|(_, s)| s.len()).sum();
         let mut out = Vec::with_capacity(24 + items.len() * 3 + bytes);
         out.extend_from_slice(MAGIC);
@@ -287,8 +345,8 @@ impl Interner {
         put_varint(&mut out, items.len() as u64);
         let mut prev = p;
         for (s, _) in &items {
-            put_varint(&mut out, u64::from(s.as_u32() - prev));
-            prev = s.as_u32();
+            put_varint(&mut out, u64::from(s - prev));
+            prev = *s;
         }
         for (_, t) in &items {
             put_varint(&mut out, t.len() as u64);
@@ -418,15 +476,15 @@ mod tests {
         assert_eq!(mb.get(kw::Fn), Some(kw::Fn));
         assert_eq!(a.intern("alpha"), b.intern("alpha"));
         assert_eq!(
-            a.get("echo").unwrap().as_u32() as usize,
+            a.get("echo").unwrap().index() + 1,
             crate::PREINTERNED.len() + 5
         );
         let input = ["echo", "fn", "bravo", "echo"];
         let mc = a.renumber(Order::FirstOccurrence(&input));
         let p = crate::PREINTERNED.len() as u32;
-        assert_eq!(a.get("echo").unwrap().as_u32(), p + 1);
-        assert_eq!(a.get("bravo").unwrap().as_u32(), p + 2);
-        assert_eq!(a.get("alpha").unwrap().as_u32(), p + 3);
+        assert_eq!(a.get("echo").unwrap().index() as u32 + 1, p + 1);
+        assert_eq!(a.get("bravo").unwrap().index() as u32 + 1, p + 2);
+        assert_eq!(a.get("alpha").unwrap().index() as u32 + 1, p + 3);
         assert!(!mc.is_identity());
         assert_eq!(a.resolve(a.get("charlie").unwrap()), "charlie");
     }

@@ -5,26 +5,77 @@ use core::num::NonZeroU32;
 
 /// An interned string's id: 4 bytes, `Copy`, compared and hashed as an integer.
 ///
-/// Ids are dense, start at 1 (so `Option<Symbol>` is also 4 bytes), and the first ones are the
-/// pre-interned [`kw`](crate::kw) and [`sym`](crate::sym) constants, equal in every
-/// [`Interner`](crate::Interner) built with them. A `Symbol` is only meaningful for the
-/// interner that returned it; resolving a symbol in another interner returns some other string
-/// or panics, it is never undefined behaviour.
+/// The low 28 bits are the id: dense, starting at 1 (so `Option<Symbol>` is also 4 bytes), the
+/// first ones being the pre-interned [`kw`](crate::kw) and [`sym`](crate::sym) constants,
+/// equal in every [`Interner`](crate::Interner) built with them. The top 4 bits are the
+/// interner's *epoch*: how many times it renumbered its symbols
+/// ([`compact`](crate::Interner::compact), [`renumber`](crate::Interner::renumber)), modulo 16.
+/// Pre-interned symbols are epoch 0 and valid forever; any other symbol is valid until the
+/// next renumbering, after which the returned [`Remap`](crate::Remap) maps it to its new
+/// symbol. In debug builds, resolving a symbol of an older epoch panics, naming the symbol and
+/// the compaction it missed (up to 15 renumberings back; release builds do not check).
+///
+/// A `Symbol` is only meaningful for the interner that returned it; resolving it in another
+/// interner (or a stale one in a release build) returns some other string or panics, it is
+/// never undefined behaviour.
+///
+/// **Ordering.** `Symbol: Ord` compares the raw numbers, which follow the order in which
+/// threads happened to intern: run-to-run and thread-count dependent. Sort by text, or call
+/// [`Interner::renumber`](crate::Interner::renumber) first (ids then follow a
+/// schedule-independent order), before sorting or exporting anything by symbol:
+///
+/// ```
+/// use tern_intern::{Interner, Order};
+/// let mut i = Interner::new();
+/// let (z, a) = (i.intern("zeta"), i.intern("alpha")); // any schedule could give any ids
+/// let map = i.renumber(Order::Lexicographic);
+/// assert!(map.get(a).unwrap() < map.get(z).unwrap()); // now ids follow the text
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(transparent)]
 pub struct Symbol(NonZeroU32);
 
+/// Bits of a symbol holding its id; the bits above hold its epoch.
+pub(crate) const ID_BITS: u32 = 28;
+/// The id bits.
+pub(crate) const ID_MASK: u32 = (1 << ID_BITS) - 1;
+/// Epochs wrap around after this many renumberings.
+pub(crate) const EPOCHS: u32 = 1 << (u32::BITS - ID_BITS);
+
 impl Symbol {
-    /// The id as a `u32` (at least 1).
+    /// The symbol as a `u32` (at least 1): its id, and its epoch in the top 4 bits.
     #[inline]
     pub const fn as_u32(self) -> u32 {
         self.0.get()
     }
 
-    /// The id as an index starting at 0 (`as_u32() - 1`), handy for side tables.
+    /// The id as an index starting at 0, handy for side tables: dense, below the interner's
+    /// [`len`](crate::Interner::len) plus the ids lost races keep.
     #[inline]
     pub const fn index(self) -> usize {
-        self.0.get() as usize - 1
+        (self.0.get() & ID_MASK) as usize - 1
+    }
+
+    /// The interner epoch this symbol belongs to (0 before any renumbering, and for
+    /// pre-interned symbols).
+    #[inline]
+    pub const fn epoch(self) -> u32 {
+        self.0.get() >> ID_BITS
+    }
+
+    /// The id without the epoch (at least 1).
+    #[inline]
+    pub(crate) const fn id(self) -> u32 {
+        self.0.get() & ID_MASK
+    }
+
+    /// The symbol with id `id` (at least 1, at most [`ID_MASK`]) in epoch `epoch`.
+    #[inline]
+    pub(crate) const fn with_epoch(id: u32, epoch: u32) -> Symbol {
+        match NonZeroU32::new((epoch % EPOCHS) << ID_BITS | (id & ID_MASK)) {
+            Some(n) => Symbol(n),
+            None => panic!("ids start at 1"),
+        }
     }
 
     /// Rebuilds a symbol from [`Symbol::as_u32`]; `None` for 0.
@@ -50,7 +101,11 @@ impl Symbol {
 
 impl fmt::Debug for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Symbol({})", self.0)
+        if self.epoch() == 0 {
+            write!(f, "Symbol({})", self.0)
+        } else {
+            write!(f, "Symbol({}@{})", self.id(), self.epoch())
+        }
     }
 }
 

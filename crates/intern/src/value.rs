@@ -74,7 +74,7 @@ impl<T: fmt::Debug> fmt::Debug for Interned<'_, T> {
 struct ValueKey<T>(PhantomData<fn(T) -> T>);
 
 #[inline]
-fn hash_value<T: Hash>(v: &T) -> u64 {
+pub(crate) fn hash_value<T: Hash>(v: &T) -> u64 {
     let mut h = FxHasher::default();
     v.hash(&mut h);
     h.finish()
@@ -131,12 +131,12 @@ impl<T: Hash + Eq> RawKey for ValueKey<T> {
 /// let v = tern_intern::ValueInterner::<String>::new();
 /// ```
 pub struct ValueInterner<T> {
-    table: RawTable,
-    len: AtomicUsize,
-    counters: HitCounters,
-    reclaim: Reclaim,
-    collector: Arc<Collector>,
-    arenas: Arenas,
+    pub(crate) table: RawTable,
+    pub(crate) len: AtomicUsize,
+    pub(crate) counters: HitCounters,
+    pub(crate) reclaim: Reclaim,
+    pub(crate) collector: Arc<Collector>,
+    pub(crate) arenas: Arenas,
     /// Invariant in `T` (a covariant `T` would let a `ValueInterner<Ty<'long>>` accept
     /// `Ty<'short>` values through a shorter view) and no ownership of `T` for drop check
     /// (values are never dropped).

@@ -1,11 +1,12 @@
-//! Property test: random sequences of intern / get / resolve / renumber / export-import against
-//! a `std::collections::HashMap` model.
+//! Property test: random sequences of intern / get / resolve / renumber / compact /
+//! export-import against a `std::collections::HashMap` model, following every symbol ever
+//! handed out through the chain of remaps.
 #![cfg(not(loom))]
 
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use tern_intern::{Interner, Order, PREINTERNED, Symbol};
+use tern_intern::{Interner, Order, PREINTERNED, Remap, Symbol};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -15,6 +16,9 @@ enum Op {
     RenumberLex,
     RenumberFirst(Vec<String>),
     ExportImport,
+    /// Keep the symbols whose string hashes to a set bit of this mask (0: drop everything
+    /// but the pre-interned ones).
+    Compact(u8),
 }
 
 fn word() -> impl Strategy<Value = String> {
@@ -37,12 +41,16 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RenumberLex),
         1 => prop::collection::vec(word(), 0..6).prop_map(Op::RenumberFirst),
         1 => Just(Op::ExportImport),
+        1 => any::<u8>().prop_map(Op::Compact),
     ]
 }
 
-/// The model: string → symbol, kept in step with the interner.
+/// The model: string → symbol, kept in step with the interner, and every symbol ever handed
+/// out with the number of remaps that happened before it (to follow it through the rest).
 struct Model {
     map: HashMap<String, Symbol>,
+    handed_out: Vec<(String, Symbol, usize)>,
+    remaps: Vec<Remap>,
 }
 
 impl Model {
@@ -52,7 +60,19 @@ impl Model {
             .enumerate()
             .map(|(k, s)| ((*s).to_owned(), Symbol::from_u32(k as u32 + 1).unwrap()))
             .collect();
-        Model { map }
+        Model {
+            map,
+            handed_out: Vec::new(),
+            remaps: Vec::new(),
+        }
+    }
+
+    /// Follows a symbol handed out before `remaps[from..]` through them.
+    fn follow(&self, mut sym: Symbol, from: usize) -> Option<Symbol> {
+        for r in &self.remaps[from..] {
+            sym = r.get(sym)?;
+        }
+        Some(sym)
     }
 
     fn check(&self, i: &Interner) {
@@ -61,10 +81,29 @@ impl Model {
             assert_eq!(i.get(s), Some(*sym));
             assert_eq!(i.resolve(*sym), s);
         }
+        // Every symbol ever handed out: kept ones resolve through the remap chain to their
+        // string, dropped ones are gone.
+        for (s, sym, from) in &self.handed_out {
+            match self.follow(*sym, *from) {
+                Some(now) => {
+                    assert_eq!(self.map.get(s), Some(&now), "{s:?} followed to {now:?}");
+                    assert_eq!(i.resolve(now), s);
+                }
+                // Dropped by a compaction: the string is gone, or was interned again after it.
+                None => assert!(
+                    !self.map.contains_key(s)
+                        || self
+                            .handed_out
+                            .iter()
+                            .any(|(t, _, later)| t == s && later > from),
+                    "{s:?} kept but unmapped"
+                ),
+            }
+        }
         // Dense ids: exactly 1..=len (single-threaded: no race holes).
-        let mut ids: Vec<u32> = self.map.values().map(|s| s.as_u32()).collect();
+        let mut ids: Vec<usize> = self.map.values().map(|s| s.index() + 1).collect();
         ids.sort_unstable();
-        assert!(ids.iter().enumerate().all(|(k, id)| *id as usize == k + 1));
+        assert!(ids.iter().enumerate().all(|(k, id)| *id == k + 1));
         let listed: Vec<(Symbol, String)> = i.iter().map(|(s, t)| (s, t.to_owned())).collect();
         assert_eq!(listed.len(), self.map.len());
         assert!(listed.windows(2).all(|w| w[0].0 < w[1].0));
@@ -85,7 +124,8 @@ fn run(ops: Vec<Op>) {
                 if let Some(old) = m.map.get(&s) {
                     assert_eq!(sym, *old);
                 } else {
-                    assert_eq!(sym.as_u32() as usize, m.map.len() + 1, "ids dense");
+                    assert_eq!(sym.index(), m.map.len(), "ids dense");
+                    m.handed_out.push((s.clone(), sym, m.remaps.len()));
                     m.map.insert(s, sym);
                 }
             }
@@ -129,6 +169,31 @@ fn run(ops: Vec<Op>) {
                     let (a, b) = (w[0].0.as_str(), w[1].0.as_str());
                     (rank(a), a) < (rank(b), b)
                 }));
+                m.remaps.push(remap);
+            }
+            Op::Compact(mask) => {
+                let keep_text = |t: &str| {
+                    let h = t
+                        .bytes()
+                        .fold(7u32, |h, b| h.wrapping_mul(31) ^ u32::from(b));
+                    mask & (1 << (h % 8)) != 0
+                };
+                let by_symbol: HashMap<Symbol, String> =
+                    m.map.iter().map(|(t, s)| (*s, t.clone())).collect();
+                let mut seen = 0;
+                let remap = i.compact(|sym| {
+                    seen += 1;
+                    keep_text(&by_symbol[&sym])
+                });
+                assert_eq!(seen, m.map.len() - PREINTERNED.len(), "keep sees each once");
+                let p = PREINTERNED.len();
+                m.map.retain(|t, sym| sym.index() < p || keep_text(t));
+                for (t, sym) in &mut m.map {
+                    let new = remap.get(*sym).expect("kept symbols are remapped");
+                    assert_eq!(i.resolve(new), t);
+                    *sym = new;
+                }
+                m.remaps.push(remap);
             }
             Op::ExportImport => {
                 let bytes = i.export();
@@ -136,11 +201,42 @@ fn run(ops: Vec<Op>) {
                 for sym in m.map.values_mut() {
                     *sym = remap.get(*sym).expect("every symbol is remapped");
                 }
+                m.remaps.push(remap);
                 i = j;
             }
         }
     }
     m.check(&i);
+}
+
+/// After everything is dropped, the interner's heap is back near its size when new, whatever
+/// it held.
+#[test]
+fn heap_bytes_come_back_after_dropping_everything() {
+    let mut i = Interner::new();
+    let fresh = i.heap_bytes();
+    let n = if cfg!(miri) { 500 } else { 50_000 };
+    for round in 0..3 {
+        for k in 0..n {
+            i.intern(&format!("r{round}_name_{k}"));
+        }
+        assert!(
+            i.heap_bytes() > fresh + n * 10,
+            "{} vs {fresh}",
+            i.heap_bytes()
+        );
+        let remap = i.compact(|_| false);
+        assert_eq!(i.len(), PREINTERNED.len());
+        assert!(
+            remap.iter().all(|(old, new)| old == new),
+            "only pre-interned remain"
+        );
+        let now = i.heap_bytes();
+        assert!(
+            now <= fresh + fresh / 4,
+            "round {round}: {now} bytes after dropping all, {fresh} when new"
+        );
+    }
 }
 
 proptest! {
