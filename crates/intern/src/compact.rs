@@ -232,7 +232,9 @@ impl<T: Hash + Eq + Send + Sync + 'static> ValueInterner<T> {
     /// #[derive(PartialEq, Eq, Hash)]
     /// enum Ty<'a> { Int, Ref(Interned<'a, Ty<'a>>) }
     /// let mut v: ValueInterner<Ty<'_>> = ValueInterner::new();
-    /// v.compact(|_| true);
+    /// let int = v.intern(Ty::Int);
+    /// v.intern(Ty::Ref(int)); // a value pointing into `v` itself
+    /// v.compact(|_| true); // error: `Ty<'a>` is not `'static` while `v` is borrowed
     /// ```
     ///
     /// Keep values that refer to others by id (a `Symbol`, an index) instead.
