@@ -82,6 +82,14 @@
 //! assert_eq!(s.reports().len(), 2);
 //! ```
 //!
+//! ## Long-running hosts: compaction
+//!
+//! A language server or a watch-mode compiler interns the names of every revision it sees.
+//! Between passes, [`Session::compact`] keeps only the symbols you say are live (mark them in
+//! a [`LiveSymbols`] set during a pass), frees the rest with their strings and outgrown
+//! tables, and returns the old → new [`Remap`](tern_intern::Remap) for your side tables, so
+//! the interner's memory follows the live set instead of the history.
+//!
 //! ## Memory budget
 //!
 //! [`SessionBuilder::memory_budget`] bounds the retired-but-unfreed bytes: a task that ends
@@ -96,12 +104,14 @@
 //! underneath (two tasks, a growth, a reclaim, a reader mid-probe) in `tern-intern`.
 
 mod cx;
+mod live;
 mod report;
 mod run;
 mod session;
 
 pub use cx::TaskCx;
-pub use report::{Bytes, PassReport, Span, WorkerReport};
+pub use live::LiveSymbols;
+pub use report::{Bytes, Compaction, PassReport, Span, WorkerReport};
 pub use run::{Schedule, thread_cpu_ns};
 pub use session::{Checkpoint, Session, SessionBuilder};
 

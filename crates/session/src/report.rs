@@ -47,6 +47,24 @@ pub struct PassReport {
     pub spans: Vec<Span>,
     /// Whether an item panicked (the panic was resumed after the checkpoint ran).
     pub panicked: bool,
+    /// For a [`Session::compact`](crate::Session::compact) (a report named `compact`, with
+    /// no items): what it kept, dropped and freed.
+    pub compaction: Option<Compaction>,
+}
+
+/// What a [`Session::compact`](crate::Session::compact) did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Compaction {
+    /// Symbols before (pre-interned included).
+    pub symbols_before: usize,
+    /// Symbols kept (pre-interned included).
+    pub kept: usize,
+    /// Symbols dropped.
+    pub dropped: usize,
+    /// The string interner's heap bytes before minus after (table, id table, arenas).
+    pub freed_bytes: u64,
+    /// The string interner's heap bytes after.
+    pub heap_bytes: u64,
 }
 
 /// One worker's share of a pass.
@@ -111,6 +129,16 @@ impl fmt::Display for PassReport {
         }
         if self.panicked {
             write!(f, "  PANICKED")?;
+        }
+        if let Some(c) = &self.compaction {
+            write!(
+                f,
+                "  kept {} of {} symbols, freed {}, heap now {}",
+                c.kept,
+                c.symbols_before,
+                Bytes(c.freed_bytes),
+                Bytes(c.heap_bytes)
+            )?;
         }
         Ok(())
     }

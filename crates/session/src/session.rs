@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use rayon::ThreadPool;
 use tern_arena::{Arenas, ScratchArenas, ThreadPolicy};
-use tern_intern::{Guarded, Interner, PREINTERNED, ValueInterner};
+use tern_intern::{Guarded, Interner, PREINTERNED, Remap, Symbol, ValueInterner};
 use tern_quiesce::Collector;
 
 use crate::cx::TaskCx;
-use crate::report::PassReport;
+use crate::report::{Compaction, PassReport};
 use crate::run::{Run, Schedule, micros};
 
 /// Options for a [`Session`]; see [`Session::builder`].
@@ -306,6 +306,7 @@ impl Session {
             symbols: self.interner.len(),
             spans,
             panicked: results.is_err(),
+            compaction: None,
         });
         match (results, panic) {
             (Ok(r), None) => r,
@@ -349,6 +350,49 @@ impl Session {
             },
             panic,
         )
+    }
+
+    /// Compacts the string interner at a pass boundary: keeps the pre-interned symbols and
+    /// those `keep` accepts (say, the symbols a [`LiveSymbols`](crate::LiveSymbols) set marked
+    /// during the last pass), frees everything else (strings, outgrown tables, old arena
+    /// chunks), renumbers the kept ones deterministically and returns the old → new
+    /// [`Remap`] for your side tables. Symbols from before are stale afterwards (a debug build
+    /// panics if one is resolved). Appends a report named `compact` whose
+    /// [`compaction`](PassReport::compaction) says what it kept and freed.
+    ///
+    /// # Panics
+    ///
+    /// As [`checkpoint`](Self::checkpoint), and when `keep` panics (the interner is then
+    /// unchanged).
+    pub fn compact(&mut self, keep: impl FnMut(Symbol) -> bool) -> Remap {
+        let started = self.epoch.elapsed();
+        let t0 = Instant::now();
+        let (checkpoint, panic) = self.checkpoint_catching();
+        if let Some(p) = panic {
+            resume_unwind(p);
+        }
+        let symbols_before = self.interner.len();
+        let heap_before = self.interner.heap_bytes() as u64;
+        let remap = self.interner.compact(keep);
+        let heap_after = self.interner.heap_bytes() as u64;
+        let kept = self.interner.len();
+        self.reports.push(PassReport {
+            name: "compact".to_owned(),
+            started,
+            wall: t0.elapsed(),
+            reclaimed_at_checkpoint_bytes: checkpoint.reclaimed_bytes,
+            scratch_bytes: checkpoint.scratch_bytes,
+            symbols: kept,
+            compaction: Some(Compaction {
+                symbols_before,
+                kept,
+                dropped: symbols_before - kept,
+                freed_bytes: heap_before.saturating_sub(heap_after),
+                heap_bytes: heap_after,
+            }),
+            ..PassReport::default()
+        });
+        remap
     }
 
     /// The string interner. Between passes, any thread may use it through this reference
