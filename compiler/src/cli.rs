@@ -55,6 +55,25 @@ pub struct Args {
     #[arg(long, hide = true)]
     pub early_reclaim: bool,
 
+    /// Run N revisions of a watch-mode compiler instead of one compilation: each loads a
+    /// window of the files sliding through the corpus, renames a fraction of identifiers
+    /// (simulated edits), parses, and compacts the interner to the symbols the revision
+    /// used; prints the interner's heap per revision.
+    #[arg(long, value_name = "N")]
+    pub revisions: Option<usize>,
+
+    /// Source megabytes per revision (with `--revisions`).
+    #[arg(long, value_name = "MB", default_value_t = 8)]
+    pub window_mb: u64,
+
+    /// Percent of identifiers renamed per revision (with `--revisions`).
+    #[arg(long, value_name = "PCT", default_value_t = 10, hide = true)]
+    pub rename_pct: u64,
+
+    /// How far the window slides per revision, in percent of it (with `--revisions`).
+    #[arg(long, value_name = "PCT", default_value_t = 1, hide = true)]
+    pub slide_pct: usize,
+
     /// Never show the progress bar, even on a terminal.
     #[arg(long)]
     pub no_progress: bool,

@@ -48,6 +48,11 @@ pub struct Options {
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
+    /// A progress bar to drive, or none.
+    pub fn new(bar: Option<ProgressBar>) -> Self {
+        Progress(bar)
+    }
+
     /// Starts pass `name` over `n` files.
     pub fn start(&self, name: &str, n: usize) {
         if let Some(p) = &self.0 {

@@ -51,5 +51,6 @@ pub mod corpus;
 pub mod driver;
 pub mod passes;
 pub mod report;
+pub mod revisions;
 pub mod syntax;
 pub mod timings;

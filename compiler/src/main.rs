@@ -62,6 +62,46 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         );
         bar
     });
+    if let Some(n) = args.revisions {
+        let ropts = tern_compiler::revisions::RevisionOptions {
+            revisions: n,
+            window_bytes: args.window_mb << 20,
+            rename_pct: args.rename_pct,
+            slide_pct: args.slide_pct,
+            threads: args.threads.map_or(0, usize::from),
+            schedule: args.schedule.into(),
+        };
+        let outcome = tern_compiler::revisions::run(
+            &files,
+            &ropts,
+            &tern_compiler::driver::Progress::new(progress),
+        )
+        .map_err(|e| format!("cannot start the thread pool: {e}"))?;
+        if let Some(svg_path) = &args.timings {
+            let svg = timings::render_svg(
+                &outcome.timeline,
+                outcome.threads,
+                &format!("ternc --revisions {n}"),
+                &|f| format!("file {f}"),
+            );
+            std::fs::write(svg_path, svg)
+                .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+        }
+        let mut out = std::io::stdout().lock();
+        let written = if args.json {
+            serde_json::to_writer_pretty(&mut out, &outcome.to_json())
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        } else {
+            out.write_all(outcome.to_human().as_bytes())
+        };
+        if let Err(e) = written
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(format!("cannot write the report: {e}"));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let opts = Options {
         threads: args.threads.map_or(0, usize::from),
         schedule: args.schedule.into(),

@@ -475,3 +475,51 @@ fn defer_reclaim_frees_the_same_tables_and_changes_no_count() {
         "every outgrown table is freed once, during the pass or at its checkpoint"
     );
 }
+
+#[test]
+fn revisions_keep_the_interner_flat() {
+    let t = TempDir::new("revisions");
+    for f in 0..20 {
+        let mut src = String::new();
+        for i in 0..200 {
+            writeln!(
+                src,
+                "pub fn item_{f}_{i}(arg_{i}: u32) -> u32 {{ arg_{i} + {i} }}"
+            )
+            .unwrap();
+        }
+        t.write(&format!("m{f:02}.rs"), src.as_bytes());
+    }
+    let j = json(&ternc(
+        &[
+            "--json",
+            "--threads",
+            "2",
+            "--revisions",
+            "12",
+            "--window-mb",
+            "1",
+            "--rename-pct",
+            "30",
+        ],
+        &[&t.0],
+    ));
+    let rows = j["revisions"].as_array().unwrap();
+    assert_eq!(rows.len(), 12);
+    let heap = |r: &Value| r["heap_bytes"].as_u64().unwrap();
+    let live = |r: &Value| r["live"].as_u64().unwrap();
+    assert_eq!(
+        rows[0]["dropped"], 0,
+        "nothing to drop at the first revision"
+    );
+    for r in &rows[1..] {
+        assert!(
+            r["dropped"].as_u64().unwrap() > 0,
+            "renames retire names: {r}"
+        );
+        // Same files every revision (the window covers them all): the live set, and the
+        // heap with it, stays within a few percent of the first revision's.
+        assert!(live(r) <= live(&rows[0]) * 11 / 10, "{r}");
+        assert!(heap(r) <= heap(&rows[0]) * 12 / 10, "{r} vs {}", rows[0]);
+    }
+}

@@ -415,6 +415,16 @@ impl Session {
         Arc::clone(&self.arenas)
     }
 
+    /// A fresh arena set on the session's pool, yours to drop: for data that lives longer
+    /// than a pass but not as long as the session (one revision of a watch-mode compiler:
+    /// drop the set and its memory goes with it).
+    pub fn new_arenas(&self) -> Arenas {
+        Arenas::builder()
+            .pool(Arc::clone(&self.pool))
+            .thread_policy(ThreadPolicy::AnyThread)
+            .build()
+    }
+
     /// A value interner (hash-consing) on the session's collector and pool: in a pass, read it
     /// through [`TaskCx::values`]; its outgrown tables are freed like the string interner's.
     /// It is yours to keep (interned values borrow it, not the session).
