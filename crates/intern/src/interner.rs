@@ -462,10 +462,12 @@ impl Interner {
     ///
     /// let interner = Interner::with_parts(Collector::new(), Arenas::for_any_thread());
     /// let s = interner.intern("shared");
-    /// // AST nodes of the same pass can live in the same arenas:
-    /// let node = interner.arenas().alloc((s, 42u32));
-    /// assert_eq!(interner.resolve(node.0), "shared");
+    /// assert_eq!(interner.resolve(s), "shared");
     /// ```
+    ///
+    /// Keep your own data (ASTs) in an arena set of its own, not in
+    /// [`arenas`](Self::arenas): references into the interner's arenas borrow the interner,
+    /// so they would forbid its `checkpoint(&mut self)` (and `compact` moves the strings).
     pub fn with_parts(collector: Collector, arenas: Arenas) -> Self {
         Self::builder().parts(collector, arenas).build()
     }
@@ -493,7 +495,8 @@ impl Interner {
         &self.collector
     }
 
-    /// The arena set holding the strings (allocate your own data in it too).
+    /// The arena set holding the strings (for its stats; keep your own data in a set of its
+    /// own, see [`with_parts`](Self::with_parts)).
     pub fn arenas(&self) -> &Arenas {
         &self.arenas
     }

@@ -21,6 +21,42 @@
 //! interner.checkpoint(); // pass boundary: outgrown tables are freed
 //! ```
 //!
+//! With a rayon pool, the recommended way (or use `tern-session`, which does all of this for
+//! you): one shared collector, a [`Guarded`] interner, one participant per task with a
+//! quiescent state between items, and a checkpoint after the pass.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use rayon::prelude::*;
+//! use tern_intern::{Guarded, Interner};
+//! use tern_quiesce::Collector;
+//!
+//! # if cfg!(miri) { return; } // rayon's pool is checked under Miri by tern-session's tests
+//! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+//! let collector = Arc::new(Collector::new());
+//! let mut interner =
+//!     Guarded::new(Interner::builder().collector(Arc::clone(&collector)).build());
+//! let files: Vec<String> = (0..64).map(|f| format!("fn f{f}() {{ let x{f} = {f}; }}")).collect();
+//! let counts: Vec<usize> = pool.install(|| {
+//!     files
+//!         .par_iter()
+//!         // One participant per rayon task (not per item: registering takes a lock).
+//!         .map_init(
+//!             || collector.register(),
+//!             |me, text| {
+//!                 let reader = interner.reader(me);
+//!                 let n = text.split(|c: char| !c.is_alphanumeric()).map(|w| reader.intern(w)).count();
+//!                 me.quiescent(); // end of the item: tables it outgrew may be freed
+//!                 n
+//!             },
+//!         )
+//!         .collect()
+//! });
+//! assert_eq!(counts.len(), 64);
+//! interner.get_mut().checkpoint(); // the pass is over: free what is left
+//! assert_eq!(collector.stats().pending_items, 0);
+//! ```
+//!
 //! ## Why not a lock, a sharded map, or an epoch-protected map
 //!
 //! A compiler interns every identifier token: ~50 per KB of source, 97–98 % of them strings it
@@ -120,9 +156,27 @@
 //!
 //! ## Determinism
 //!
-//! Ids depend on which thread inserts first. At a pass boundary, [`Interner::renumber`] gives
-//! the non-pre-interned symbols ids in a schedule-independent [`Order`] and returns the old →
-//! new [`Remap`]; [`Interner::export`] / [`Interner::import`] move a symbol table between
+//! Ids depend on which thread inserts first, and so does `Symbol: Ord`: sorting or exporting
+//! by symbol gives run-to-run different results. At a pass boundary, [`Interner::renumber`]
+//! gives the non-pre-interned symbols ids in a schedule-independent [`Order`] and returns the
+//! old → new [`Remap`] (and [`Interner::compact`] numbers the symbols it keeps
+//! deterministically too):
+//!
+//! ```
+//! use tern_intern::{Interner, Order};
+//! let mut i = Interner::new();
+//! let words = ["parse", "lex", "emit"];
+//! std::thread::scope(|s| {
+//!     s.spawn(|| words.iter().rev().for_each(|w| drop(i.intern(w))));
+//!     s.spawn(|| words.iter().for_each(|w| drop(i.intern(w))));
+//! });
+//! let remap = i.renumber(Order::Lexicographic); // the ids now follow the text, whoever won
+//! let mut by_id: Vec<&str> = i.iter().skip(tern_intern::PREINTERNED.len()).map(|(_, t)| t).collect();
+//! assert_eq!(by_id, ["emit", "lex", "parse"]);
+//! # let _ = (remap, &mut by_id);
+//! ```
+//!
+//! Besides, [`Interner::export`] / [`Interner::import`] move a symbol table between
 //! processes in a compact binary form with an id remap (corrupt input is an [`ImportError`],
 //! never a panic).
 //!
@@ -164,6 +218,7 @@
 //! reports the limit, so a race never fails spuriously. An insert that unwinds (an arena
 //! that panics, a failure while retiring a table) leaves no id-table entry and no hole in
 //! the ids.
+#![warn(missing_docs)]
 
 mod compact;
 mod ids;
@@ -184,7 +239,8 @@ pub use serial::{ImportError, Order, Remap};
 pub use symbol::{PREINTERNED, Symbol, kw, sym};
 pub use value::{Interned, ValueInterner, ValueInternerBuilder};
 
-/// Counters of an [`Interner`] or [`ValueInterner`], from [`Interner::stats`].
+/// Counters of an [`Interner`], from [`Interner::stats`] (a [`ValueInterner`]'s are
+/// [`ValueStats`]).
 ///
 /// Hits and misses are summed from per-thread blocks (no read-modify-write on the hit path);
 /// a snapshot taken while other threads run may lag behind their last operations.
@@ -219,4 +275,33 @@ pub struct Stats {
     pub race_wasted_bytes: u64,
     /// Ids held for reuse after lost races (holes in the id sequence until reused).
     pub spare_ids: usize,
+}
+
+/// Counters of a [`ValueInterner`], from [`ValueInterner::stats`]: the fields of [`Stats`]
+/// that apply to values (no ids, no strings).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValueStats {
+    /// Lookups that found the value (`intern` of a known value, `get` → `Some`, and lost
+    /// insert races).
+    pub hits: u64,
+    /// Lookups that did not (`intern` that inserted, `get` → `None`).
+    pub misses: u64,
+    /// Inserts that lost a race to an equal value.
+    pub races_lost: u64,
+    /// Table growths.
+    pub resizes: u64,
+    /// Distinct values.
+    pub len: usize,
+    /// Slots of the current table.
+    pub table_slots: usize,
+    /// Bytes of the current table.
+    pub table_bytes: usize,
+    /// Bytes of outgrown tables handed to reclamation so far (their own size: what the
+    /// collector counts for them too).
+    pub retired_bytes: u64,
+    /// Bytes of outgrown tables freed so far.
+    pub reclaimed_bytes: u64,
+    /// Arena bytes of values built by inserters that lost a race (never reused).
+    pub race_wasted_bytes: u64,
 }

@@ -410,25 +410,25 @@ impl RawTable {
         t.count.store(n, Ordering::Relaxed);
     }
 
-    /// Every node in the table under exclusive access (each once, also when a migration was
-    /// left half done by a panic).
-    pub(crate) fn nodes_mut(&mut self) -> Vec<NonNull<u8>> {
+    /// Every node in the table (each once): the nodes of the current table and any
+    /// successor, as loads see them now. Exact when no insert runs concurrently.
+    pub(crate) fn nodes(&self) -> Vec<NonNull<u8>> {
         let mut out = Vec::new();
         let mut t: *const Table = self.current();
         let mut tables = 0;
         while !t.is_null() {
-            // SAFETY: as in `heap_bytes`; `&mut self` excludes concurrent migration.
+            // SAFETY: as in `heap_bytes`.
             let table = unsafe { &*t };
             for i in 0..table.slots.len() {
-                // Relaxed: `&mut self` (see `insert_mut`).
-                let s = table.slot(i).load(Ordering::Relaxed);
+                // Acquire: as in `find`, so the node's contents are visible.
+                let s = table.slot(i).load(Ordering::Acquire);
                 if !s.is_null() && !is_marker(s) {
                     out.push(untag(s));
                 }
             }
             tables += 1;
-            // Relaxed: as above.
-            t = table.next.load(Ordering::Relaxed);
+            // Acquire: as in `heap_bytes`.
+            t = table.next.load(Ordering::Acquire);
         }
         if tables > 1 {
             // A copy and its original may both be NODE slots of two generations.
@@ -436,6 +436,12 @@ impl RawTable {
             out.dedup();
         }
         out
+    }
+
+    /// Every node in the table under exclusive access (each once, also when a migration was
+    /// left half done by a panic).
+    pub(crate) fn nodes_mut(&mut self) -> Vec<NonNull<u8>> {
+        self.nodes()
     }
 
     /// Looks `query` up. The hit path: loads only, and nothing else.

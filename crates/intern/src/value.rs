@@ -13,7 +13,7 @@ use rustc_hash::FxHasher;
 use tern_arena::Arenas;
 use tern_quiesce::{Collector, Participant};
 
-use crate::Stats;
+use crate::ValueStats;
 use crate::interner::{CapacityError, CapacityErrorKind};
 use crate::raw::{Present, RawKey, RawTable, RetiredTable};
 use crate::reader::ValueReader;
@@ -455,25 +455,42 @@ impl<T> ValueInterner<T> {
         self.counters.set_count_hits(on);
     }
 
-    /// Counters (the string and id fields are 0).
-    pub fn stats(&self) -> Stats {
+    /// Counters; see [`ValueStats`].
+    pub fn stats(&self) -> ValueStats {
         let (hits, misses) = self.counters.sum();
         let sh = &self.reclaim.shared;
-        Stats {
+        ValueStats {
             hits,
             misses,
             races_lost: Shared::get(&sh.races_lost),
             resizes: self.table.resizes() as u64,
             len: self.len(),
-            string_bytes: 0,
             table_slots: self.table.slots(),
             table_bytes: self.table.table_bytes(),
-            id_table_bytes: 0,
             retired_bytes: Shared::get(&sh.retired_bytes),
             reclaimed_bytes: Shared::get(&sh.reclaimed_bytes),
             race_wasted_bytes: Shared::get(&sh.race_wasted_bytes),
-            spare_ids: 0,
         }
+    }
+
+    /// Every interned value, in no particular order (table order). Exact when no other
+    /// thread is interning; call it at a pass boundary for a consistent listing.
+    ///
+    /// ```
+    /// let v = tern_intern::ValueInterner::<u32>::new();
+    /// for k in [3, 1, 2, 1] {
+    ///     v.intern(k);
+    /// }
+    /// let mut all: Vec<u32> = v.iter().map(|x| *x).collect();
+    /// all.sort_unstable();
+    /// assert_eq!(all, [1, 2, 3]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Interned<'_, T>> + '_ {
+        self.table.nodes().into_iter().map(|n| {
+            // SAFETY: table nodes are live, initialised `T`s in our arenas, which live as long
+            // as `&self`.
+            Interned(unsafe { n.cast::<T>().as_ref() })
+        })
     }
 
     /// Gives the collector and arenas back. The values stay in the arenas, but every

@@ -102,6 +102,7 @@
 //! the re-entrant `Eq` attack through the session API), the `compile_fail` examples on
 //! [`TaskCx`], Miri on those tests (`scripts/miri.sh`), and the loom model of the mechanism
 //! underneath (two tasks, a growth, a reclaim, a reader mid-probe) in `tern-intern`.
+#![warn(missing_docs)]
 
 mod cx;
 mod live;
