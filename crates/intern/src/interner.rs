@@ -604,7 +604,7 @@ impl Interner {
     /// # Panics
     ///
     /// In debug builds, if `sym` is stale: from before a [`compact`](Self::compact) or
-    /// [`renumber`](Self::renumber) that moved it (map it with the returned [`Remap`]).
+    /// [`renumber`](Self::renumber) that moved it (map it with the returned [`Remap`](crate::Remap)).
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
         if cfg!(debug_assertions) {

@@ -207,7 +207,7 @@ impl<T: Hash + Eq + Send + Sync> ValueInternerBuilder<T> {
         self
     }
 
-    /// Whether hits are counted in [`Stats::hits`] (default `true`).
+    /// Whether hits are counted in [`ValueStats::hits`](crate::ValueStats::hits) (default `true`).
     #[must_use]
     pub fn count_hits(mut self, on: bool) -> Self {
         self.count_hits = on;
