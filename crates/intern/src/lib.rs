@@ -90,8 +90,9 @@
 //! **Hit path** (`intern` of a known string, `get`, and `resolve`): hash (`FxHash`), load the
 //! current table (Acquire), load slots (Acquire) comparing tags, dereference the one node whose
 //! tag matches, compare length and bytes, read the id. No lock, no read-modify-write, no fence,
-//! no guard, no allocation. The hit/miss statistics are counted in a per-thread block with a
-//! Relaxed load and store (no `lock` prefix, no shared line); a thread's first call on an
+//! no guard, no allocation. Misses (and, when switched on with
+//! [`InternerBuilder::count_hits`], hits) are counted in a per-thread block with a Relaxed
+//! load and store (no `lock` prefix, no shared line); a thread's first counted call on an
 //! interner allocates that block once (`tests/alloc.rs` checks that hits allocate nothing
 //! after it). `resolve` is two Acquire loads
 //! (segment, entry); the length is in the entry, so the `&str` is built without touching the
@@ -248,7 +249,8 @@ pub use value::{Interned, ValueInterner, ValueInternerBuilder};
 #[non_exhaustive]
 pub struct Stats {
     /// Lookups that found the key (`intern` of a known string, `get` → `Some`, and lost
-    /// insert races, which return the winner).
+    /// insert races, which return the winner), counted only while hit counting is on
+    /// ([`InternerBuilder::count_hits`], off by default).
     pub hits: u64,
     /// Lookups that did not (`intern` that inserted, `get` → `None`).
     pub misses: u64,
@@ -283,7 +285,8 @@ pub struct Stats {
 #[non_exhaustive]
 pub struct ValueStats {
     /// Lookups that found the value (`intern` of a known value, `get` → `Some`, and lost
-    /// insert races).
+    /// insert races), counted only while hit counting is on
+    /// ([`ValueInternerBuilder::count_hits`], off by default).
     pub hits: u64,
     /// Lookups that did not (`intern` that inserted, `get` → `None`).
     pub misses: u64,

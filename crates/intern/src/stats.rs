@@ -79,9 +79,10 @@ unsafe impl Send for HitCounters {}
 unsafe impl Sync for HitCounters {}
 
 impl HitCounters {
-    pub(crate) fn new() -> Self {
+    /// Counters for a new interner; hits are counted only if `count_hits`.
+    pub(crate) fn new(count_hits: bool) -> Self {
         HitCounters {
-            count_hits: true,
+            count_hits,
             // Relaxed: only distinctness is needed.
             id: NEXT_OWNER_ID.fetch_add(1, Ordering::Relaxed),
             head: AtomicPtr::new(ptr::null_mut()),
@@ -241,8 +242,8 @@ mod tests {
 
     #[test]
     fn counts_per_thread_and_sums() {
-        let c = HitCounters::new();
-        let d = HitCounters::new();
+        let c = HitCounters::new(true);
+        let d = HitCounters::new(true);
         for _ in 0..5 {
             c.hit();
             d.miss();
@@ -258,7 +259,7 @@ mod tests {
         assert_eq!(c.sum(), (8, 1));
         assert_eq!(d.sum(), (0, 5));
         // More interners than cache ways: entries get evicted and found again in the list.
-        let many: Vec<HitCounters> = (0..6).map(|_| HitCounters::new()).collect();
+        let many: Vec<HitCounters> = (0..6).map(|_| HitCounters::new(true)).collect();
         for round in 0..3 {
             for m in &many {
                 m.hit();

@@ -207,7 +207,8 @@ impl<T: Hash + Eq + Send + Sync> ValueInternerBuilder<T> {
         self
     }
 
-    /// Whether hits are counted in [`ValueStats::hits`](crate::ValueStats::hits) (default `true`).
+    /// Whether hits are counted in [`ValueStats::hits`](crate::ValueStats::hits) (default
+    /// `false`, as for [`Interner`](crate::Interner)).
     #[must_use]
     pub fn count_hits(mut self, on: bool) -> Self {
         self.count_hits = on;
@@ -222,8 +223,7 @@ impl<T: Hash + Eq + Send + Sync> ValueInternerBuilder<T> {
                 "ValueInterner<T>: T must not need dropping (values live in bump arenas)"
             );
         }
-        let mut counters = HitCounters::new();
-        counters.set_count_hits(self.count_hits);
+        let counters = HitCounters::new(self.count_hits);
         ValueInterner {
             table: RawTable::with_capacity(self.capacity),
             len: AtomicUsize::new(0),
@@ -253,7 +253,7 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
             capacity: 0,
             collector: None,
             arenas: None,
-            count_hits: true,
+            count_hits: false,
             _values: PhantomData,
         }
     }
@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn hash_conses_recursive_types() {
-        let tys: ValueInterner<Ty<'_>> = ValueInterner::new();
+        let tys: ValueInterner<Ty<'_>> = ValueInterner::builder().count_hits(true).build();
         let unit = tys.intern(Ty::Unit);
         let n = if cfg!(miri) { 40 } else { 500 };
         let ints: Vec<_> = (0..n).map(|k| tys.intern(Ty::Int(k as u8))).collect();
