@@ -1,22 +1,40 @@
-//! id → node: a segmented array that never moves.
+//! id → string node: a flat array reserved up front, then segments that never move.
 //!
-//! Segment 0 holds indices `0..B`, segment `k ≥ 1` holds `B << (k-1) .. B << k`, so an index's
-//! segment is found from its leading zeros and no segment is ever copied or freed while the
-//! owner lives. A segment is allocated (zeroed, i.e. all null) by the first writer that needs
-//! it and installed with a CAS; a racing loser frees its own. Each entry is an
-//! `AtomicPtr` to the node, stored with Release *before* the node is published in the hash
-//! table, so any thread that obtained the id (from the table, Acquire) finds the entry.
+//! `resolve` is one load: ids below [`FLAT`] index a single zeroed block allocated when the
+//! interner is built (32 MiB of address space for 4 Mi ids on 64-bit targets). The block comes
+//! from `calloc`, which maps a block this large lazily: pages nobody wrote cost no memory, so
+//! the table costs what its used prefix covers (that is what [`IdTable::bytes`] counts), and
+//! it never moves or grows. Ids past the block go to segments: segment 0 holds `B` entries,
+//! segment `k ≥ 1` holds `B << (k-1)`, each allocated (zeroed: all null) by the first writer
+//! that needs it and installed with a CAS (a racing loser frees its own); an index's segment
+//! is found from its leading zeros.
+//!
+//! Each entry is an `AtomicPtr` (a packed `tagged::entry`), stored with Release *before* the
+//! id is published in the hash table, so any thread that obtained the id (from the table,
+//! Acquire) finds the entry.
 
 use core::ptr::{self, NonNull};
 
 use crate::sync::{AtomicPtr, Ordering};
+use crate::tagged::null_cells;
 
+/// Entries of the flat block (ids `0..FLAT`; id 0 is never used). Small under loom and Miri,
+/// so that their tests reach the segments.
+const FLAT: usize = if cfg!(any(loom, miri)) {
+    4
+} else if cfg!(target_pointer_width = "64") {
+    1 << 22
+} else {
+    1 << 16
+};
+/// Page size assumed when counting the touched prefix of the flat block.
+const PAGE: usize = 4096;
 /// log2 of segment 0's length.
 const LOG_B: u32 = if cfg!(any(loom, miri)) { 1 } else { 6 };
 /// Enough segments for every u32 index.
 const SEGMENTS: usize = 33 - LOG_B as usize;
 
-/// Segment `k`'s first index and length.
+/// Segment `k` and the offset in it of index `i` (counted from the end of the flat block).
 #[inline]
 fn segment_of(index: u32) -> (usize, usize) {
     let hi = (index as u64) >> LOG_B;
@@ -39,8 +57,10 @@ fn segment_len(k: usize) -> usize {
 }
 
 pub(crate) struct IdTable {
-    /// Segment `k`, or null before its first use. Set once by CAS (`AcqRel`: Release publishes
-    /// the segment's null-initialised entries).
+    /// Entries `0..flat.len()`.
+    flat: Box<[AtomicPtr<u8>]>,
+    /// Segment `k` of the entries from `flat.len()` on, or null before its first use. Set
+    /// once by CAS (`AcqRel`: Release publishes the segment's null-initialised entries).
     segments: [AtomicPtr<AtomicPtr<u8>>; SEGMENTS],
 }
 
@@ -51,51 +71,70 @@ unsafe impl Send for IdTable {}
 unsafe impl Sync for IdTable {}
 
 impl IdTable {
-    pub(crate) fn new() -> Self {
+    /// A table for ids up to `max_id` (the flat block holds no more than that).
+    pub(crate) fn new(max_id: u32) -> Self {
         IdTable {
+            flat: null_cells(FLAT.min(max_id as usize + 1)),
             segments: core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
     }
 
-    /// The node stored for `index`, or `None` (never written, or an index past the end).
+    /// The entry stored for `index`, or `None` (never written, or an index past the end).
     #[inline]
     pub(crate) fn get(&self, index: u32) -> Option<NonNull<u8>> {
+        let e = match self.flat.get(index as usize) {
+            // Acquire: pairs with the Release store in `set`, so the node's contents are
+            // visible.
+            Some(e) => e.load(Ordering::Acquire),
+            None => self.get_segmented(index - self.flat.len() as u32),
+        };
+        NonNull::new(e)
+    }
+
+    #[cold]
+    fn get_segmented(&self, index: u32) -> *mut u8 {
         let (k, off) = segment_of(index);
         // Acquire: pairs with the AcqRel CAS installing the segment.
         let seg = self.segments[k].load(Ordering::Acquire);
         if seg.is_null() {
-            return None;
+            return ptr::null_mut();
         }
         // SAFETY: `off < segment_len(k)` by `segment_of`, and the segment has that many
         // initialised entries (it is never freed while `self` lives).
         let entry = unsafe { &*seg.add(off) };
-        // Acquire: pairs with the Release store in `set`, so the node's contents are visible.
-        NonNull::new(entry.load(Ordering::Acquire))
+        // Acquire: as in `get`.
+        entry.load(Ordering::Acquire)
     }
 
-    /// Stores (or clears, with null) the node for `index`.
-    pub(crate) fn set(&self, index: u32, node: *mut u8) {
-        let (k, off) = segment_of(index);
+    /// The cell of `index`, allocating its segment if needed.
+    fn cell(&self, index: u32) -> &AtomicPtr<u8> {
+        if let Some(e) = self.flat.get(index as usize) {
+            return e;
+        }
+        let (k, off) = segment_of(index - self.flat.len() as u32);
         let seg = self.segment(k);
-        // SAFETY: as in `get`.
-        let entry = unsafe { &*seg.add(off) };
-        // Release: pairs with the Acquire load in `get`, publishing the node's contents.
-        entry.store(node, Ordering::Release);
+        // SAFETY: as in `get_segmented`.
+        unsafe { &*seg.add(off) }
+    }
+
+    /// Stores (or clears, with null) the entry for `index`.
+    pub(crate) fn set(&self, index: u32, entry: *mut u8) {
+        // Release: pairs with the Acquire loads in `get`, publishing the node's contents.
+        self.cell(index).store(entry, Ordering::Release);
     }
 
     fn segment(&self, k: usize) -> *mut AtomicPtr<u8> {
-        // Acquire: as in `get`.
+        // Acquire: as in `get_segmented`.
         let seg = self.segments[k].load(Ordering::Acquire);
         if !seg.is_null() {
             return seg;
         }
         let len = segment_len(k);
-        let fresh: Box<[AtomicPtr<u8>]> = crate::raw::null_slots(len);
-        let fresh = Box::into_raw(fresh).cast::<AtomicPtr<u8>>();
+        let fresh = Box::into_raw(null_cells(len)).cast::<AtomicPtr<u8>>();
         // AcqRel/Acquire: on success, the Release half publishes our null-initialised entries
-        // to the Acquire loads of `segments[k]` in `get` and `segment` (the Acquire half reads
-        // only the null we replace). On failure, Acquire pairs with the winner's Release CAS,
-        // so its initialised entries are visible before we store into them.
+        // to the Acquire loads of `segments[k]` in `get_segmented` and `segment` (the Acquire
+        // half reads only the null we replace). On failure, Acquire pairs with the winner's
+        // Release CAS, so its initialised entries are visible before we store into them.
         match self.segments[k].compare_exchange(
             ptr::null_mut(),
             fresh,
@@ -112,9 +151,12 @@ impl IdTable {
         }
     }
 
-    /// Bytes of the allocated segments.
-    pub(crate) fn bytes(&self) -> usize {
-        let mut total = size_of::<Self>();
+    /// Bytes the table occupies when ids below `end` were used: the pages of the flat block
+    /// that those ids touched (the rest of the block is address space, never written), and
+    /// the allocated segments.
+    pub(crate) fn bytes(&self, end: u32) -> usize {
+        let touched = (end as usize).min(self.flat.len()) * size_of::<AtomicPtr<u8>>();
+        let mut total = size_of::<Self>() + touched.next_multiple_of(PAGE);
         for (k, s) in self.segments.iter().enumerate() {
             // Relaxed: a statistic; a segment being installed is counted or not.
             if !s.load(Ordering::Relaxed).is_null() {
@@ -124,8 +166,8 @@ impl IdTable {
         total
     }
 
-    /// Clears every entry from `from` on (exclusive access: used by renumbering).
-    pub(crate) fn clear_from(&mut self, from: u32, to: u32) {
+    /// Clears every entry from `from` to `to` (exclusive access: used by renumbering).
+    pub(crate) fn clear_range(&mut self, from: u32, to: u32) {
         for i in from..to {
             if self.get(i).is_some() {
                 self.set(i, ptr::null_mut());
@@ -166,16 +208,28 @@ mod tests {
     }
 
     #[test]
-    fn set_get_clear() {
-        let t = IdTable::new();
+    fn set_get_clear_in_the_block_and_past_it() {
+        let mut t = IdTable::new(u32::MAX - 1);
         let mut x = [7u8; 3];
         let p = x.as_mut_ptr();
-        assert!(t.get(5).is_none());
-        t.set(5, p);
-        assert_eq!(t.get(5).map(NonNull::as_ptr), Some(p));
+        let past = FLAT as u32 + 5;
+        for i in [1, 5, FLAT as u32 - 1, FLAT as u32, past] {
+            assert!(t.get(i).is_none());
+            t.set(i, p);
+            assert_eq!(t.get(i).map(NonNull::as_ptr), Some(p));
+        }
         assert!(t.get(4).is_none());
         t.set(5, ptr::null_mut());
         assert!(t.get(5).is_none());
         assert!(t.get(u32::MAX).is_none());
+        assert!(t.bytes(past + 1) > t.bytes(2));
+        t.clear_range(0, past + 1);
+        assert!(t.get(past).is_none() && t.get(1).is_none());
+    }
+
+    #[test]
+    fn a_small_limit_reserves_a_small_block() {
+        let t = IdTable::new(3);
+        assert_eq!(t.flat.len(), 4.min(FLAT));
     }
 }
