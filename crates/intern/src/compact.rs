@@ -109,7 +109,7 @@ impl Interner {
         // 3. Fresh storage, built on the side.
         let arenas = self.core.arenas.empty_like();
         let local = arenas.local_arena();
-        let ids = IdTable::new(self.max_symbols());
+        let ids = IdTable::new();
         let to_epoch = (from_epoch + 1) % crate::symbol::EPOCHS;
         let mut string_bytes = 0;
         let mut copy = |id: u32, s: &str, hash: u64| {

@@ -193,7 +193,7 @@ impl InternerBuilder {
                 self.collector,
                 self.arenas,
             ),
-            ids: IdTable::new(self.max_symbols),
+            ids: IdTable::new(),
             next_id: AtomicU32::new(1),
             published: AtomicU32::new(0),
             epoch: 0,
@@ -434,8 +434,28 @@ impl Interner {
     /// If `sym` was not returned by this interner (and its id is not one of ours).
     #[inline]
     pub fn resolve(&self, sym: Symbol) -> &str {
-        match self.try_resolve(sym) {
-            Some(s) => s,
+        if cfg!(debug_assertions) {
+            self.check_epoch(sym);
+        }
+        // The fast path without an `Option` in between (its null test is not free).
+        let e = self.ids.get_word(sym.id());
+        if let Some(len) = entry::len_of(e) {
+            // SAFETY: as in `try_resolve`.
+            return unsafe { node::short_str(e, len) };
+        }
+        self.resolve_slow(sym, e)
+    }
+
+    /// `resolve` of a string whose length is in its node, or of an id without an entry.
+    #[allow(
+        clippy::unused_self,
+        reason = "the borrow of `self` is what bounds the returned string's lifetime"
+    )]
+    #[cold]
+    fn resolve_slow(&self, sym: Symbol, e: *mut u8) -> &str {
+        match NonNull::new(e) {
+            // SAFETY: as in `try_resolve`.
+            Some(e) => unsafe { entry_str(e) },
             None => foreign_symbol(sym),
         }
     }
@@ -451,10 +471,14 @@ impl Interner {
         if cfg!(debug_assertions) {
             self.check_epoch(sym);
         }
-        let e = self.ids.get(sym.id())?;
-        // SAFETY: id-table entries are packed initialised string nodes in `self.arenas`, which
-        // live as long as `&self` (session arenas are never reset).
-        Some(unsafe { entry_str(e) })
+        let e = self.ids.get_word(sym.id());
+        if let Some(len) = entry::len_of(e) {
+            // SAFETY: an entry with a length field is a packed short node of `len` initialised
+            // bytes in `self.arenas`, which live as long as `&self`; read with Acquire.
+            return Some(unsafe { node::short_str(e, len) });
+        }
+        // SAFETY: as above, for an unused entry (null) or one whose length is in its node.
+        NonNull::new(e).map(|e| unsafe { entry_str(e) })
     }
 
     /// Number of symbols (pre-interned included): those published so far (an insert in
@@ -809,11 +833,6 @@ impl Interner {
         self.published = AtomicU32::new(next - 1);
         self.spare = Mutex::new(Vec::new());
         self.spare_len = AtomicUsize::new(0);
-    }
-
-    /// The symbol limit this interner was built with.
-    pub(crate) fn max_symbols(&self) -> u32 {
-        self.max_symbols
     }
 
     /// The id-table entry of `sym` (its string's node and length), if it has one.

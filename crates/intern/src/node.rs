@@ -1,15 +1,15 @@
 //! String nodes: how a string is stored in the arenas, and how it is read back.
 //!
 //! ```text
-//!  short node (len < 0xFFFF, 64-bit targets): [ bytes ... ]                  no header
-//!  long node  (len ≥ 0xFFFF, or 32-bit):      [ len: u32, little-endian | bytes ... ]
+//!  short node (1 ≤ len < 0xFFFF, 64-bit targets): [ bytes ... ]          no header
+//!  other nodes (the empty string, len ≥ 0xFFFF, 32-bit targets):
+//!                                                 [ len: u32, little-endian | bytes ... ]
 //! ```
 //!
-//! Nodes are 1-aligned (the long header is read unaligned), so strings pack back to back with
-//! no padding. A node knows neither its id (the hash table's slot holds the id) nor, when
-//! short, its length (the id table's entry holds it, see `tagged::entry`): what is needed to
-//! read a node is always its entry. An empty string gets a one-byte node, so every node has an
-//! address of its own.
+//! Nodes are 1-aligned (the header is read unaligned), so strings pack back to back with no
+//! padding. A node knows neither its id (the hash table's slot holds the id) nor, when short,
+//! its length (the id table's entry holds it, see `tagged::entry`): what is needed to read a
+//! node is always its entry. Every node is at least 1 byte, so each has an address of its own.
 
 use core::alloc::Layout;
 use core::ptr::{self, NonNull};
@@ -22,10 +22,11 @@ use crate::tagged::entry;
 /// Bytes of the long header.
 const HEADER: usize = size_of::<u32>();
 
-/// Whether a string of `len` bytes gets the long header.
+/// Whether a string of `len` bytes gets the header (exactly when its entry cannot hold the
+/// length).
 #[inline]
 fn has_header(len: usize) -> bool {
-    len >= entry::LONG || cfg!(not(target_pointer_width = "64"))
+    !entry::holds_len(len)
 }
 
 /// `FxHash` of the bytes (no length suffix: a match compares the lengths first).
@@ -43,7 +44,7 @@ pub(crate) fn layout(len: usize) -> Option<Layout> {
     let size = if has_header(len) {
         len.checked_add(HEADER)?
     } else {
-        len.max(1)
+        len
     };
     Layout::from_size_align(size, 1).ok()
 }
@@ -96,6 +97,27 @@ pub(crate) unsafe fn entry_str<'a>(e: NonNull<u8>) -> &'a str {
             (node.as_ptr().add(HEADER).cast_const(), len)
         };
         core::str::from_utf8_unchecked(core::slice::from_raw_parts(bytes, len))
+    }
+}
+
+/// The string of an entry word whose length field is `len` (non-zero): no load but the
+/// entry's.
+///
+/// # Safety
+///
+/// `short_str(e, len)` is sound if and only if:
+/// - `e` is an entry word with `entry::len_of(e) == Some(len)`, and the conditions of
+///   [`entry_str`] hold for it.
+#[inline]
+pub(crate) unsafe fn short_str<'a>(e: *mut u8, len: usize) -> &'a str {
+    let node = entry::node_of(e);
+    // SAFETY: the caller's contract: a short node of `len` bytes of UTF-8 copied from a `&str`,
+    // at the entry's address (non-null: packed from a `NonNull`), with the provenance of its
+    // allocation (kept through `map_addr`). Telling the compiler it is non-null spares the
+    // caller a null test of the `Option<&str>` it returns.
+    unsafe {
+        core::hint::assert_unchecked(!node.is_null());
+        core::str::from_utf8_unchecked(core::slice::from_raw_parts(node, len))
     }
 }
 

@@ -108,6 +108,13 @@ const STRIPE: usize = if cfg!(any(loom, miri)) { 2 } else { 64 };
 /// Smallest table (slots).
 pub(crate) const MIN_SLOTS: usize = 4;
 
+/// The slot count of a table with this mask: the bound of a probe's full turn (an exclusive
+/// range, which compiles to a plainer loop than `0..=mask`).
+#[inline]
+fn t_len(mask: usize) -> usize {
+    mask + 1
+}
+
 /// One generation of the table.
 pub(crate) struct Table<F: SlotFormat> {
     /// `slots.len() - 1`.
@@ -328,7 +335,7 @@ impl<F: SlotFormat> RawTable<F> {
         let t = self.current();
         let mask = t.mask;
         let mut i = hash as usize & mask;
-        for _ in 0..=mask {
+        for _ in 0..t_len(mask) {
             let slot = t.slot(i);
             // Relaxed (both): `&mut self` excludes every other access; whoever receives the
             // table later gets it through a synchronising hand-over (a join, a `&mut` borrow
@@ -397,7 +404,7 @@ impl<F: SlotFormat> RawTable<F> {
             // Whether this chain passed a MOVED slot: then the key may be in `t.next` (copied)
             // even though the chain ends in `t`.
             let mut moved_seen = false;
-            for _ in 0..=mask {
+            for _ in 0..t_len(mask) {
                 // Acquire: pairs with the Release of the CAS that stored this slot (a key's
                 // publication) or of the marker stored after the copy and after `next` was set.
                 let s = F::load(t.slot(i), Ordering::Acquire);
@@ -494,7 +501,7 @@ impl<F: SlotFormat> RawTable<F> {
             }
             let mask = t.mask;
             let mut i = hash as usize & mask;
-            for _ in 0..=mask {
+            for _ in 0..t_len(mask) {
                 let slot = t.slot(i);
                 // Acquire: as in `find`.
                 let mut s = F::load(slot, Ordering::Acquire);
@@ -688,7 +695,7 @@ impl<F: SlotFormat> RawTable<F> {
     fn copy_into(n: &Table<F>, s: F::Word, hash: u64) {
         let mask = n.mask;
         let mut i = hash as usize & mask;
-        for _ in 0..=mask {
+        for _ in 0..t_len(mask) {
             let slot = n.slot(i);
             // Acquire: as in `find`.
             let mut cur = F::load(slot, Ordering::Acquire);
@@ -872,7 +879,7 @@ mod tests {
             let r = unsafe { table.insert(&keys, hash, id as u32, &v, id as usize, &retire) };
             assert!(r.is_ok());
         }
-        assert!(table.resizes() >= 8);
+        assert!(table.resizes() >= if cfg!(miri) { 4 } else { 8 });
         for id in 1..=n {
             let (hash, v) = keys.0[id as usize];
             // SAFETY: as above.

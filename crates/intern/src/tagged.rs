@@ -6,7 +6,7 @@
 //! ```text
 //!  IdSlot  (string tables, 4 bytes): [ tag: top 4 bits of the hash  | id (28 bits)           ]
 //!  PtrSlot (value tables, 8 bytes):  [ tag: top 16 bits of the hash | node address (48 bits) ]
-//!  entry   (id table, 8 bytes):      [ length (16 bits, 0xFFFF: long) | node address (48 bits) ]
+//!  entry   (id table, 8 bytes):      [ length (16 bits, 0: in the node) | node address (48 bits) ]
 //! ```
 //!
 //! A *slot* is one cell of the hash table. Its word is EMPTY (all zero), a NODE word (a key
@@ -278,13 +278,21 @@ pub(crate) fn null_cells(n: usize) -> Box<[AtomicPtr<u8>]> {
 
 /// Id-table entries: the string node's address with the string's length in the top 16 bits
 /// on 64-bit targets, so that `resolve` builds the `&str` from the entry alone (one load).
-/// Lengths of [`entry::LONG`] or more, and every length on 32-bit targets, are read from the
-/// node's header (see `node`).
+/// The length field is 0 when the length is in the node's header instead (see `node`): for the
+/// empty string, for lengths of [`entry::LONG`] or more, and for every string on 32-bit
+/// targets. So one test of the field sends both an unused entry (all zero) and a string with a
+/// header to the slow path.
 pub(crate) mod entry {
     use core::ptr::NonNull;
 
-    /// The length field that means "read the length from the node".
+    /// Strings this long or longer keep their length in the node.
     pub(crate) const LONG: usize = 0xFFFF;
+
+    /// Whether the entry of a string of `len` bytes carries its length.
+    #[inline]
+    pub(crate) fn holds_len(len: usize) -> bool {
+        cfg!(target_pointer_width = "64") && len != 0 && len < LONG
+    }
 
     /// The entry for `node` holding a string of `len` bytes.
     #[cfg(target_pointer_width = "64")]
@@ -292,7 +300,17 @@ pub(crate) mod entry {
     pub(crate) fn pack(node: NonNull<u8>, len: usize) -> *mut u8 {
         let p = node.as_ptr();
         super::check_addr(p, "lengths");
-        p.map_addr(|a| a | (len.min(LONG) << super::high::SHIFT))
+        let field = if holds_len(len) { len } else { 0 };
+        p.map_addr(|a| a | (field << super::high::SHIFT))
+    }
+
+    /// The length an entry word holds, or `None` (the entry is unused, or the length is in
+    /// the node): the fast path of `resolve`, one shift.
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub(crate) fn len_of(e: *mut u8) -> Option<usize> {
+        let len = e.addr() >> super::high::SHIFT;
+        (len != 0).then_some(len)
     }
 
     /// The node of an entry, and the length if the entry holds it.
@@ -300,10 +318,16 @@ pub(crate) mod entry {
     #[inline]
     pub(crate) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
         let p = e.as_ptr();
-        let len = p.addr() >> super::high::SHIFT;
         // SAFETY: the address bits are the non-null node address `pack` received.
         let node = unsafe { NonNull::new_unchecked(p.map_addr(|a| a & super::high::ADDR_MASK)) };
-        (node, (len != LONG).then_some(len))
+        (node, len_of(p))
+    }
+
+    /// The node address of an entry word, with the entry's provenance.
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub(crate) fn node_of(e: *mut u8) -> *mut u8 {
+        e.map_addr(|a| a & super::high::ADDR_MASK)
     }
 
     /// 32-bit targets: no spare bits, the entry is the node.
@@ -316,8 +340,22 @@ pub(crate) mod entry {
     /// 32-bit targets: the length is always read from the node.
     #[cfg(not(target_pointer_width = "64"))]
     #[inline]
+    pub(crate) fn len_of(_e: *mut u8) -> Option<usize> {
+        None
+    }
+
+    /// 32-bit targets: the length is always read from the node.
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
     pub(crate) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
         (e, None)
+    }
+
+    /// 32-bit targets: the entry is the node.
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    pub(crate) fn node_of(e: *mut u8) -> *mut u8 {
+        e
     }
 }
 
@@ -348,8 +386,11 @@ mod tests {
         assert_eq!(n, p);
         if cfg!(target_pointer_width = "64") {
             assert_eq!(len, Some(5));
-            let (_, long) = entry::unpack(NonNull::new(entry::pack(p, 70_000)).unwrap());
-            assert_eq!(long, None);
+            for in_node in [0, entry::LONG, 70_000] {
+                let (_, l) = entry::unpack(NonNull::new(entry::pack(p, in_node)).unwrap());
+                assert_eq!(l, None, "{in_node}");
+            }
         }
+        assert_eq!(entry::len_of(ptr::null_mut()), None);
     }
 }
