@@ -30,6 +30,10 @@
 //! and both of its sides are sampled in the same stretch of time. `TERN_PAIRS` pairs (default 7). `TERN_BENCH_PAIRS_JSON=path`
 //! writes the results for `benches/report.py`; `TERN_PAIRS_ONLY=hit_1t,miss_1t` runs a subset.
 //!
+//! `TERN_PAIRS_ONLY=ablation_2t` prints where the time of a 2-thread hit goes (shared vs
+//! per-thread tables, the hit counter, one thread doing both halves, papaya), each case
+//! against the shared hashbrown map of the same round.
+//!
 //! `TERN_PAIRS_PROFILE=hit_tern` (or `hit_floor`, `miss_tern`, `miss_floor`, `resolve_tern`)
 //! runs one side once inside `profiled`, for callgrind's `--toggle-collect='*profiled*'`.
 //!
@@ -309,6 +313,85 @@ fn hit_2t(s: &SymbolStream, n: usize, reps: usize) -> [Target; 2] {
     [vs_map, vs_papaya]
 }
 
+/// One measured run of an ablation case.
+type Run<'a> = Box<dyn Fn() -> Duration + 'a>;
+
+/// Where the time of a 2-thread hit goes: each case against the shared immutable hashbrown
+/// map in the same round (rounds rotate the case order). A shared tern table against one
+/// table per thread separates coherence traffic on shared lines from what two threads cost
+/// each other on one core (caches, execution units); the hit counter's thread-local block
+/// and one thread doing both halves are the other ablations.
+fn ablation_2t(s: &SymbolStream, rounds: usize) {
+    let floor = prefilled_floor(&s.distinct);
+    let floors = [prefilled_floor(&s.distinct), prefilled_floor(&s.distinct)];
+    let tern = prefilled_tern(&s.distinct);
+    let terns = [prefilled_tern(&s.distinct), prefilled_tern(&s.distinct)];
+    let mut counted = prefilled_tern(&s.distinct);
+    counted.0.set_count_hits(true);
+    let papaya = PapayaGuardPerPass::new();
+    papaya.pass(&s.distinct);
+    let parts = chunks(&s.tokens, 2);
+    let private = |f: &(dyn Fn(usize, &[&'static str]) -> u64 + Sync)| {
+        run_gated(2, |i, gate| {
+            gate.start();
+            black_box(f(i, parts[i]));
+            gate.finish();
+        })
+    };
+    let cases: Vec<(&str, Run<'_>)> = vec![
+        (
+            "hashbrown, one map, 2 threads",
+            Box::new(|| two_threads(&parts, |c| floor_hits(&floor, c)).wall),
+        ),
+        (
+            "hashbrown, a map per thread, 2 threads",
+            Box::new(|| private(&|i, c| floor_hits(&floors[i], c))),
+        ),
+        (
+            "hashbrown, 1 thread, both halves",
+            Box::new(|| timed(|| floor_hits(&floor, &s.tokens)).wall),
+        ),
+        (
+            "tern, one interner, 2 threads",
+            Box::new(|| two_threads(&parts, |c| tern.pass(c)).wall),
+        ),
+        (
+            "tern, an interner per thread, 2 threads",
+            Box::new(|| private(&|i, c| terns[i].pass(c))),
+        ),
+        (
+            "tern, one interner, hits counted, 2 threads",
+            Box::new(|| two_threads(&parts, |c| counted.pass(c)).wall),
+        ),
+        (
+            "tern, 1 thread, both halves",
+            Box::new(|| timed(|| tern.pass(&s.tokens)).wall),
+        ),
+        (
+            "papaya, one guard per pass, 2 threads",
+            Box::new(|| two_threads(&parts, |c| papaya.pass(c)).wall),
+        ),
+    ];
+    let mut ratios = vec![Vec::new(); cases.len()];
+    for r in 0..rounds.max(1) {
+        let mut t = vec![Duration::ZERO; cases.len()];
+        for k in 0..cases.len() {
+            let c = (k + r) % cases.len();
+            t[c] = (cases[c].1)();
+        }
+        for (c, d) in t.iter().enumerate() {
+            ratios[c].push(d.as_secs_f64() / t[0].as_secs_f64());
+        }
+    }
+    println!(
+        "ablation_2t ({rounds} rounds; time of the whole pass ÷ hashbrown, one map, 2 threads, same round):"
+    );
+    for (c, (name, _)) in cases.iter().enumerate() {
+        let (lo, med, hi) = summary(&ratios[c]);
+        println!("  {name:<45} median {med:.3} (min {lo:.3}, max {hi:.3})");
+    }
+}
+
 fn miss_1t(s: &SymbolStream, n: usize, reps: usize) -> Target {
     let input = &s.distinct;
     let floor_run = || {
@@ -571,6 +654,9 @@ fn main() {
             println!("{}", t.line());
             targets.push(t);
         }
+    }
+    if only.split(',').any(|o| o.trim() == "ablation_2t") {
+        ablation_2t(&s, n);
     }
     if run("miss_1t") {
         targets.push(miss_1t(&s, n, reps));

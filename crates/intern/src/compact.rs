@@ -25,7 +25,7 @@ use core::ptr::{self, NonNull};
 use crate::ids::IdTable;
 use crate::interner::Interner;
 use crate::node::{self, entry_str, hash_str};
-use crate::raw::RawTable;
+use crate::raw::{RawTable, prefetch};
 use crate::serial::Remap;
 use crate::sync::{AtomicU32, AtomicUsize, Mutex};
 use crate::tagged::entry;
@@ -128,7 +128,7 @@ impl Interner {
         let mut new = vec![0u32; end as usize];
         for (k, &(key, old_id, e)) in kept.iter().enumerate() {
             if let Some(&(_, _, ahead)) = kept.get(k + PREFETCH_AHEAD) {
-                prefetch(entry::unpack(ahead).0);
+                prefetch(entry::unpack(ahead).0.as_ptr());
             }
             let id = p + 1 + k as u32;
             copy(id, text(e), unrotate(key, bits));
@@ -187,22 +187,6 @@ fn order_key(hash: u64, bits: u32) -> u64 {
 #[inline]
 fn unrotate(key: u64, bits: u32) -> u64 {
     key.rotate_left(bits)
-}
-
-/// Asks the CPU to start loading the string at `node` (a hint: never faults, whatever the
-/// address).
-#[inline]
-fn prefetch(node: NonNull<u8>) {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: `_mm_prefetch` is a hint that never dereferences in a way that can fault, and
-    // SSE is part of the x86-64 baseline.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-            node.as_ptr().cast::<i8>(),
-        );
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let _ = node;
 }
 
 impl<T: Hash + Eq + Send + Sync + 'static> ValueInterner<T> {

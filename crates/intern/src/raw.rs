@@ -115,6 +115,20 @@ fn t_len(mask: usize) -> usize {
     mask + 1
 }
 
+/// Asks the CPU to start loading the cache line at `p` (a hint: never faults, whatever the
+/// address).
+#[inline]
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    // SAFETY: `_mm_prefetch` is a hint that never dereferences in a way that can fault, and
+    // SSE is part of the x86-64 baseline.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let _ = p;
+}
+
 /// One generation of the table.
 pub(crate) struct Table<F: SlotFormat> {
     /// `slots.len() - 1`.
@@ -604,10 +618,8 @@ impl<F: SlotFormat> RawTable<F> {
             if k >= stripes {
                 break;
             }
-            for i in k * STRIPE..((k + 1) * STRIPE).min(len) {
-                // SAFETY: caller's contract.
-                unsafe { Self::copy_slot(keys, t, n, i) };
-            }
+            // SAFETY: caller's contract.
+            unsafe { Self::copy_stripe(keys, t, n, k * STRIPE..((k + 1) * STRIPE).min(len)) };
             // AcqRel: the Release half orders this stripe's final slots and copies before the
             // count for the Acquire load below (of this thread or another); the Acquire half
             // continues the chain of earlier increments.
@@ -646,6 +658,43 @@ impl<F: SlotFormat> RawTable<F> {
         }
     }
 
+    /// Finalises the slots `range` of `t` (a stripe), in two passes: first it reads every slot
+    /// and hashes every key (loads only, so the cache misses of many keys overlap; a locked
+    /// instruction between them would wait for each in turn), also prefetching each key's home
+    /// slot in `n`; then it finalises each slot as [`RawTable::copy_slot`] does, with the
+    /// hashes computed ahead (a slot that changed in between is handled from scratch).
+    ///
+    /// # Safety
+    ///
+    /// `RawTable::copy_stripe(keys, t, n, range)` is sound if and only if:
+    /// - the conditions of [`RawTable::copy_slot`] hold.
+    unsafe fn copy_stripe<K: RawKey<Format = F>>(
+        keys: &K,
+        t: &Table<F>,
+        n: &Table<F>,
+        range: core::ops::Range<usize>,
+    ) {
+        let start = range.start;
+        let mut ahead = [(F::sealed(), 0u64); STRIPE];
+        for (a, i) in ahead.iter_mut().zip(range.clone()) {
+            // Acquire: we may hash the key, so what it refers to must be visible.
+            let s = F::load(t.slot(i), Ordering::Acquire);
+            if !F::is_empty(s) && !F::is_marker(s) {
+                // SAFETY: a live key of `keys`' storage (caller's contract).
+                let hash = unsafe { keys.key_hash(F::key(s)) };
+                prefetch(n.slot(hash as usize));
+                *a = (s, hash);
+            } else {
+                *a = (s, 0);
+            }
+        }
+        for i in range {
+            let (s, hash) = ahead[i - start];
+            // SAFETY: caller's contract; `s` and `hash` were read from slot `i` of `t`.
+            unsafe { Self::copy_slot_from(keys, t, n, i, s, hash) };
+        }
+    }
+
     /// Finalises slot `i` of `t`: EMPTY to SEALED, or NODE to MOVED after copying the key
     /// into `n`. Returns once the slot is final.
     ///
@@ -655,9 +704,37 @@ impl<F: SlotFormat> RawTable<F> {
     /// - `n` is `t`'s successor and both are live, and
     /// - every key in them is a live key of `keys`' storage (as for `finish_migration`).
     unsafe fn copy_slot<K: RawKey<Format = F>>(keys: &K, t: &Table<F>, n: &Table<F>, i: usize) {
-        let slot = t.slot(i);
         // Acquire: we may copy the key, so what it refers to must be visible.
-        let mut s = F::load(slot, Ordering::Acquire);
+        let s = F::load(t.slot(i), Ordering::Acquire);
+        let hash = if !F::is_empty(s) && !F::is_marker(s) {
+            // SAFETY: a live key of `keys`' storage (caller's contract).
+            unsafe { keys.key_hash(F::key(s)) }
+        } else {
+            0
+        };
+        // SAFETY: caller's contract; `s` and `hash` were just read from slot `i`.
+        unsafe { Self::copy_slot_from(keys, t, n, i, s, hash) };
+    }
+
+    /// [`RawTable::copy_slot`] from a word `s` already read from slot `i` (with Acquire), and
+    /// its key's hash when `s` is a NODE word.
+    ///
+    /// # Safety
+    ///
+    /// `RawTable::copy_slot_from(keys, t, n, i, s, hash)` is sound if and only if:
+    /// - the conditions of [`RawTable::copy_slot`] hold, and
+    /// - `s` was read from slot `i` of `t` with Acquire, and `hash` is its key's hash if `s`
+    ///   is a NODE word.
+    unsafe fn copy_slot_from<K: RawKey<Format = F>>(
+        keys: &K,
+        t: &Table<F>,
+        n: &Table<F>,
+        i: usize,
+        mut s: F::Word,
+        hash: u64,
+    ) {
+        let slot = t.slot(i);
+        let first = s;
         loop {
             if F::is_marker(s) {
                 return;
@@ -680,8 +757,14 @@ impl<F: SlotFormat> RawTable<F> {
                     }
                 }
             }
-            // SAFETY: a live key of `keys`' storage (caller's contract).
-            let hash = unsafe { keys.key_hash(F::key(s)) };
+            let hash = if s == first {
+                hash
+            } else {
+                // The slot went from EMPTY to NODE since it was read: hash the new key.
+                // SAFETY: a live key of `keys`' storage (caller's contract), published by the
+                // CAS whose value we just read with Acquire.
+                unsafe { keys.key_hash(F::key(s)) }
+            };
             Self::copy_into(n, s, hash);
             // Release: orders the copy (and `next`) before MOVED for readers that
             // Acquire-load it. A plain store: a NODE slot can only become MOVED, and every
