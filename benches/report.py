@@ -303,6 +303,11 @@ def pairs_section(pairs):
         ns = ", ".join(f"{l} {v:.2f}" for l, v in t["abs"])
         out.append(f"| {t['name']} | {ratios} | {cpu} | {ns} |")
     mem = pairs.get("memory")
+    if mem and mem.get("parts"):
+        table, ids, strings, cap, used = mem["parts"]
+        out += ["", "Where tern's bytes go, averaged over the memory points (B/symbol): "
+                f"table {table:.1}, id table {ids:.1}, string bytes {strings:.1}, arena capacity "
+                f"{cap:.1} of which handed out {used:.1} (bump-chunk slack {cap - used:.1})."]
     if mem and mem.get("points"):
         out += ["", f"Memory per symbol (tern `heap_bytes() / len()` after `checkpoint`; string-interner by",
                 f"the counting allocator; average string {mem['avg_string']:.1f} B):", "",

@@ -534,6 +534,9 @@ fn memory_points(max: usize) -> Vec<usize> {
 struct Memory {
     points: Vec<(usize, f64, f64)>,
     avg_string: f64,
+    /// Averages over the points of tern's parts, B/symbol: table, id table, string bytes,
+    /// arena capacity, arena bytes handed out.
+    parts: [f64; 5],
 }
 
 fn memory(s: &SymbolStream) -> Memory {
@@ -544,6 +547,7 @@ fn memory(s: &SymbolStream) -> Memory {
     let mut si = StringInterner::new();
     let mut si_bytes = 0;
     let mut at = 0;
+    let mut parts = [0.0; 5];
     for &n in &points {
         for w in &s.distinct[at..n] {
             t.intern(w);
@@ -555,16 +559,24 @@ fn memory(s: &SymbolStream) -> Memory {
         }
         si_bytes += ALLOC.live_bytes() - before;
         at = n;
-        out.push((
-            n,
-            t.heap_bytes() as f64 / t.len() as f64,
-            si_bytes as f64 / n as f64,
-        ));
+        let per = |b: usize| b as f64 / t.len() as f64;
+        let st = t.stats();
+        for (p, b) in parts.iter_mut().zip([
+            st.table_bytes,
+            st.id_table_bytes,
+            st.string_bytes,
+            t.arenas().total_capacity(),
+            t.arenas().total_used(),
+        ]) {
+            *p += per(b) / points.len() as f64;
+        }
+        out.push((n, per(t.heap_bytes()), si_bytes as f64 / n as f64));
     }
     let avg_string = s.distinct[..at].iter().map(|w| w.len()).sum::<usize>() as f64 / at as f64;
     Memory {
         points: out,
         avg_string,
+        parts,
     }
 }
 
@@ -680,6 +692,11 @@ fn main() {
             m.avg_string,
             if avg <= 32.0 { "PASS" } else { "MISS" }
         );
+        let [table, ids, strings, cap, used] = m.parts;
+        println!(
+            "  tern's parts, averaged over the points (B/symbol): table {table:.1}, id table {ids:.1}, string bytes {strings:.1}, arena capacity {cap:.1} (handed out {used:.1}: slack {:.1})",
+            cap - used
+        );
         for (n, b, si) in &m.points {
             println!("  {n:>7} symbols: tern {b:.1} B/symbol, string-interner {si:.1}");
         }
@@ -719,8 +736,13 @@ fn main() {
                 .collect();
             let _ = write!(
                 json,
-                ",\"memory\":{{\"avg_string\":{:.3},\"points\":[{}]}}",
+                ",\"memory\":{{\"avg_string\":{:.3},\"parts\":[{}],\"points\":[{}]}}",
                 m.avg_string,
+                m.parts
+                    .iter()
+                    .map(|p| format!("{p:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 pts.join(",")
             );
         }
