@@ -38,12 +38,9 @@ impl RawKey for StrKeys<'_> {
 
     #[inline]
     unsafe fn matches(&self, id: u32, query: &str) -> bool {
-        // An id in a table always has an entry; `false` keeps a broken invariant from turning
-        // into undefined behaviour.
-        self.0.get(id).is_some_and(|e| {
-            // SAFETY: as in `key_hash`.
-            unsafe { entry_matches(e, query) }
-        })
+        // SAFETY: as in `key_hash` (an id in a table always has an entry; a null one would
+        // match nothing rather than turn a broken invariant into undefined behaviour).
+        unsafe { entry_matches(self.0.get_word(id), query) }
     }
 }
 

@@ -84,11 +84,12 @@
 //!                                                    │
 //!  id table:         flat[id] ◀──────────────────────┘   one block reserved up front (4 Mi
 //!                    │                                    ids), segments past it; never moved
-//!  entry (8 bytes):  [ length (16 bits, 0xFFFF = long) | node address (48 bits) ]
-//!                                                          │
-//!  string node:      [ bytes ... ] ◀─────────────────────────┘   no header, 1-aligned (strings
-//!                                                                 of 64 KiB or more: a u32
-//!                                                                 length first)
+//!  entry (8 bytes):  [ length (16 bits; 0: in the node) | node address (48 bits) ]
+//!                                                           │
+//!  string node:      [ bytes ... ] ◀──────────────────────────┘   no header, 1-aligned (the
+//!                                                                  empty string and strings
+//!                                                                  of 64 KiB or more: a u32
+//!                                                                  length first)
 //! ```
 //!
 //! A string costs its bytes, one slot (4 bytes at 3/8 to 3/4 load) and one entry (8 bytes):

@@ -121,26 +121,28 @@ pub(crate) unsafe fn short_str<'a>(e: *mut u8, len: usize) -> &'a str {
     }
 }
 
-/// Whether the entry's string equals `query`: the length first (from the entry for short
-/// strings, no load), then the bytes.
+/// Whether the string of an entry word equals `query`: the length first (from the entry for
+/// short strings, no load), then the bytes. An unused entry (null) equals nothing.
 ///
 /// # Safety
 ///
 /// `entry_matches(e, q)` is sound if and only if:
-/// - the conditions of [`entry_str`] hold for `e`.
+/// - `e` is null, or the conditions of [`entry_str`] hold for it.
 #[inline]
-pub(crate) unsafe fn entry_matches(e: NonNull<u8>, query: &str) -> bool {
-    let (node, len) = entry::unpack(e);
-    if let Some(len) = len {
+pub(crate) unsafe fn entry_matches(e: *mut u8, query: &str) -> bool {
+    // One shift tests both a null entry and a length kept in the node (see `entry::len_of`).
+    if let Some(len) = entry::len_of(e) {
         len == query.len() && {
             // SAFETY: the caller's contract: a short node of `len` initialised bytes.
-            let bytes = unsafe { core::slice::from_raw_parts(node.as_ptr(), len) };
+            let bytes = unsafe { core::slice::from_raw_parts(entry::node_of(e), len) };
             bytes_eq(bytes, query.as_bytes())
         }
     } else {
-        // SAFETY: the caller's contract.
-        let s = unsafe { entry_str(e) };
-        s == query
+        NonNull::new(e).is_some_and(|e| {
+            // SAFETY: the caller's contract.
+            let s = unsafe { entry_str(e) };
+            s == query
+        })
     }
 }
 
@@ -212,9 +214,10 @@ mod tests {
             let e = NonNull::new(entry::pack(node, s.len())).unwrap();
             // SAFETY: `e` packs the node just written and its length; `buf` outlives the uses.
             unsafe {
+                assert!(!entry_matches(ptr::null_mut(), s));
                 assert_eq!(entry_str(e), s);
-                assert!(entry_matches(e, s));
-                assert!(!entry_matches(e, "other"));
+                assert!(entry_matches(e.as_ptr(), s));
+                assert!(!entry_matches(e.as_ptr(), "other"));
             }
         }
     }
