@@ -34,7 +34,8 @@
 //! per-thread tables, the hit counter, one thread doing both halves, papaya), each case
 //! against the shared hashbrown map of the same round.
 //!
-//! `TERN_PAIRS_PROFILE=hit_tern` (or `hit_floor`, `miss_tern`, `miss_floor`, `resolve_tern`)
+//! `TERN_PAIRS_PROFILE=hit_tern` (or `hit_floor`, `hit_papaya`, `miss_tern`, `miss_floor`,
+//! `resolve_tern`)
 //! runs one side once inside `profiled`, for callgrind's `--toggle-collect='*profiled*'`.
 //!
 //! `cargo bench -p tern-benches --bench intern_pairs`
@@ -597,6 +598,11 @@ fn profile(s: &SymbolStream, side: &str) {
         "hit_tern" => {
             let t = prefilled_tern(&s.distinct);
             profiled(|| t.pass(&s.tokens))
+        }
+        "hit_papaya" => {
+            let p = PapayaGuardPerPass::new();
+            p.pass(&s.distinct);
+            profiled(|| p.pass(&s.tokens))
         }
         "miss_floor" => {
             let mut m = Floor::with_hasher(FxBuildHasher);
