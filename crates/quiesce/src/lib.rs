@@ -291,9 +291,9 @@
 //! ```
 //!
 //! Inside the pool, prefer [`Participant::quiescent`] to [`Participant::synchronize`]: while a
-//! rayon worker waits in a `join`, it runs other tasks on the same stack, so a participant
-//! registered by one of those tasks that waits for a grace period would wait for the
-//! suspended task's participant below it, which cannot move until it returns.
+//! rayon worker waits in a `join`, it runs other tasks on the same stack, so one thread can
+//! hold two online participants, and the upper one cannot see a grace period end until the
+//! suspended task below it returns.
 //!
 //! # How it is checked
 //!
