@@ -79,9 +79,9 @@
 //! compilation session. A pool of `Bump`s checked out under a lock (bumpalo-herd's shape)
 //! pays the lock on every checkout. Here the set owns one `Bump` per thread it serves, all
 //! freed together when the set goes; references borrow the set; and the lookup from thread to
-//! `Bump` is a comparison with a thread-local token (driver) or a hit in a four-entry
-//! thread-local cache (pool workers after their first allocation, registered threads), with
-//! no lock and no atomic read-modify-write. For a run of allocations on one thread,
+//! `Bump` is, after the thread's first use of the set, one thread-local access and one
+//! comparison (the front entry of a small per-thread cache keyed by the set's id), with no
+//! lock and no atomic read-modify-write. For a run of allocations on one thread,
 //! [`local_arena`](ArenaSet::local_arena) pays even that lookup once.
 //!
 //! Stats cost each counted allocation one owner-only counter update (a Relaxed load and
@@ -106,10 +106,10 @@
 //!    with a message naming it; in an [`AnyThread`](ThreadPolicy::AnyThread) set
 //!    ([`ArenaSet::for_any_thread`]) every thread is added on first use.
 //!
-//! The answers of 2 and 3 are kept in a four-entry per-thread cache keyed by a process-unique
-//! set id, so later lookups take no lock and no call into rayon. Thread tokens and set ids
-//! come from global counters and are never reused, so a cache entry left by a dropped set can
-//! never match a later one.
+//! The answers are kept in a per-thread cache keyed by a process-unique set id (a one-entry
+//! front for the set used last, checked first, and four entries behind it), so later lookups
+//! take no lock and no call into rayon. Thread tokens and set ids come from global counters
+//! and are never reused, so a cache entry left by a dropped set can never match a later one.
 //!
 //! The `&Bump` from [`local`](ArenaSet::local) is `!Send`, so it cannot leave its thread
 //! (a `compile_fail` example on `local` pins this).

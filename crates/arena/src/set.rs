@@ -12,7 +12,8 @@ use rayon::ThreadPool;
 use crate::error::{AllocError, AllocErrorKind};
 use crate::slot::{OwnedSlot, Refusal, Role, Slot};
 use crate::thread::{
-    cache_insert, cache_lookup, cache_remove, describe_current_thread, next_set_id, thread_token,
+    cache_front, cache_insert, cache_lookup, cache_remove, describe_current_thread, next_set_id,
+    thread_token,
 };
 
 mod sealed {
@@ -205,9 +206,10 @@ struct Extra {
 /// (kind [`Session`]) and [`ScratchArenas`] (kind [`Scratch`]).
 ///
 /// Each thread allocates only in its own `bumpalo::Bump`, found without a lock or an atomic
-/// read-modify-write: the driver by comparing a thread-local token; pool workers (after
-/// `ThreadPool::current_thread_index()` on first use) and registered threads through a small
-/// thread-local cache. See the [crate docs](crate#threads) for the rules.
+/// read-modify-write through a small thread-local cache keyed by the set's id (filled on a
+/// thread's first use: the driver by its thread token, pool workers by
+/// `ThreadPool::current_thread_index()`, registered threads under a mutex). See the
+/// [crate docs](crate#threads) for the rules.
 ///
 /// # Values that need `Drop` are refused
 ///
@@ -261,7 +263,8 @@ unsafe impl<K: Kind> Send for ArenaSet<K> {}
 //    per thread for the life of the process;
 // 3. an extra slot only on the thread whose token it was created for, found under the mutex;
 // 4. any slot found in the calling thread's own cache: entries are inserted only by that
-//    thread, after 1 or 3, keyed by this set's id (ids are never reused).
+//    thread, after 1, 2 or 3, keyed by this set's id (ids are never reused), and an extra
+//    slot's entries are removed when its thread deregisters.
 // `OwnedSlot` and the `&Bump` it hands out are `!Send`, so they stay on that thread. Everything
 // else other threads read is an atomic (`used`, `capacity`), immutable after creation
 // (`label`, `role`, config), or behind the mutex (`extra`). `&mut self` methods (`reset`,
@@ -509,22 +512,39 @@ impl<K: Kind> ArenaSet<K> {
     }
 
     /// The calling thread's slot, with proof of ownership.
+    ///
+    /// The fast path is the front entry of the thread's slot cache: one thread-local access
+    /// and one comparison with this set's id.
     #[inline]
     #[track_caller]
     pub(crate) fn owned_slot(&self) -> OwnedSlot<'_> {
+        if let Some(slot) = cache_front(self.id) {
+            // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
+            // entry was inserted by this thread for this set (ids are never reused) after
+            // argument 1, 2 or 3 showed the slot is this thread's, and was not removed by
+            // deregistration. Slots are freed only in `Drop`, which cannot run while `&self`
+            // is borrowed, so the pointer is live.
+            return unsafe { OwnedSlot::new(&*slot) };
+        }
+        self.owned_slot_cold()
+    }
+
+    /// The lookup behind the front cache entry: the driver's token, the rest of the cache,
+    /// then the pool index or the extra list. Whatever it finds becomes the front entry.
+    #[inline(never)]
+    #[track_caller]
+    fn owned_slot_cold(&self) -> OwnedSlot<'_> {
         let token = thread_token();
         if token == self.driver_token {
+            cache_insert(self.id, self.driver_slot.as_ptr());
             // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot, which
             // `driver_slot` points to (inside the `slots` block, live until `Drop`). `&self` is
-            // borrowed for the lifetime, so `reset` cannot run.
+            // borrowed for the lifetime, so `reset` cannot run. (The cache entry just inserted
+            // is argument 4.)
             return unsafe { OwnedSlot::new(self.driver_slot.as_ref()) };
         }
         if let Some(slot) = cache_lookup(self.id) {
-            // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
-            // entry was inserted by this thread for this set (ids are never reused) after
-            // argument 1 or 3 showed the slot is this thread's, and was not removed by
-            // deregistration. Slots are freed only in `Drop`, which cannot run while `&self`
-            // is borrowed, so the pointer is live.
+            // SAFETY: Sync argument 4, as in `owned_slot`.
             return unsafe { OwnedSlot::new(&*slot) };
         }
         self.owned_slot_uncached(token)
