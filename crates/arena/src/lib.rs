@@ -22,8 +22,8 @@
 //! - [`local_arena`](ArenaSet::local_arena): the same methods on a handle that looked the
 //!   thread's arena up once, for allocation-heavy loops; [`local`](ArenaSet::local) hands out
 //!   the raw `&Bump`.
-//! - [`stats`](ArenaSet::stats): bytes used (tracked by the set; `Bump::allocated_bytes()` is
-//!   capacity) and capacity, per arena.
+//! - [`stats`](ArenaSet::stats): bytes used (computed from the set's own allocation pointer;
+//!   `Bump::allocated_bytes()` is capacity) and capacity, per arena.
 //!
 //! # Example
 //!
@@ -84,11 +84,12 @@
 //! lock and no atomic read-modify-write. For a run of allocations on one thread,
 //! [`local_arena`](ArenaSet::local_arena) pays even that lookup once.
 //!
-//! Stats cost each counted allocation one owner-only counter update (a Relaxed load and
-//! store, not an RMW). Capacity is mirrored only when the arena may have taken a new chunk:
-//! with `R` bytes left in the current chunk, requests whose sizes sum to less than `R / 2`
-//! cannot have left it, since padding is smaller than the alignment and a type's alignment
-//! never exceeds its size (see `OwnedSlot::note_alloc`).
+//! The set's allocation methods bump through a *window* the thread reserved from its `Bump`
+//! (up to 64 KiB; larger requests go to the `Bump` directly), with the window's pointer kept
+//! in the thread's slot: a load, a subtraction, a mask, a comparison and a store, slightly
+//! less than bumpalo's own path. That pointer is also the statistic: bytes used are computed
+//! from it, so stats cost the allocation path nothing, and other threads read it
+//! consistently through a sequence lock that only the window switch writes.
 //!
 //! # Threads
 //!

@@ -313,7 +313,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
         self.owned.bump()
     }
 
-    /// Bytes handed out by this arena's counted methods (as [`WorkerStats::used`]).
+    /// Bytes taken by this arena's counted methods (as [`WorkerStats::used`]).
     pub fn used(&self) -> usize {
         self.owned.slot().used()
     }
@@ -326,14 +326,16 @@ pub struct WorkerStats {
     pub label: String,
     /// What the arena serves.
     pub role: Role,
-    /// Bytes handed out by this set's allocation methods (sizes as requested, without
-    /// alignment padding), since the last reset. Allocations made directly on the `Bump` from
-    /// [`ArenaSet::local`] are not counted.
+    /// Bytes taken by this set's allocation methods since the last reset: the sizes
+    /// requested plus the alignment padding between them (none while the allocations share
+    /// one alignment of at most 16 bytes). Allocations made directly on the `Bump` from
+    /// [`ArenaSet::local`] are not counted. Read from the allocation pointer itself, so
+    /// counting costs the allocation path nothing.
     pub used: usize,
     /// Bytes of chunk memory the arena holds (`Bump::allocated_bytes()`). Exact after the
     /// owner's allocations through the set's methods and after reset; chunks taken by raw
-    /// allocations on the `Bump` from [`ArenaSet::local`] show up at the owner's next counted
-    /// allocation that reaches a refresh point.
+    /// allocations on the `Bump` from [`ArenaSet::local`] show up when the set's methods next
+    /// reserve a window (every 64 KiB at most).
     pub capacity: usize,
 }
 
