@@ -775,3 +775,38 @@ fn capacity_mirror_tracks_the_bump_exactly() {
         assert_eq!(mirrored, s.local().allocated_bytes(), "step {step}");
     }
 }
+
+#[test]
+fn stats_read_by_another_thread_across_window_switches() {
+    // One thread allocates through many window switches (windows start at 256 bytes) while
+    // another reads `used`: every read is a value the owner's count passed through (a read
+    // mixing two windows' pointer and base would be far off), and it never goes down.
+    let n = if cfg!(miri) { 300 } else { 20_000 };
+    let a = Arenas::for_any_thread();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let samples = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut samples = vec![a.total_used()];
+            // Relaxed: a stop flag; the samples are checked on their own.
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                samples.push(a.total_used());
+            }
+            samples.push(a.total_used());
+            samples
+        });
+        s.spawn(|| {
+            for i in 0..n {
+                a.alloc(i as u64);
+            }
+            // Relaxed: see the load above.
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        reader.join().expect("reader")
+    });
+    assert_eq!(a.total_used(), n * 8);
+    assert!(
+        samples.iter().all(|&u| u % 8 == 0 && u <= n * 8),
+        "{samples:?}"
+    );
+    assert!(samples.windows(2).all(|w| w[0] <= w[1]), "{samples:?}");
+}
