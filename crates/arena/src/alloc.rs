@@ -13,7 +13,9 @@ use std::slice;
 use smallvec::SmallVec;
 
 use crate::error::AllocError;
-use crate::set::{ArenaSet, Kind, LocalArena};
+use crate::handle::LocalArena;
+use crate::markers::Kind;
+use crate::set::ArenaSet;
 use crate::slot::{CHUNK, OwnedSlot, Refusal, ScratchBuf};
 
 /// Compile-time refusal of types with destructors (see "Values that need `Drop` are refused"

@@ -129,16 +129,19 @@
 //! in a second pass with permissive provenance: `crates/arena/ci/miri.sh`.
 
 mod alloc;
+mod builder;
 mod error;
+mod handle;
+mod markers;
 mod set;
 mod slot;
 mod thread;
 
 pub use bumpalo::Bump;
 
+pub use builder::{ArenasBuilder, DEFAULT_MAX_RETAINED, ScratchArenasBuilder, ThreadPolicy};
 pub use error::{AllocError, AllocErrorKind};
-pub use set::{
-    ArenaSet, Arenas, ArenasBuilder, DEFAULT_MAX_RETAINED, Kind, LocalArena, Scratch,
-    ScratchArenas, ScratchArenasBuilder, Session, ThreadPolicy, ThreadRegistration, WorkerStats,
-};
+pub use handle::{LocalArena, ThreadRegistration};
+pub use markers::{Arenas, Kind, Scratch, ScratchArenas, Session};
+pub use set::{ArenaSet, WorkerStats};
 pub use slot::Role;
