@@ -27,8 +27,11 @@
 //!
 //! # Example
 //!
-//! A two-worker pool builds per-file data in session arenas, and uses scratch arenas for
-//! temporary data that is dropped between passes:
+//! The recommended use on a rayon pool: build the sets with the pool (one arena per worker,
+//! plus the driver's), allocate inside `pool.install`, take a [`LocalArena`] once per task
+//! where a task allocates a lot, and reset scratch arenas between passes, once `install` has
+//! returned. A two-worker pool builds per-file data in session arenas, and uses scratch
+//! arenas for temporary data that is dropped between passes:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -42,9 +45,13 @@
 //! let arenas = Arenas::new(Arc::clone(&pool));
 //! let mut scratch = ScratchArenas::new(Arc::clone(&pool));
 //!
-//! // Session data: allocated on both workers, read afterwards on the driver.
+//! // Session data: allocated on both workers, read afterwards on the driver. A task that
+//! // allocates a lot looks its thread's arena up once: `map_init` runs on the worker.
 //! let names: Vec<&str> = pool.install(|| {
-//!     (0..8).into_par_iter().map(|i| arenas.alloc_str(&format!("item{i}"))).collect()
+//!     (0..8)
+//!         .into_par_iter()
+//!         .map_init(|| arenas.local_arena(), |here, i| &*here.alloc_str(&format!("item{i}")))
+//!         .collect()
 //! });
 //! assert_eq!(names[7], "item7");
 //!
@@ -128,6 +135,8 @@
 //! that start a rayon pool (rayon's crossbeam-epoch casts integers to pointers), which run
 //! in a second pass with permissive provenance: `crates/arena/ci/miri.sh`.
 
+#![warn(missing_docs)]
+
 mod alloc;
 mod builder;
 mod error;
@@ -145,3 +154,9 @@ pub use handle::{LocalArena, ThreadRegistration};
 pub use markers::{Arenas, Kind, Scratch, ScratchArenas, Session};
 pub use set::{ArenaSet, WorkerStats};
 pub use slot::Role;
+
+/// The README's examples, compiled and run as doctests so that they stay true. Not under
+/// Miri: they start a rayon pool, whose crossbeam-epoch casts integers to pointers.
+#[cfg(all(doctest, not(miri)))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
