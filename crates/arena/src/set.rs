@@ -300,6 +300,7 @@ impl<K: Kind> ArenaSet<K> {
 
     /// The lookup behind the front cache entry: the driver's token, the rest of the cache,
     /// then the pool index or the extra list. Whatever it finds becomes the front entry.
+    #[cold]
     #[inline(never)]
     #[track_caller]
     fn owned_slot_cold(&self) -> OwnedSlot<'_> {
