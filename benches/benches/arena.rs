@@ -4,13 +4,15 @@
 //!
 //! Every case runs in the same harness: a rayon pool of N workers
 //! (N from `TERN_BENCH_THREADS`), one `broadcast` per round, each worker
-//! allocating [`ROUND`] objects, then all arenas are reset. Each worker times
-//! its own allocation loop; a round's time is the longest of those loops plus
-//! the reset (`Box` frees its objects inside the loop instead). So the floor
-//! and tern run on the same threads under the same clock, and the wake-up of
-//! the workers (about 14 µs per `broadcast` on a 2-core VM, 0.2 ns per
-//! allocation if it were timed) counts for none of them. Resetting rather than
-//! recreating keeps first-touch page faults out of the steady state.
+//! allocating [`ROUND`] objects, then all arenas are reset. The workers meet at
+//! a spinning start line, then each notes when its allocation loop starts and
+//! ends; a round's time runs from the first start to the last end, plus the
+//! reset (`Box` frees its objects inside the loop instead). So the floor and
+//! tern run on the same threads under the same clock, the `broadcast`'s wake-up
+//! (about 14 µs on a 2-core VM, 0.2 ns per allocation if it were timed) counts
+//! for none of them, and at N > 1 the loops overlap, unless a worker is
+//! descheduled, which then counts against every case alike. Resetting rather
+//! than recreating keeps first-touch page faults out of the steady state.
 //!
 //! Groups `arena_obj16`, `arena_obj32`, `arena_obj64` (16/32/64-byte values)
 //! and `arena_slice` (`u64` slices of 1 to 8 elements, copied in). Ids, all
@@ -34,6 +36,7 @@
 
 use std::hint::black_box;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -140,18 +143,30 @@ fn scratch(pool: Option<Arc<ThreadPool>>) -> ScratchArenas {
     }
 }
 
-/// Runs `work` once on every worker of `pool`, each timing itself, and returns
-/// the longest of those times: the wall time of the allocation loops, without
-/// the `broadcast` that started them.
+/// Runs `work` once on every worker of `pool` and returns the wall time from the
+/// first worker's start to the last worker's end. The workers first meet at a
+/// spinning start line, so the wake-up of the `broadcast` is not timed and the
+/// loops overlap as they would in a pass where every worker is busy; a worker
+/// that starts late (descheduled) still counts, so loops that do not overlap
+/// cannot pass for parallel ones.
 fn timed_broadcast(pool: &ThreadPool, work: impl Fn() + Sync) -> Duration {
-    pool.broadcast(|_| {
-        let t0 = Instant::now();
+    let n = pool.current_num_threads();
+    let arrived = AtomicUsize::new(0);
+    let spans = pool.broadcast(|_| {
+        // AcqRel: only the count matters; every worker reads the final value below.
+        arrived.fetch_add(1, Ordering::AcqRel);
+        // Acquire: pairs with the other workers' increments (nothing else is published).
+        while arrived.load(Ordering::Acquire) < n {
+            std::hint::spin_loop();
+        }
+        let start = Instant::now();
         work();
-        t0.elapsed()
-    })
-    .into_iter()
-    .max()
-    .expect("a pool has at least one worker")
+        (start, Instant::now())
+    });
+    let (first, last) = spans.iter().fold((spans[0].0, spans[0].1), |(a, b), s| {
+        (a.min(s.0), b.max(s.1))
+    });
+    last - first
 }
 
 /// Time of `reset` (the arenas' reset is part of a round).
