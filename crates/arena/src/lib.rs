@@ -19,6 +19,8 @@
 //!   [`alloc_from_iter`](ArenaSet::alloc_from_iter) (through a reused per-thread `SmallVec`
 //!   scratch, so the arena never holds a vector's growth steps), and `try_` forms returning
 //!   [`AllocError`] under an optional [per-thread limit](ArenasBuilder::limit_per_thread).
+//!   Slices and strings come back as `&mut [T]` / `&mut str` (each is a fresh allocation),
+//!   so scratch data can be sorted and edited in place.
 //! - [`local_arena`](ArenaSet::local_arena): the same methods on a handle that looked the
 //!   thread's arena up once, for allocation-heavy loops; [`local`](ArenaSet::local) hands out
 //!   the raw `&Bump`.

@@ -250,7 +250,7 @@ impl<K: Kind> ArenaSet<K> {
     /// ```
     /// let arenas = tern_arena::Arenas::for_any_thread();
     /// let here = arenas.local_arena();
-    /// let words: Vec<&str> = ["a", "bc", "def"].iter().map(|w| here.alloc_str(w)).collect();
+    /// let words: Vec<&str> = ["a", "bc", "def"].iter().map(|w| &*here.alloc_str(w)).collect();
     /// assert_eq!(words.concat(), "abcdef");
     /// assert_eq!(here.used(), 6);
     /// ```

@@ -268,7 +268,7 @@ fn values_allocated_by_each_worker_are_read_by_all() {
     // `broadcast` runs once on every worker, so each worker arena gets allocations.
     let per_worker: Vec<&[u64]> = p.broadcast(|ctx| {
         let i = ctx.index() as u64;
-        a.alloc_from_iter((0..16).map(|k| i * 100 + k))
+        &*a.alloc_from_iter((0..16).map(|k| i * 100 + k))
     });
     let total: u64 = p.install(|| {
         (0..8_usize)

@@ -47,7 +47,7 @@ fn all_workers_allocate_at_once_and_everything_reads_back() {
                 let inexact = here.alloc_from_iter(pattern(i).filter(|_| true));
                 let name = a.alloc_str(&i.to_string());
                 let tag = a.alloc(i as u64 * 3);
-                (inexact, name, &*tag)
+                (&*inexact, &*name, &*tag)
             })
             .collect()
     });
