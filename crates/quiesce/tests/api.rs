@@ -137,7 +137,7 @@ fn another_online_participant_delays_reclamation() {
     assert_eq!(c.stats().oldest_holder, None);
 }
 
-/// The sequence that makes housekeeping 0.0.3 free `p` under a reader (ANCHORS.md),
+/// The sequence that makes housekeeping 0.0.3 free `p` under a reader (the crate docs list it),
 /// replayed deterministically with three participants on one thread.
 #[test]
 fn housekeeping_sequence() {
