@@ -10,27 +10,41 @@
 //! - Lists are built on shared scratch stacks ([`Scratch`]): a list notes the
 //!   stack length, pushes its finished elements (nested lists push and pop
 //!   above them), then copies its segment into the arena and truncates.
-//!   Recovery points restore every stack to a [`Mark`].
+//!   Recovery points restore every stack to a [`Mark`]. Comma-separated lists
+//!   all go through [`Parser::comma_list`] (see `list.rs`).
+//! - Token-kind sets (first sets, recovery sets) are [`TokenSet`] constants in
+//!   `token_set.rs`; contextual keywords (`union`, `auto`, `default`, ...) are
+//!   identifiers compared by symbol against [`kw`](crate::syntax::kw).
 //! - Recursion is guarded by [`Parser::enter`]: at most
 //!   [`MAX_NESTING`](super::MAX_NESTING) levels and
 //!   [`STACK_BUDGET`](super::STACK_BUDGET) bytes of stack.
 
+mod adt;
+mod attr;
 mod expr;
+mod fn_sig;
 mod item;
+mod list;
 mod pat;
+mod token_set;
+mod trait_impl;
 mod ty;
+mod use_tree;
 
 use bumpalo::Bump;
 
 use super::ast::{
     Arm, Attribute, ClosureParam, Expr, ExprField, FieldDef, FieldPat, GenericArg, GenericBound,
-    GenericParam, Ident, Item, Lifetime, Param, Pat, PathSegment, SourceFile, Span, Stmt, Ty,
+    GenericParam, Ident, Item, Lifetime, Lit, Param, Pat, PathSegment, SourceFile, Span, Stmt, Ty,
     UseTree, Variant, WherePredicate,
 };
 use super::ast::{BareFnParam, Delim, Delimited};
 use super::diag::DiagSink;
 use super::token::{Token, TokenKind as T};
-use super::{Intern, LexStats, MAX_NESTING, STACK_BUDGET};
+use super::{Intern, LexStats, MAX_NESTING, STACK_BUDGET, Symbol};
+use token_set::{ITEM_RECOVERY, TokenSet};
+
+use list::{Elem, List, ListEnd};
 
 /// Proof that a diagnostic was emitted.
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +122,11 @@ pub(crate) fn parse_tokens<'a, I: Intern + ?Sized>(
     interner: &I,
     sink: &mut DiagSink,
 ) -> SourceFile<'a> {
+    debug_assert_eq!(
+        interner.intern("union"),
+        super::kw::Union,
+        "the interner must hand out the pre-interned `kw` symbols"
+    );
     let mut p = Parser {
         src,
         toks,
@@ -233,15 +252,32 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         self.src.get(t.lo as usize..t.hi as usize).unwrap_or("")
     }
 
-    /// Whether the current token is the identifier `word` (contextual
-    /// keywords).
+    /// Whether the token `n` ahead is the identifier `word` (a contextual
+    /// keyword such as [`kw::Union`](crate::syntax::kw::Union)): compared by
+    /// symbol, so `r#union` (a [`RawIdent`](T::RawIdent)) never matches.
     #[inline]
-    fn at_word(&self, word: &str) -> bool {
-        self.at(T::Ident) && self.text_at(self.pos) == word
+    fn nth_is_kw(&self, n: usize, word: Symbol) -> bool {
+        self.toks
+            .get(self.pos + n)
+            .is_some_and(|t| t.kind == T::Ident && t.sym == Some(word))
     }
 
-    fn nth_is_word(&self, n: usize, word: &str) -> bool {
-        self.nth(n) == T::Ident && self.text_at(self.pos + n) == word
+    /// Whether the current token is the contextual keyword `word`.
+    #[inline]
+    fn at_kw(&self, word: Symbol) -> bool {
+        self.nth_is_kw(0, word)
+    }
+
+    /// Whether the token `n` ahead is in `set`.
+    #[inline]
+    fn nth_in(&self, n: usize, set: TokenSet) -> bool {
+        set.contains(self.nth(n))
+    }
+
+    /// Whether the current token is in `set`.
+    #[inline]
+    fn at_set(&self, set: TokenSet) -> bool {
+        set.contains(self.kind())
     }
 
     #[inline]
@@ -372,21 +408,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                         break;
                     }
                 }
-                T::KwFn
-                | T::KwStruct
-                | T::KwEnum
-                | T::KwImpl
-                | T::KwTrait
-                | T::KwMod
-                | T::KwUse
-                | T::KwPub
-                | T::KwStatic
-                | T::KwType
-                | T::Pound
-                    if i > err =>
-                {
-                    break;
-                }
+                k if i > err && ITEM_RECOVERY.contains(k) => break,
                 _ => i = self.skip_tree(i),
             }
         }
@@ -397,13 +419,16 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     }
 
     /// After an error in a statement that began at `start` inside a block
-    /// whose closer is at `close`, moves to the next statement.
-    fn recover_stmt(&mut self, start: usize, close: usize) {
+    /// that closes at `close`, moves to the next statement.
+    fn recover_stmt(&mut self, start: usize, close: Option<Closer>) {
         let err = self.pos.max(start);
+        let before_close = |i: usize| close.is_none_or(|Closer(c)| i < c);
         let mut i = start;
         loop {
-            if i >= close {
-                i = close;
+            if let Some(Closer(c)) = close
+                && i >= c
+            {
+                i = c;
                 break;
             }
             let t = self.toks[i];
@@ -429,7 +454,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 _ => i = self.skip_tree(i),
             }
         }
-        if i == start && i < close && self.toks[i].kind != T::Eof {
+        if i == start && before_close(i) && self.toks[i].kind != T::Eof {
             i = self.skip_tree(i);
         }
         self.pos = i;
@@ -480,6 +505,17 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
     }
 
+    /// The literal token at the cursor (the caller checked it is one).
+    fn parse_lit_token(&mut self) -> Lit {
+        let t = *self.tok();
+        self.bump();
+        Lit {
+            kind: t.lit,
+            sym: t.sym.unwrap_or(super::NO_SYMBOL),
+            span: t.span(),
+        }
+    }
+
     /// A delimited token tree at the current token, skipped whole.
     fn parse_delimited(&mut self) -> PResult<Delimited> {
         let t = *self.tok();
@@ -506,24 +542,25 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         })
     }
 
-    /// Opens a delimited group: checks the opener and returns the index of
-    /// its closer (or `usize::MAX` when unmatched).
-    fn open(&mut self, k: T) -> PResult<usize> {
+    /// Opens a delimited group: checks the opener and returns where the
+    /// group closes (`None` when the lexer found no partner and reported it).
+    fn open(&mut self, k: T) -> PResult<Option<Closer>> {
         if !self.at(k) {
             return Err(self.expected(k.describe()));
         }
         let pair = self.tok().pair;
         self.bump();
-        Ok(if pair == Token::NO_MATCH {
-            usize::MAX
-        } else {
-            pair as usize
-        })
+        Ok((pair != Token::NO_MATCH).then_some(Closer(pair as usize)))
     }
 
-    /// Closes a group opened by [`Parser::open`].
-    fn close(&mut self, close: usize, k: T) -> PResult<()> {
-        if self.pos == close || (close == usize::MAX && self.at(k)) {
+    /// Closes a group opened by [`Parser::open`]: its closer, or for an
+    /// unmatched group any `k`.
+    fn close(&mut self, close: Option<Closer>, k: T) -> PResult<()> {
+        let here = match close {
+            Some(Closer(c)) => self.pos == c,
+            None => self.at(k),
+        };
+        if here {
             self.bump();
             Ok(())
         } else {
@@ -531,12 +568,21 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
     }
 
-    /// Whether the current position is the group's closer.
+    /// Whether the current position ends the group: its closer, or for an
+    /// unmatched group any closing delimiter; end of file ends every group.
     #[inline]
-    fn at_close(&self, close: usize) -> bool {
-        self.pos >= close || self.at(T::Eof) || (close == usize::MAX && self.kind().is_close())
+    fn at_close(&self, close: Option<Closer>) -> bool {
+        let closed = match close {
+            Some(Closer(c)) => self.pos >= c,
+            None => self.kind().is_close(),
+        };
+        closed || self.at(T::Eof)
     }
 }
+
+/// The index of a group's closing delimiter, as the lexer paired it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Closer(usize);
 
 #[cfg(test)]
 mod tests;
