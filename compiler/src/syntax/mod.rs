@@ -11,6 +11,8 @@
 //! 3. [`parse_file`] / [`parse_with_buffer`] build the [`ast`] in a
 //!    `bumpalo::Bump` by hand-written recursive descent with a Pratt loop for
 //!    binary operators.
+//! 4. Passes read the tree through a [`visit::Visitor`], overriding only the
+//!    nodes they care about.
 //!
 //! Robustness: nothing here panics on any `&str`. Nesting deeper than
 //! [`MAX_NESTING`] levels (or deeper than [`STACK_BUDGET`] bytes of stack)
@@ -36,6 +38,7 @@ pub mod diag;
 pub mod lexer;
 pub mod parser;
 pub mod token;
+pub mod visit;
 
 pub use ast::SourceFile;
 pub use diag::{Diagnostic, FileId, LineIndex};

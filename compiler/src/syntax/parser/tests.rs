@@ -470,8 +470,8 @@ fn signature_types_and_their_paths() {
     assert!(p.diags.is_empty(), "{:?}", p.diags);
     let mut paths = Vec::new();
     for item in p.items {
-        item.for_each_signature_type(&mut |ty| {
-            ty.for_each_path(&mut |q, path| {
+        item.for_each_signature_type(|ty| {
+            ty.for_each_path(|q, path| {
                 let text: Vec<String> = path
                     .segments
                     .iter()
