@@ -61,6 +61,10 @@ pub const NO_SYMBOL: Symbol = match Symbol::from_u32(u32::MAX) {
 };
 
 /// Where the lexer sends identifiers, lifetimes and literals.
+///
+/// Contract: the strings of [`kw`] intern to those constants (as every
+/// `tern_intern::Interner` built with the default pre-interned table does):
+/// the parser recognizes contextual keywords by comparing symbols with them.
 pub trait Intern {
     /// Returns the symbol for `s`, the same for equal strings.
     fn intern(&self, s: &str) -> Symbol;
