@@ -138,7 +138,6 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// One parameter; `None` for a named variadic `args: ...`.
     fn parse_param_kind(&mut self) -> PResult<Option<ParamKind<'a>>> {
-        // self parameters
         let self_at = |p: &Self, n: usize| {
             p.nth(n) == T::KwSelfValue
                 && !(p.toks[p.pos + n].joint

@@ -1,23 +1,27 @@
 //! Recursive-descent parser over the token vector.
 //!
 //! Conventions:
-//! - Every parse function returns [`PResult`]; an `Err` means a diagnostic
-//!   was already emitted, and it propagates with `?` to the nearest recovery
-//!   point: the item loop ([`Parser::parse_items`]) or the statement loop of
-//!   a block. Recovery walks token trees from the failed construct's first
+//! - Every parse function returns `PResult`; an `Err` means a diagnostic was
+//!   already emitted, and it propagates with `?` to the nearest recovery
+//!   point: the item loop (`Parser::parse_items`) or the statement loop of a
+//!   block. Recovery walks token trees from the failed construct's first
 //!   token (delimiters were paired by the lexer, so skipping a tree is O(1))
 //!   to a `;`, a `}`-closed body, an item keyword or the container's closer.
-//! - Lists are built on shared scratch stacks ([`Scratch`]): a list notes the
+//! - Lists are built on shared scratch stacks (`Scratch`): a list notes the
 //!   stack length, pushes its finished elements (nested lists push and pop
 //!   above them), then copies its segment into the arena and truncates.
-//!   Recovery points restore every stack to a [`Mark`]. Comma-separated lists
-//!   all go through [`Parser::comma_list`] (see `list.rs`).
-//! - Token-kind sets (first sets, recovery sets) are [`TokenSet`] constants in
+//!   Recovery points restore every stack to a `Mark`. Comma-separated lists
+//!   all go through `Parser::comma_list` (`list.rs`).
+//! - Token-kind sets (first sets, recovery sets) are `TokenSet` constants in
 //!   `token_set.rs`; contextual keywords (`union`, `auto`, `default`, ...) are
 //!   identifiers compared by symbol against [`kw`](crate::syntax::kw).
-//! - Recursion is guarded by [`Parser::enter`]: at most
-//!   [`MAX_NESTING`](super::MAX_NESTING) levels and
-//!   [`STACK_BUDGET`](super::STACK_BUDGET) bytes of stack.
+//! - Which item starts at the cursor is decided once, by lookahead
+//!   (`Parser::item_start` in `item.rs`), for item lists and statements.
+//! - Recursion is guarded by `Parser::enter`: at most [`MAX_NESTING`] levels
+//!   and [`STACK_BUDGET`] bytes of stack.
+//!
+//! [`MAX_NESTING`]: super::MAX_NESTING
+//! [`STACK_BUDGET`]: super::STACK_BUDGET
 
 mod adt;
 mod attr;

@@ -7,7 +7,6 @@ use crate::syntax::token::TokenKind as T;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) struct TokenSet(u128);
 
-// Every kind must have a bit.
 const _: () = assert!((T::KwWhile as u8) < 128, "TokenSet holds at most 128 kinds");
 
 impl TokenSet {
