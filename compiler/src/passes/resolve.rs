@@ -410,6 +410,7 @@ impl<'a> Visitor<'a> for Walk<'_, '_, '_> {
         visit::walk_path(self, p);
     }
 
+    // Not item signatures (`use` trees are resolved from the module tree).
     fn visit_attribute(&mut self, _: &'a Attribute<'a>) {}
     fn visit_vis(&mut self, _: &'a Visibility<'a>) {}
     fn visit_use_tree(&mut self, _: &'a UseTree<'a>) {}

@@ -14,7 +14,8 @@
 
 use crate::syntax::Symbol;
 use crate::syntax::ast::{
-    Block, Expr, GenericArg, GenericArgs, GenericBound, Item, ItemKind, Pat, Path, Ty, TyKind,
+    Attribute, Block, Expr, GenericArg, GenericArgs, GenericBound, Item, ItemKind, MacCall, Pat,
+    Path, Ty, TyKind, UseTree, Visibility,
 };
 use crate::syntax::visit::{self, Visitor};
 
@@ -213,9 +214,15 @@ impl<'a> Visitor<'a> for Lower<'_, '_> {
         self.record(id);
     }
 
+    // Not signatures: bodies, patterns, expressions (array lengths and const
+    // arguments are lowered as text); and nodes that hold no type.
     fn visit_pat(&mut self, _: &'a Pat<'a>) {}
     fn visit_expr(&mut self, _: &'a Expr<'a>) {}
     fn visit_block(&mut self, _: &'a Block<'a>) {}
+    fn visit_attribute(&mut self, _: &'a Attribute<'a>) {}
+    fn visit_vis(&mut self, _: &'a Visibility<'a>) {}
+    fn visit_use_tree(&mut self, _: &'a UseTree<'a>) {}
+    fn visit_mac_call(&mut self, _: &'a MacCall<'a>) {}
 }
 
 impl Lower<'_, '_> {

@@ -38,52 +38,46 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// `{ a: A, pub b: B = default }`
     fn parse_named_fields(&mut self) -> PResult<&'a [FieldDef<'a>]> {
-        let list = self.brace_list(
-            |sc| &mut sc.fields,
-            |p| {
-                let fstart = p.pos;
-                let attrs = p.parse_outer_attrs()?;
-                let vis = p.parse_vis()?;
-                let ident = p.parse_ident()?;
-                p.expect(T::Colon)?;
-                let ty = p.parse_ty()?;
-                let default = if p.eat(T::Eq) {
-                    Some(p.parse_expr()?)
-                } else {
-                    None
-                };
-                Ok(Elem::Push(FieldDef {
-                    attrs,
-                    vis,
-                    ident: Some(ident),
-                    ty: p.alloc(ty),
-                    default,
-                    span: p.span_from(fstart),
-                }))
-            },
-        )?;
+        let list = self.brace_list(|p| {
+            let fstart = p.pos;
+            let attrs = p.parse_outer_attrs()?;
+            let vis = p.parse_vis()?;
+            let ident = p.parse_ident()?;
+            p.expect(T::Colon)?;
+            let ty = p.parse_ty()?;
+            let default = if p.eat(T::Eq) {
+                Some(p.parse_expr()?)
+            } else {
+                None
+            };
+            Ok(Elem::Push(FieldDef {
+                attrs,
+                vis,
+                ident: Some(ident),
+                ty: p.alloc(ty),
+                default,
+                span: p.span_from(fstart),
+            }))
+        })?;
         Ok(list.items)
     }
 
     /// `(A, pub B)`
     fn parse_tuple_fields(&mut self) -> PResult<&'a [FieldDef<'a>]> {
-        let list = self.paren_list(
-            |sc| &mut sc.fields,
-            |p| {
-                let fstart = p.pos;
-                let attrs = p.parse_outer_attrs()?;
-                let vis = p.parse_vis()?;
-                let ty = p.parse_ty()?;
-                Ok(Elem::Push(FieldDef {
-                    attrs,
-                    vis,
-                    ident: None,
-                    ty: p.alloc(ty),
-                    default: None,
-                    span: p.span_from(fstart),
-                }))
-            },
-        )?;
+        let list = self.paren_list(|p| {
+            let fstart = p.pos;
+            let attrs = p.parse_outer_attrs()?;
+            let vis = p.parse_vis()?;
+            let ty = p.parse_ty()?;
+            Ok(Elem::Push(FieldDef {
+                attrs,
+                vis,
+                ident: None,
+                ty: p.alloc(ty),
+                default: None,
+                span: p.span_from(fstart),
+            }))
+        })?;
         Ok(list.items)
     }
 
@@ -93,33 +87,30 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let mut generics = self.parse_generics()?;
         generics.where_clause = self.parse_where_clause()?;
         let variants = self
-            .brace_list(
-                |sc| &mut sc.variants,
-                |p| {
-                    let vstart = p.pos;
-                    let attrs = p.parse_outer_attrs()?;
-                    let vis = p.parse_vis()?;
-                    let ident = p.parse_ident()?;
-                    let data = match p.kind() {
-                        T::OpenBrace => VariantData::Struct(p.parse_named_fields()?),
-                        T::OpenParen => VariantData::Tuple(p.parse_tuple_fields()?),
-                        _ => VariantData::Unit,
-                    };
-                    let discriminant = if p.eat(T::Eq) {
-                        Some(p.parse_expr()?)
-                    } else {
-                        None
-                    };
-                    Ok(Elem::Push(Variant {
-                        attrs,
-                        vis,
-                        ident,
-                        data,
-                        discriminant,
-                        span: p.span_from(vstart),
-                    }))
-                },
-            )?
+            .brace_list(|p| {
+                let vstart = p.pos;
+                let attrs = p.parse_outer_attrs()?;
+                let vis = p.parse_vis()?;
+                let ident = p.parse_ident()?;
+                let data = match p.kind() {
+                    T::OpenBrace => VariantData::Struct(p.parse_named_fields()?),
+                    T::OpenParen => VariantData::Tuple(p.parse_tuple_fields()?),
+                    _ => VariantData::Unit,
+                };
+                let discriminant = if p.eat(T::Eq) {
+                    Some(p.parse_expr()?)
+                } else {
+                    None
+                };
+                Ok(Elem::Push(Variant {
+                    attrs,
+                    vis,
+                    ident,
+                    data,
+                    discriminant,
+                    span: p.span_from(vstart),
+                }))
+            })?
             .items;
         Ok(ItemKind::Enum(self.alloc(EnumItem {
             ident,

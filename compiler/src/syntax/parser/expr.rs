@@ -428,7 +428,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// `(args)` of a call or method call.
     fn parse_call_args(&mut self) -> PResult<&'a [Expr<'a>]> {
-        let list = self.paren_list(|sc| &mut sc.exprs, |p| Ok(Elem::Push(*p.parse_expr()?)))?;
+        let list = self.paren_list(|p| Ok(Elem::Push(*p.parse_expr()?)))?;
         Ok(list.items)
     }
 
@@ -484,8 +484,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 Ok(self.alloc(e))
             }
             T::OpenParen => {
-                let list =
-                    self.paren_list(|sc| &mut sc.exprs, |p| Ok(Elem::Push(*p.parse_expr()?)))?;
+                let list = self.paren_list(|p| Ok(Elem::Push(*p.parse_expr()?)))?;
                 let kind = match list.items {
                     [inner] if !list.trailing => ExprKind::Paren(inner),
                     elems => ExprKind::Tuple(elems),
@@ -507,11 +506,9 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 let estart = self.sc.exprs.len();
                 self.sc.exprs.push(*first);
                 if self.eat(T::Comma) {
-                    self.comma_list_onto(
-                        ListEnd::Group(close),
-                        |sc| &mut sc.exprs,
-                        |p| Ok(Elem::Push(*p.parse_expr()?)),
-                    )?;
+                    self.comma_list_onto(ListEnd::Group(close), |p| {
+                        Ok(Elem::Push(*p.parse_expr()?))
+                    })?;
                 }
                 self.close(close, T::CloseBracket)?;
                 let elems = finish(self.bump, &mut self.sc.exprs, estart);
@@ -674,22 +671,19 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     ) -> PResult<&'a Expr<'a>> {
         let mut rest = StructRest::None;
         let fields = self
-            .brace_list(
-                |sc| &mut sc.expr_fields,
-                |p| {
-                    p.parse_outer_attrs()?;
-                    if p.at2(T::Dot, T::Dot) && !p.at3(T::Dot, T::Dot, T::Eq) {
-                        p.pos += 2;
-                        rest = if p.at(T::CloseBrace) {
-                            StructRest::Rest
-                        } else {
-                            StructRest::Base(p.parse_expr()?)
-                        };
-                        return Ok(Elem::Last);
-                    }
-                    p.parse_expr_field().map(Elem::Push)
-                },
-            )?
+            .brace_list(|p| {
+                p.parse_outer_attrs()?;
+                if p.at2(T::Dot, T::Dot) && !p.at3(T::Dot, T::Dot, T::Eq) {
+                    p.pos += 2;
+                    rest = if p.at(T::CloseBrace) {
+                        StructRest::Rest
+                    } else {
+                        StructRest::Base(p.parse_expr()?)
+                    };
+                    return Ok(Elem::Last);
+                }
+                p.parse_expr_field().map(Elem::Push)
+            })?
             .items;
         Ok(self.mk(
             ExprKind::Struct(self.bump.alloc(StructExpr {
@@ -762,21 +756,17 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         } else {
             const BAR: TokenSet = TokenSet::new(&[T::Or]);
             self.expect(T::Or)?;
-            let list = self.comma_list(
-                ListEnd::Before(BAR),
-                |sc| &mut sc.cparams,
-                |p| {
-                    p.parse_outer_attrs()?;
-                    let pat = p.parse_pat_no_top_alt()?;
-                    let ty = if p.eat(T::Colon) {
-                        let t = p.parse_ty()?;
-                        Some(p.alloc(t))
-                    } else {
-                        None
-                    };
-                    Ok(Elem::Push(ClosureParam { pat, ty }))
-                },
-            )?;
+            let list = self.comma_list(ListEnd::Before(BAR), |p| {
+                p.parse_outer_attrs()?;
+                let pat = p.parse_pat_no_top_alt()?;
+                let ty = if p.eat(T::Colon) {
+                    let t = p.parse_ty()?;
+                    Some(p.alloc(t))
+                } else {
+                    None
+                };
+                Ok(Elem::Push(ClosureParam { pat, ty }))
+            })?;
             self.expect(T::Or)?;
             list.items
         };

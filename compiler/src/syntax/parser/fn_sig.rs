@@ -115,24 +115,21 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     /// `(params)`, and whether the last one is a C-variadic `...`.
     fn parse_fn_params(&mut self) -> PResult<(&'a [Param<'a>], bool)> {
         let mut variadic = false;
-        let list = self.paren_list(
-            |sc| &mut sc.params,
-            |p| {
-                let pstart = p.pos;
-                let attrs = p.parse_outer_attrs()?;
-                if p.at3(T::Dot, T::Dot, T::Dot) {
-                    p.pos += 3;
-                    variadic = true;
-                    return Ok(Elem::Skip);
-                }
-                let Some(kind) = p.parse_param_kind()? else {
-                    variadic = true;
-                    return Ok(Elem::Skip);
-                };
-                let span = p.span_from(pstart);
-                Ok(Elem::Push(Param { attrs, kind, span }))
-            },
-        )?;
+        let list = self.paren_list(|p| {
+            let pstart = p.pos;
+            let attrs = p.parse_outer_attrs()?;
+            if p.at3(T::Dot, T::Dot, T::Dot) {
+                p.pos += 3;
+                variadic = true;
+                return Ok(Elem::Skip);
+            }
+            let Some(kind) = p.parse_param_kind()? else {
+                variadic = true;
+                return Ok(Elem::Skip);
+            };
+            let span = p.span_from(pstart);
+            Ok(Elem::Push(Param { attrs, kind, span }))
+        })?;
         Ok((list.items, variadic))
     }
 

@@ -121,6 +121,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// The item starting at the cursor, after attributes and visibility;
     /// `macros`: whether a macro invocation counts as one. Pure lookahead.
+    #[inline]
     pub(super) fn item_start(&self, macros: bool) -> Option<ItemStart> {
         if self.at_kw(kw::Default)
             && let Some(head) = self.item_head_at(1, false)
@@ -146,8 +147,6 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     fn item_head_at(&self, n: usize, macros: bool) -> Option<ItemHead> {
         let k = |i: usize| self.nth(n + i);
-        let auto_trait_at = |i: usize| self.nth_is_kw(n + i, kw::Auto) && k(i + 1) == T::KwTrait;
-        let fn_or_none = || self.fn_starts_at(n).then_some(ItemHead::Fn);
         let head = match k(0) {
             T::KwUse => ItemHead::Use,
             T::KwFn => ItemHead::Fn,
@@ -160,24 +159,26 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 T::KwCrate => ItemHead::ExternCrate,
                 T::OpenBrace => ItemHead::ForeignMod,
                 T::Literal if k(2) == T::OpenBrace => ItemHead::ForeignMod,
-                _ => return fn_or_none(),
+                _ => return self.fn_starts_at(n).then_some(ItemHead::Fn),
             },
             // Not a `static || ..` closure.
             T::KwStatic if matches!(k(1), T::Ident | T::RawIdent | T::KwMut) => ItemHead::Static,
             // Not a `const { .. }` block or a `const || ..` closure.
             T::KwConst => match k(1) {
                 T::KwImpl | T::KwTrait => ItemHead::TraitOrImpl,
-                T::KwUnsafe if matches!(k(2), T::KwImpl | T::KwTrait) || auto_trait_at(2) => {
+                T::KwUnsafe
+                    if matches!(k(2), T::KwImpl | T::KwTrait) || self.auto_trait_at(n + 2) =>
+                {
                     ItemHead::TraitOrImpl
                 }
-                _ if auto_trait_at(1) => ItemHead::TraitOrImpl,
+                _ if self.auto_trait_at(n + 1) => ItemHead::TraitOrImpl,
                 T::Ident | T::RawIdent | T::Underscore => ItemHead::Const,
-                _ => return fn_or_none(),
+                _ => return self.fn_starts_at(n).then_some(ItemHead::Fn),
             },
             // Not an `unsafe { .. }` block.
             T::KwUnsafe => match k(1) {
                 T::KwImpl | T::KwTrait => ItemHead::TraitOrImpl,
-                _ if auto_trait_at(1) => ItemHead::TraitOrImpl,
+                _ if self.auto_trait_at(n + 1) => ItemHead::TraitOrImpl,
                 T::KwMod => ItemHead::Mod,
                 T::KwStatic => ItemHead::Static,
                 T::KwExtern
@@ -185,20 +186,23 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 {
                     ItemHead::ForeignMod
                 }
-                _ => return fn_or_none(),
+                _ => return self.fn_starts_at(n).then_some(ItemHead::Fn),
             },
-            T::KwAsync => return fn_or_none(),
-            T::Ident if self.nth_is_kw(n, kw::Union) && IDENT.contains(k(1)) => ItemHead::Union,
-            T::Ident if auto_trait_at(0) => ItemHead::TraitOrImpl,
-            T::Ident if self.nth_is_kw(n, kw::Safe) && k(1) == T::KwStatic => ItemHead::Static,
-            T::Ident if self.nth_is_kw(n, kw::Safe) => return fn_or_none(),
-            T::Ident
-                if self.nth_is_kw(n, kw::MacroRules) && k(1) == T::Bang && IDENT.contains(k(2)) =>
-            {
-                ItemHead::MacroRules
-            }
-            T::Ident if self.nth_is_kw(n, kw::Macro) && IDENT.contains(k(1)) => ItemHead::MacroDef,
-            T::Ident | T::KwSelfValue | T::KwSuper | T::KwCrate | T::Colon
+            T::KwAsync => return self.fn_starts_at(n).then_some(ItemHead::Fn),
+            // Contextual keywords: one symbol load, then what must follow.
+            T::Ident => match self.toks[self.pos + n].sym {
+                Some(kw::Union) if IDENT.contains(k(1)) => ItemHead::Union,
+                Some(kw::Auto) if k(1) == T::KwTrait => ItemHead::TraitOrImpl,
+                Some(kw::Safe) if k(1) == T::KwStatic => ItemHead::Static,
+                Some(kw::Safe) if self.fn_starts_at(n) => ItemHead::Fn,
+                Some(kw::MacroRules) if k(1) == T::Bang && IDENT.contains(k(2)) => {
+                    ItemHead::MacroRules
+                }
+                Some(kw::Macro) if IDENT.contains(k(1)) => ItemHead::MacroDef,
+                _ if macros && self.at_macro_path_at(n) => ItemHead::MacCall,
+                _ => return None,
+            },
+            T::KwSelfValue | T::KwSuper | T::KwCrate | T::Colon
                 if macros && self.at_macro_path_at(n) =>
             {
                 ItemHead::MacCall
@@ -206,6 +210,11 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             _ => return None,
         };
         Some(head)
+    }
+
+    /// `auto trait`, `n` tokens ahead.
+    fn auto_trait_at(&self, n: usize) -> bool {
+        self.nth_is_kw(n, kw::Auto) && self.nth(n + 1) == T::KwTrait
     }
 
     /// A path followed by `!` and a delimiter (or by `! name {`), `n`

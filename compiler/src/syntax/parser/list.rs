@@ -10,7 +10,7 @@
 //! error to the caller's recovery point.
 
 use super::token_set::TokenSet;
-use super::{Closer, PResult, Parser, Scratch, finish};
+use super::{Closer, OnScratch, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::token::TokenKind as T;
 
@@ -23,9 +23,6 @@ pub(super) enum ListEnd {
     /// `|` of closure parameters, what follows a `where` clause.
     Before(TokenSet),
 }
-
-/// Selects the scratch stack a list is built on (`|sc| &mut sc.params`).
-pub(super) type Stack<'a, E> = for<'s> fn(&'s mut Scratch<'a>) -> &'s mut Vec<E>;
 
 /// What parsing one element produced.
 #[derive(Debug)]
@@ -51,6 +48,7 @@ pub(super) struct List<'a, E> {
 
 impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     /// Whether the cursor is at `end`.
+    #[inline]
     fn at_list_end(&self, end: ListEnd) -> bool {
         match end {
             ListEnd::Group(close) => self.at_close(close),
@@ -59,32 +57,32 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     }
 
     /// `elem, elem, ...` up to `end` (not consumed), each element pushed on
-    /// the scratch stack `stack` selects, then copied into the arena.
-    pub(super) fn comma_list<E: Copy>(
+    /// its type's scratch stack, then copied into the arena.
+    #[inline]
+    pub(super) fn comma_list<E: OnScratch<'a>>(
         &mut self,
         end: ListEnd,
-        stack: Stack<'a, E>,
         elem: impl FnMut(&mut Self) -> PResult<Elem<E>>,
     ) -> PResult<List<'a, E>> {
-        let start = stack(&mut self.sc).len();
-        let trailing = self.comma_list_onto(end, stack, elem)?;
-        let items = finish(self.bump, stack(&mut self.sc), start);
+        let start = E::stack(&mut self.sc).len();
+        let trailing = self.comma_list_onto(end, elem)?;
+        let items = finish(self.bump, E::stack(&mut self.sc), start);
         Ok(List { items, trailing })
     }
 
     /// [`Parser::comma_list`] leaving the elements on the stack (for a list
     /// whose first element was parsed before it: `[a; n]` or `[a, b]`).
     /// Returns whether a comma followed the last element.
-    pub(super) fn comma_list_onto<E: Copy>(
+    #[inline]
+    pub(super) fn comma_list_onto<E: OnScratch<'a>>(
         &mut self,
         end: ListEnd,
-        stack: Stack<'a, E>,
         mut elem: impl FnMut(&mut Self) -> PResult<Elem<E>>,
     ) -> PResult<bool> {
         let mut trailing = false;
         while !self.at_list_end(end) {
             match elem(self)? {
-                Elem::Push(x) => stack(&mut self.sc).push(x),
+                Elem::Push(x) => E::stack(&mut self.sc).push(x),
                 Elem::Skip => {}
                 Elem::Last => return Ok(false),
             }
@@ -97,47 +95,47 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     }
 
     /// `( elem, ... )`: a parenthesized comma list, delimiters included.
-    pub(super) fn paren_list<E: Copy>(
+    #[inline]
+    pub(super) fn paren_list<E: OnScratch<'a>>(
         &mut self,
-        stack: Stack<'a, E>,
         elem: impl FnMut(&mut Self) -> PResult<Elem<E>>,
     ) -> PResult<List<'a, E>> {
-        self.delimited_list(T::OpenParen, T::CloseParen, stack, elem)
+        self.delimited_list(T::OpenParen, T::CloseParen, elem)
     }
 
     /// `{ elem, ... }`
-    pub(super) fn brace_list<E: Copy>(
+    #[inline]
+    pub(super) fn brace_list<E: OnScratch<'a>>(
         &mut self,
-        stack: Stack<'a, E>,
         elem: impl FnMut(&mut Self) -> PResult<Elem<E>>,
     ) -> PResult<List<'a, E>> {
-        self.delimited_list(T::OpenBrace, T::CloseBrace, stack, elem)
+        self.delimited_list(T::OpenBrace, T::CloseBrace, elem)
     }
 
     /// `open elem, ... close` for a delimited group.
-    pub(super) fn delimited_list<E: Copy>(
+    #[inline]
+    pub(super) fn delimited_list<E: OnScratch<'a>>(
         &mut self,
         open: T,
         close: T,
-        stack: Stack<'a, E>,
         elem: impl FnMut(&mut Self) -> PResult<Elem<E>>,
     ) -> PResult<List<'a, E>> {
         let closer = self.open(open)?;
-        let list = self.comma_list(ListEnd::Group(closer), stack, elem)?;
+        let list = self.comma_list(ListEnd::Group(closer), elem)?;
         self.close(closer, close)?;
         Ok(list)
     }
 
     /// `< elem, ... >`: a generic parameter or argument list; consumes
     /// exactly one `>` (tokens are single characters, so `>>` is two).
-    pub(super) fn angle_list<E: Copy>(
+    #[inline]
+    pub(super) fn angle_list<E: OnScratch<'a>>(
         &mut self,
-        stack: Stack<'a, E>,
         elem: impl FnMut(&mut Self) -> PResult<Elem<E>>,
     ) -> PResult<&'a [E]> {
         const GT: TokenSet = TokenSet::new(&[T::Gt]);
         self.expect(T::Lt)?;
-        let list = self.comma_list(ListEnd::Before(GT), stack, elem)?;
+        let list = self.comma_list(ListEnd::Before(GT), elem)?;
         self.expect(T::Gt)?;
         Ok(list.items)
     }

@@ -149,12 +149,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// `open pat, pat close`: tuple, slice and tuple-struct elements.
     fn parse_pat_list(&mut self, open: T, close: T) -> PResult<List<'a, Pat<'a>>> {
-        self.delimited_list(
-            open,
-            close,
-            |sc| &mut sc.pats,
-            |p| p.parse_pat().map(Elem::Push),
-        )
+        self.delimited_list(open, close, |p| p.parse_pat().map(Elem::Push))
     }
 
     /// `ref mut name @ sub`
@@ -212,18 +207,15 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     /// `{ a, b: p, ref mut c, box d, .. }`, and whether `..` ends it.
     fn parse_field_pats(&mut self) -> PResult<(&'a [FieldPat<'a>], bool)> {
         let mut rest = false;
-        let list = self.brace_list(
-            |sc| &mut sc.field_pats,
-            |p| {
-                let attrs = p.parse_outer_attrs()?;
-                if p.at2(T::Dot, T::Dot) {
-                    p.pos += 2;
-                    rest = true;
-                    return Ok(Elem::Last);
-                }
-                p.parse_field_pat(attrs).map(Elem::Push)
-            },
-        )?;
+        let list = self.brace_list(|p| {
+            let attrs = p.parse_outer_attrs()?;
+            if p.at2(T::Dot, T::Dot) {
+                p.pos += 2;
+                rest = true;
+                return Ok(Elem::Last);
+            }
+            p.parse_field_pat(attrs).map(Elem::Push)
+        })?;
         Ok((list.items, rest))
     }
 

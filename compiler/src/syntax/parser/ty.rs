@@ -111,11 +111,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             return Ok(self.alloc(GenericArgs::ParenDots));
         }
         let inputs = self
-            .comma_list(
-                ListEnd::Group(close),
-                |sc| &mut sc.tys,
-                |p| p.parse_ty().map(Elem::Push),
-            )?
+            .comma_list(ListEnd::Group(close), |p| p.parse_ty().map(Elem::Push))?
             .items;
         self.close(close, T::CloseParen)?;
         let output = self.parse_ret_ty(AllowPlus::No)?;
@@ -124,10 +120,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// `<args>`; consumes exactly one `>` at the end.
     pub(super) fn parse_angle_args(&mut self) -> PResult<&'a GenericArgs<'a>> {
-        let args = self.angle_list(
-            |sc| &mut sc.gargs,
-            |p| p.parse_generic_arg().map(Elem::Push),
-        )?;
+        let args = self.angle_list(|p| p.parse_generic_arg().map(Elem::Push))?;
         Ok(self.alloc(GenericArgs::Angle(args)))
     }
 
@@ -220,10 +213,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// `<'a: 'b, T: Bound = Default, const N: usize = 3>`
     fn parse_generic_params(&mut self) -> PResult<&'a [GenericParam<'a>]> {
-        self.angle_list(
-            |sc| &mut sc.gparams,
-            |p| p.parse_generic_param().map(Elem::Push),
-        )
+        self.angle_list(|p| p.parse_generic_param().map(Elem::Push))
     }
 
     fn parse_generic_param(&mut self) -> PResult<GenericParam<'a>> {
@@ -322,11 +312,9 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         if !self.eat(T::KwWhere) {
             return Ok(&[]);
         }
-        let list = self.comma_list(
-            ListEnd::Before(WHERE_CLAUSE_END),
-            |sc| &mut sc.preds,
-            |p| p.parse_where_predicate().map(Elem::Push),
-        )?;
+        let list = self.comma_list(ListEnd::Before(WHERE_CLAUSE_END), |p| {
+            p.parse_where_predicate().map(Elem::Push)
+        })?;
         Ok(list.items)
     }
 
@@ -383,17 +371,14 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
         if self.at(T::KwUse) && self.nth(1) == T::Lt {
             self.bump();
-            let args = self.angle_list(
-                |sc| &mut sc.gargs,
-                |p| {
-                    Ok(Elem::Push(if p.at(T::Lifetime) {
-                        GenericArg::Lifetime(p.parse_lifetime()?)
-                    } else {
-                        let t = p.parse_ty()?;
-                        GenericArg::Type(p.alloc(t))
-                    }))
-                },
-            )?;
+            let args = self.angle_list(|p| {
+                Ok(Elem::Push(if p.at(T::Lifetime) {
+                    GenericArg::Lifetime(p.parse_lifetime()?)
+                } else {
+                    let t = p.parse_ty()?;
+                    GenericArg::Type(p.alloc(t))
+                }))
+            })?;
             return Ok(GenericBound::Use(args));
         }
         if self.at(T::OpenParen) {
@@ -469,7 +454,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let start = self.pos;
         let kind = match self.kind() {
             T::OpenParen => {
-                let list = self.paren_list(|sc| &mut sc.tys, |p| p.parse_ty().map(Elem::Push))?;
+                let list = self.paren_list(|p| p.parse_ty().map(Elem::Push))?;
                 if let [inner] = list.items
                     && !list.trailing
                 {
@@ -663,26 +648,22 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         self.expect(T::KwFn)?;
         let mut variadic = false;
         let params = self
-            .paren_list(
-                |sc| &mut sc.fnparams,
-                |p| {
-                    p.parse_outer_attrs()?;
-                    let named = p.at_set(IDENT_OR_UNDERSCORE)
-                        && p.nth(1) == T::Colon
-                        && !p.at_path_sep_at(1);
-                    let name: Option<Ident> = named.then(|| p.ident_of(p.pos));
-                    if named {
-                        p.pos += 2;
-                    }
-                    if p.at3(T::Dot, T::Dot, T::Dot) {
-                        p.pos += 3;
-                        variadic = true;
-                        return Ok(Elem::Skip);
-                    }
-                    let ty = p.parse_ty()?;
-                    Ok(Elem::Push(BareFnParam { name, ty }))
-                },
-            )?
+            .paren_list(|p| {
+                p.parse_outer_attrs()?;
+                let named =
+                    p.at_set(IDENT_OR_UNDERSCORE) && p.nth(1) == T::Colon && !p.at_path_sep_at(1);
+                let name: Option<Ident> = named.then(|| p.ident_of(p.pos));
+                if named {
+                    p.pos += 2;
+                }
+                if p.at3(T::Dot, T::Dot, T::Dot) {
+                    p.pos += 3;
+                    variadic = true;
+                    return Ok(Elem::Skip);
+                }
+                let ty = p.parse_ty()?;
+                Ok(Elem::Push(BareFnParam { name, ty }))
+            })?
             .items;
         let output = self.parse_ret_ty(AllowPlus::No)?;
         Ok(self.alloc(BareFnTy {

@@ -61,7 +61,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// `{ tree, tree }`
     fn parse_use_group(&mut self) -> PResult<UseTreeKind<'a>> {
-        let list = self.brace_list(|sc| &mut sc.uses, |p| p.parse_use_tree().map(Elem::Push))?;
+        let list = self.brace_list(|p| p.parse_use_tree().map(Elem::Push))?;
         Ok(UseTreeKind::Nested(list.items))
     }
 }
