@@ -11,6 +11,8 @@
 //! 3. [`parse_file`] / [`parse_with_buffer`] build the [`ast`] in a
 //!    `bumpalo::Bump` by hand-written recursive descent with a Pratt loop for
 //!    binary operators.
+//! 4. Passes read the tree through a [`visit::Visitor`], overriding only the
+//!    nodes they care about.
 //!
 //! Robustness: nothing here panics on any `&str`. Nesting deeper than
 //! [`MAX_NESTING`] levels (or deeper than [`STACK_BUDGET`] bytes of stack)
@@ -36,6 +38,7 @@ pub mod diag;
 pub mod lexer;
 pub mod parser;
 pub mod token;
+pub mod visit;
 
 pub use ast::SourceFile;
 pub use diag::{Diagnostic, FileId, LineIndex};
@@ -58,6 +61,10 @@ pub const NO_SYMBOL: Symbol = match Symbol::from_u32(u32::MAX) {
 };
 
 /// Where the lexer sends identifiers, lifetimes and literals.
+///
+/// Contract: the strings of [`kw`] intern to those constants (as every
+/// `tern_intern::Interner` built with the default pre-interned table does):
+/// the parser recognizes contextual keywords by comparing symbols with them.
 pub trait Intern {
     /// Returns the symbol for `s`, the same for equal strings.
     fn intern(&self, s: &str) -> Symbol;

@@ -470,8 +470,8 @@ fn signature_types_and_their_paths() {
     assert!(p.diags.is_empty(), "{:?}", p.diags);
     let mut paths = Vec::new();
     for item in p.items {
-        item.for_each_signature_type(&mut |ty| {
-            ty.for_each_path(&mut |q, path| {
+        item.for_each_signature_type(|ty| {
+            ty.for_each_path(|q, path| {
                 let text: Vec<String> = path
                     .segments
                     .iter()
@@ -491,5 +491,80 @@ fn signature_types_and_their_paths() {
             "W", "T", "Vec", "T", "Fn", "u8", "Option", "T", "<>::Item", "T", "It", "u16", "Send",
             "u32", "i8", "i16"
         ]
+    );
+}
+
+/// Every item form parses the same at top level and as a statement: one
+/// decision ([`Parser::item_start`]) serves both. `default extern "C" fn`,
+/// `unsafe static` and `safe fn` used to be items only at top level.
+#[test]
+fn items_start_the_same_in_blocks_and_at_top_level() {
+    let forms = [
+        "default extern \"C\" fn g() {}",
+        "default fn g() {}",
+        "default unsafe impl X for Y {}",
+        "default type T = u8;",
+        "default const C: u8 = 1;",
+        "unsafe static S: u8;",
+        "safe static S: u8;",
+        "safe fn f();",
+        "union U { a: u8 }",
+        "auto trait A {}",
+        "unsafe auto trait A {}",
+        "const unsafe impl X for Y {}",
+        "const auto trait A {}",
+        "macro_rules! m { () => {} }",
+        "macro m() {}",
+        "extern crate a;",
+        "extern \"C\" fn f() {}",
+        "unsafe extern \"C\" {}",
+        "unsafe mod m {}",
+        "async unsafe fn f() {}",
+        "const _: () = ();",
+        "static mut S: u8 = 0;",
+    ];
+    for form in forms {
+        let bump = Bump::new();
+        let top = parse(form, &bump);
+        assert!(top.diags.is_empty(), "{form}: {:?}", top.diags);
+        assert_eq!(top.items.len(), 1, "{form}");
+        let src = format!("fn f() {{ {form} }}");
+        let nested = parse(&src, &bump);
+        assert!(nested.diags.is_empty(), "{src}: {:?}", nested.diags);
+        let ItemKind::Fn(f) = nested.items[0].kind else {
+            panic!("{src}: not a fn");
+        };
+        let stmts = f.body.expect("body").stmts;
+        assert!(
+            matches!(stmts, [Stmt::Item(item)] if item.kind_name() == top.items[0].kind_name()),
+            "{src}: {stmts:?}"
+        );
+    }
+}
+
+/// The contextual keywords are identifiers everywhere else, and a raw
+/// identifier is never one.
+#[test]
+fn contextual_keywords_are_identifiers_elsewhere() {
+    let bump = Bump::new();
+    let p = parse(
+        "fn union() {} fn f(auto: u8, default: u8) { let safe = default; union(); \
+         let raw = &raw; let r#union = r#auto; macro_rules(1); default::x(); }\n\
+         struct r#union; trait r#default {}",
+        &bump,
+    );
+    assert!(p.diags.is_empty(), "{:?}", p.diags);
+    let kinds: Vec<&str> = p.items.iter().map(Item::kind_name).collect();
+    assert_eq!(kinds, ["fn", "fn", "struct", "trait"]);
+    let ItemKind::Fn(f) = p.items[1].kind else {
+        panic!("not a fn")
+    };
+    assert!(
+        f.body
+            .expect("body")
+            .stmts
+            .iter()
+            .all(|s| !matches!(s, Stmt::Item(_))),
+        "no statement is an item"
     );
 }
