@@ -9,10 +9,10 @@
 use tern_compiler::syntax::{self, Diagnostic, FileId, LocalInterner, MAX_SOURCE_LEN, TokenKind};
 
 fn parse(src: &str) -> (usize, Vec<Diagnostic>) {
-    let bump = bumpalo::Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let interner = LocalInterner::default();
     let mut diags = Vec::new();
-    let file = syntax::parse_file(src, FileId(1), &bump, &interner, &mut diags);
+    let file = syntax::parse_file(src, FileId(1), bump.local_arena(), &interner, &mut diags);
     (file.items.len(), diags)
 }
 

@@ -111,10 +111,10 @@ fn outcome(syn_file: &syn::File, tern: &ast::SourceFile<'_>, diags: &[Diagnostic
 
 fn compare(src: &str) -> Option<Outcome> {
     let file = syn::parse_file(src).ok()?;
-    let bump = bumpalo::Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let interner = LocalInterner::default();
     let mut diags = Vec::new();
-    let parsed = syntax::parse_file(src, FileId(0), &bump, &interner, &mut diags);
+    let parsed = syntax::parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
     Some(outcome(&file, &parsed, &diags))
 }
 
@@ -185,10 +185,10 @@ fn oracle_comparison_detects_a_missing_item() {
     assert_eq!((ok.syn_nested, ok.tern_nested), (4, 4));
     assert_eq!(ok.mismatch(), None);
 
-    let bump = bumpalo::Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let interner = LocalInterner::default();
     let mut diags = Vec::new();
-    let tern = syntax::parse_file(src, FileId(0), &bump, &interner, &mut diags);
+    let tern = syntax::parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
     let oracle = syn::parse_file(src).expect("syn parses");
 
     // A top-level item missing on one side.

@@ -26,11 +26,11 @@
 //!     }
 //! }
 //!
-//! let bump = bumpalo::Bump::new();
+//! let bump = tern_arena::Arenas::for_any_thread();
 //! let interner = LocalInterner::default();
 //! let mut diags = Vec::new();
 //! let src = "fn f(x: Vec<u8>) -> Option<u8> { x.first().copied() }";
-//! let file = syntax::parse_file(src, FileId(0), &bump, &interner, &mut diags);
+//! let file = syntax::parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
 //! let mut count = CountPaths(0);
 //! count.visit_source_file(&file);
 //! // `Vec`, `u8`, `Option`, `u8`, and `x` in the body (the parameter `x` is a
@@ -887,10 +887,10 @@ mod tests {
              }",
         ];
         for src in sources {
-            let bump = bumpalo::Bump::new();
+            let bump = tern_arena::Arenas::for_any_thread();
             let interner = LocalInterner::default();
             let mut diags = Vec::new();
-            let file = parse_file(src, FileId(0), &bump, &interner, &mut diags);
+            let file = parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
             assert!(diags.is_empty(), "{diags:?}");
             let mut reached = Reached::default();
             reached.visit_source_file(&file);

@@ -4,8 +4,9 @@ use super::{Elem, PResult, Parser};
 use crate::syntax::Intern;
 use crate::syntax::ast::{EnumItem, FieldDef, ItemKind, StructItem, Variant, VariantData};
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// After `struct`/`union`: name, generics, fields.
     pub(super) fn parse_struct_rest(&mut self, allow_tuple: bool) -> PResult<StructItem<'a>> {
         let ident = self.parse_ident()?;

@@ -4,8 +4,9 @@ use super::{PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{AttrArgs, AttrStyle, Attribute, Path, PathSegment, Visibility};
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     // ------------------------------------------------------------ attributes
 
     /// Inner attributes at the start of a file or body, recovering.
@@ -32,7 +33,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             let a = self.parse_attr()?;
             self.sc.attrs.push(a);
         }
-        Ok(finish(self.bump, &mut self.sc.attrs, start))
+        Ok(finish(self.arena, &mut self.sc.attrs, start))
     }
 
     /// `#[...]`*
@@ -45,7 +46,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             let a = self.parse_attr()?;
             self.sc.attrs.push(a);
         }
-        Ok(finish(self.bump, &mut self.sc.attrs, start))
+        Ok(finish(self.arena, &mut self.sc.attrs, start))
     }
 
     fn parse_attr(&mut self) -> PResult<Attribute<'a>> {
@@ -107,7 +108,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             if k1 == T::KwCrate {
                 return Ok(Visibility::Crate);
             }
-            let segments = self.bump.alloc_slice_copy(&[PathSegment {
+            let segments = self.arena.alloc_slice_copy(&[PathSegment {
                 ident: self.ident_of(seg_pos),
                 args: None,
             }]);

@@ -11,6 +11,7 @@
 //! blocks) ends the statement unless `.` or `?` follows.
 
 use smallvec::SmallVec;
+use tern_arena::Kind;
 
 use super::token_set::{BLOCK_LIKE_FIRST, EXPR_FIRST, PATH_SEGMENT, TokenSet};
 use super::ty::{AllowPlus, PathMode};
@@ -55,7 +56,7 @@ enum Op {
     Cast,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// A full expression.
     pub(super) fn parse_expr(&mut self) -> PResult<&'a Expr<'a>> {
         self.parse_assoc(0, NONE)
@@ -511,7 +512,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     })?;
                 }
                 self.close(close, T::CloseBracket)?;
-                let elems = finish(self.bump, &mut self.sc.exprs, estart);
+                let elems = finish(self.arena, &mut self.sc.exprs, estart);
                 Ok(self.mk(ExprKind::Array(elems), start))
             }
             T::OpenBrace => self.parse_block_expr(BlockKind::Plain, None, start),
@@ -686,7 +687,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             })?
             .items;
         Ok(self.mk(
-            ExprKind::Struct(self.bump.alloc(StructExpr {
+            ExprKind::Struct(self.arena.alloc(StructExpr {
                 qself,
                 path,
                 fields,
@@ -723,7 +724,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     fn ident_path_expr(&mut self, i: usize) -> Expr<'a> {
         let ident = self.ident_of(i);
         let segs = self
-            .bump
+            .arena
             .alloc_slice_copy(&[PathSegment { ident, args: None }]);
         Expr {
             kind: ExprKind::Path(
@@ -903,7 +904,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             });
         }
         self.close(close, T::CloseBrace)?;
-        let arms = finish(self.bump, &mut self.sc.arms, astart);
+        let arms = finish(self.arena, &mut self.sc.arms, astart);
         Ok(self.mk(ExprKind::Match(scrutinee, arms), start))
     }
 
@@ -933,7 +934,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             }
         }
         self.close(close, T::CloseBrace)?;
-        let stmts = finish(self.bump, &mut self.sc.stmts, sstart);
+        let stmts = finish(self.arena, &mut self.sc.stmts, sstart);
         Ok(self.alloc(Block {
             stmts,
             span: self.span_from(start),

@@ -7,6 +7,7 @@ use crate::syntax::Intern;
 use crate::syntax::ast::{Abi, FnItem, FnSig, ItemKind, Param, ParamKind, Safety, Ty};
 use crate::syntax::kw;
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
 /// Qualifiers in front of `fn`.
 #[derive(Default, Clone, Copy)]
@@ -17,7 +18,7 @@ struct FnQuals {
     abi: Option<Abi>,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// Whether `[const] [async] [unsafe | safe] [extern ["abi"]] fn` starts
     /// `n` tokens ahead: exactly what [`Parser::parse_fn`] accepts.
     pub(super) fn fn_starts_at(&self, mut n: usize) -> bool {

@@ -12,6 +12,7 @@ use crate::syntax::ast::{
 };
 use crate::syntax::kw;
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
 /// The item that starts at the cursor (after attributes and visibility),
 /// decided by lookahead alone by [`Parser::item_start`]: statements ask it
@@ -71,7 +72,7 @@ impl ItemHead {
     }
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     // ------------------------------------------------------------ lists
 
     /// Items until the group closer `close` (to end of file for the top
@@ -104,7 +105,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.recover_item(item_start);
             }
         }
-        finish(self.bump, &mut self.sc.items, start)
+        finish(self.arena, &mut self.sc.items, start)
     }
 
     /// `{ #![inner] items }` with item-level recovery inside.

@@ -13,6 +13,7 @@ use super::token_set::TokenSet;
 use super::{Closer, OnScratch, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
 /// Where a list ends.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +47,7 @@ pub(super) struct List<'a, E> {
     pub(super) trailing: bool,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// Whether the cursor is at `end`.
     #[inline]
     fn at_list_end(&self, end: ListEnd) -> bool {
@@ -66,7 +67,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     ) -> PResult<List<'a, E>> {
         let start = E::stack(&mut self.sc).len();
         let trailing = self.comma_list_onto(end, elem)?;
-        let items = finish(self.bump, E::stack(&mut self.sc), start);
+        let items = finish(self.arena, E::stack(&mut self.sc), start);
         Ok(List { items, trailing })
     }
 

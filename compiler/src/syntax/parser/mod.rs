@@ -35,7 +35,8 @@ mod trait_impl;
 mod ty;
 mod use_tree;
 
-use bumpalo::Bump;
+use super::AstArena;
+use tern_arena::Kind;
 
 use super::ast::{
     Arm, Attribute, ClosureParam, Expr, ExprField, FieldDef, FieldPat, GenericArg, GenericBound,
@@ -123,22 +124,22 @@ scratch! {
 }
 
 /// Copies `v[start..]` into the arena and truncates `v` to `start`.
-fn finish<'a, T: Copy>(bump: &'a Bump, v: &mut Vec<T>, start: usize) -> &'a [T] {
+fn finish<'a, T: Copy, K: Kind>(arena: AstArena<'a, K>, v: &mut Vec<T>, start: usize) -> &'a [T] {
     if v.len() <= start {
         v.truncate(start);
         return &[];
     }
-    let s = bump.alloc_slice_copy(&v[start..]);
+    let s = arena.alloc_slice_copy(&v[start..]);
     v.truncate(start);
     s
 }
 
 /// Parses a lexed file. `toks` must come from [`super::lexer::lex`] on
 /// the same `src` (it ends with `Eof`).
-pub(crate) fn parse_tokens<'a, I: Intern + ?Sized>(
+pub(crate) fn parse_tokens<'a, I: Intern + ?Sized, K: Kind>(
     src: &str,
     toks: &[Token],
-    bump: &'a Bump,
+    arena: AstArena<'a, K>,
     interner: &I,
     sink: &mut DiagSink,
 ) -> SourceFile<'a> {
@@ -151,7 +152,7 @@ pub(crate) fn parse_tokens<'a, I: Intern + ?Sized>(
         src,
         toks,
         pos: 0,
-        bump,
+        arena,
         interner,
         sink,
         depth: 0,
@@ -173,11 +174,12 @@ fn stack_addr() -> usize {
     (&raw const marker).addr()
 }
 
-pub(crate) struct Parser<'a, 's, I: ?Sized> {
+pub(crate) struct Parser<'a, 's, I: ?Sized, K: Kind> {
     src: &'s str,
     toks: &'s [Token],
     pos: usize,
-    bump: &'a Bump,
+    /// Where the AST goes: the thread's arena of the caller's set, looked up once per file.
+    arena: AstArena<'a, K>,
     interner: &'s I,
     sink: &'s mut DiagSink,
     depth: u32,
@@ -185,7 +187,7 @@ pub(crate) struct Parser<'a, 's, I: ?Sized> {
     sc: Scratch<'a>,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     // ------------------------------------------------------------ cursor
 
     #[inline]
@@ -331,7 +333,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     #[inline]
     fn alloc<T: Copy>(&self, v: T) -> &'a T {
-        self.bump.alloc(v)
+        self.arena.alloc(v)
     }
 
     // ------------------------------------------------------------ errors

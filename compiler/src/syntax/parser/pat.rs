@@ -8,8 +8,9 @@ use crate::syntax::ast::{
 };
 use crate::syntax::token::TokenKind as T;
 use crate::syntax::{Intern, kw};
+use tern_arena::Kind;
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// A pattern with top-level alternatives: `A | B`, leading `|` allowed.
     pub(super) fn parse_pat(&mut self) -> PResult<Pat<'a>> {
         let start = self.pos;
@@ -25,7 +26,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             let p = self.parse_pat_no_top_alt()?;
             self.sc.pats.push(p);
         }
-        let alts = finish(self.bump, &mut self.sc.pats, pstart);
+        let alts = finish(self.arena, &mut self.sc.pats, pstart);
         Ok(Pat {
             kind: PatKind::Or(alts),
             span: self.span_from(start),

@@ -5,8 +5,9 @@ use crate::syntax::Intern;
 use crate::syntax::ast::{Generics, ImplItem, ItemKind, Safety, TraitAlias, TraitItem, TyKind};
 use crate::syntax::kw;
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// `[const] [unsafe] [auto] trait ...` or `[const] [unsafe] impl ...`,
     /// after `default`.
     pub(super) fn parse_trait_or_impl(&mut self, defaultness: bool) -> PResult<ItemKind<'a>> {

@@ -11,6 +11,7 @@ use crate::syntax::ast::{
     TyKind, UnOp, WherePredicate,
 };
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
 /// Whether `+` may continue a type into a trait object or `impl` bound list
 /// (rustc's `AllowPlus`): not after `&`, `*const`, `as`, nor in `Fn() -> T`
@@ -32,7 +33,7 @@ pub(super) enum PathMode {
     Expr,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     // ------------------------------------------------------------ paths
 
     /// Whether a path can start here.
@@ -49,7 +50,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let global = self.eat2(T::Colon, T::Colon);
         let seg_start = self.sc.segs.len();
         self.parse_path_segments(mode)?;
-        let segments = finish(self.bump, &mut self.sc.segs, seg_start);
+        let segments = finish(self.arena, &mut self.sc.segs, seg_start);
         Ok(Path {
             global,
             segments,
@@ -294,7 +295,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 break;
             }
         }
-        Ok(finish(self.bump, &mut self.sc.lifetimes, start))
+        Ok(finish(self.arena, &mut self.sc.lifetimes, start))
     }
 
     /// `for<'a, 'b>` if present.
@@ -349,7 +350,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     pub(super) fn parse_bounds(&mut self) -> PResult<&'a [GenericBound<'a>]> {
         let start = self.sc.bounds.len();
         self.parse_bounds_onto(AllowPlus::Yes)?;
-        Ok(finish(self.bump, &mut self.sc.bounds, start))
+        Ok(finish(self.arena, &mut self.sc.bounds, start))
     }
 
     /// Pushes bounds on the bound stack; one only unless `plus` allows more.
@@ -473,7 +474,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                         self.parse_bounds_onto(AllowPlus::Yes)?;
                         TyKind::TraitObject {
                             dyn_: false,
-                            bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                            bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                         }
                     } else {
                         TyKind::Paren(inner)
@@ -553,7 +554,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     }
                     TyKind::TraitObject {
                         dyn_: false,
-                        bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                        bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                     }
                 }
             }
@@ -561,7 +562,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.bump();
                 let bstart = self.sc.bounds.len();
                 self.parse_bounds_onto(plus)?;
-                TyKind::ImplTrait(finish(self.bump, &mut self.sc.bounds, bstart))
+                TyKind::ImplTrait(finish(self.arena, &mut self.sc.bounds, bstart))
             }
             T::KwDyn => {
                 self.bump();
@@ -569,7 +570,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.parse_bounds_onto(plus)?;
                 TyKind::TraitObject {
                     dyn_: true,
-                    bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                    bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                 }
             }
             T::Question => {
@@ -578,7 +579,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.parse_bounds_onto(plus)?;
                 TyKind::TraitObject {
                     dyn_: false,
-                    bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                    bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                 }
             }
             T::Lt => {
@@ -603,7 +604,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     self.parse_bounds_onto(AllowPlus::Yes)?;
                     TyKind::TraitObject {
                         dyn_: false,
-                        bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                        bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                     }
                 } else {
                     TyKind::Path(None, path)

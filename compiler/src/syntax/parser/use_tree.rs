@@ -5,8 +5,9 @@ use super::{Elem, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{Path, PathSegment, Span, UseTree, UseTreeKind};
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     pub(super) fn parse_use_tree(&mut self) -> PResult<UseTree<'a>> {
         self.enter()?;
         let r = self.parse_use_tree_inner();
@@ -43,7 +44,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 _ => return Err(self.expected("a use path")),
             }
         };
-        let segments = finish(self.bump, &mut self.sc.segs, seg_start);
+        let segments = finish(self.arena, &mut self.sc.segs, seg_start);
         let prefix = Path {
             global,
             segments,
