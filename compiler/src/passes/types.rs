@@ -417,17 +417,18 @@ pub struct TypesSummary {
 }
 
 /// Hash-conses through one task's context: nodes into the session's value interner, texts
-/// into its string interner (both freed during the pass when they outgrow their tables).
+/// into its string interner (both freed during the pass when they outgrow their tables). The
+/// value reader is made once per file, not per node.
 struct TaskStore<'c, 's, 'g> {
     cx: &'c tern_session::TaskCx<'s>,
-    types: &'g tern_intern::Guarded<tern_intern::ValueInterner<TyNode>>,
+    types: tern_intern::ValueReader<'g, 'c, TyNode>,
 }
 
 impl TyStore for TaskStore<'_, '_, '_> {
     #[inline]
     fn node(&self, node: TyNode) -> TyId {
         // Hash-consing: equal nodes are one arena value, so its address is the id.
-        TyId(self.cx.values(self.types).intern(node).as_ptr() as usize)
+        TyId(self.types.intern(node).as_ptr() as usize)
     }
 
     #[inline]
@@ -462,7 +463,10 @@ pub fn run(
             let (Some(file), Some(src)) = (asts[i].as_ref(), texts[i].as_deref()) else {
                 return 0;
             };
-            let store = TaskStore { cx, types };
+            let store = TaskStore {
+                cx,
+                types: cx.values(types),
+            };
             let out = SEEN.with(|seen| {
                 let seen = &mut *seen.borrow_mut();
                 seen.clear();
