@@ -438,12 +438,8 @@ impl Collector {
             // Same tag, same grace period: share the batch instead of allocating one.
             Some(b) if b.tag == t && b.items < self.batch_size as u64 => b.push(entry, bytes),
             _ => {
-                let mut b = Batch {
-                    tag: t,
-                    slots: Vec::new(),
-                    items: 0,
-                    bytes: 0,
-                };
+                let mut b = Batch::with_words(Vec::new());
+                b.tag = t;
                 b.push(entry, bytes);
                 shared.push(b);
             }
