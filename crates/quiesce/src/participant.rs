@@ -212,10 +212,13 @@ impl<'c> Participant<'c> {
     /// and starts a grace period.
     #[inline(never)]
     fn seal(&mut self) {
-        let fresh = self
-            .spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.batch_size + 2));
+        let fresh = match self.spare.pop() {
+            Some(v) => v,
+            None => self
+                .collector
+                .take_spares(&mut self.spare)
+                .unwrap_or_else(|| Vec::with_capacity(self.batch_size + 2)),
+        };
         self.seal_onto(fresh);
     }
 
@@ -569,12 +572,17 @@ impl Drop for Participant<'_> {
         if self.open.batch.items != 0 {
             // No next batch: the open one takes an empty vector.
             self.seal_onto(Vec::new());
+        } else if self.open.batch.words.capacity() != 0 {
+            self.spare.push(std::mem::take(&mut self.open.batch.words));
         }
         // Release: pairs with the Acquire load in `Collector::horizon`: every read this
         // participant made happens-before any free allowed by a scan that sees 0.
         self.slot.announced.store(0, Release);
         if !self.sealed.is_empty() {
             self.collector.hand_over(self.sealed.drain(..));
+        }
+        if !self.spare.is_empty() {
+            self.collector.give_spares(&mut self.spare);
         }
         self.collector.unregister(&self.slot);
     }

@@ -866,3 +866,37 @@ fn runs_break_on_type_changes_other_entries_and_seals() {
             as u64
     );
 }
+/// `checkpoint` keeps the batch vectors it emptied for the participants of the next pass;
+/// passes of different sizes on one collector (a compiler session) keep every count exact
+/// and destroy everything once, and dropping the collector frees the kept vectors (Miri's
+/// leak check).
+#[test]
+fn passes_on_one_collector_reuse_batch_vectors() {
+    const PASSES: [usize; 4] = [90, 20, 90, 3];
+    let total: usize = PASSES.iter().sum();
+    let log = Log::new(total);
+    let mut c = Collector::with_batch_size(4);
+    let mut first = 0;
+    for n in PASSES {
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let (c, log) = (&c, &log);
+                s.spawn(move || {
+                    let mut p = c.register();
+                    for i in (first + t..first + n).step_by(2) {
+                        p.retire(Tracked::new(i, log));
+                    }
+                });
+            }
+        });
+        let freed = c.checkpoint();
+        assert_eq!(freed.items as usize, n);
+        first += n;
+        assert!((0..first).all(|i| log.dropped(i) == 1));
+    }
+    let s = c.stats();
+    assert_eq!(
+        (s.retired_items, s.reclaimed_items),
+        (total as u64, total as u64)
+    );
+}
