@@ -1,12 +1,13 @@
 //! Alternating-pair harness for `reclaim_retire`'s checkpoint case (issue 10, row A).
 //!
-//! On a shared machine absolute times drift by tens of percent between runs, so this
-//! runs the floor (`floor_box_keep_all_then_drop`) and tern (`tern_retire_checkpoint`)
+//! On a shared machine absolute times drift by tens of percent between runs, so this runs
+//! the floor (`floor_box_keep_all_then_drop`) and tern (`tern_retire_checkpoint`)
 //! alternately in one process, `--pairs` times (a sample is the median of `--rounds`
-//! rounds), and prints each pair's ratio and the min / median / max of the ratios. Each case is the same code as in
-//! `benches/benches/reclaim.rs` (threads started behind a gate, only the retire loop,
-//! the participants' drop and the checkpoint timed for tern; the push loop and `clear`
-//! for the floor).
+//! rounds of one case in a row, as criterion runs them), and prints each pair's ratio of
+//! wall time and of the threads' CPU time, then the min / median / max of the ratios. Each
+//! case is the same code as in `benches/benches/reclaim.rs` (threads started behind a gate;
+//! timed: tern's retire loop, the participants' drop and the checkpoint; the floor's push
+//! loop and `clear`).
 //!
 //! ```sh
 //! cargo run --release -p tern-benches --example retire_pairs -- \
@@ -14,11 +15,11 @@
 //!     [--mode bench|full|reuse] [--mirror-setup] [--only floor|tern|phases]
 //! ```
 //!
-//! `--size` picks the object (16, 32 or 64 bytes); 16 bytes and 1 M objects are the
-//! bench's case (the tuning case); other sizes and counts are held out for reporting.
-//! `--mode` says what is timed (see [`Mode`]); `--mirror-setup` is an ablation (see
-//! `Args::mirror_setup`); `--only` runs one case alone (for
-//! profilers), or `phases`: the time and page faults of each phase of both cases.
+//! `--size` picks the object (16, 32 or 64 bytes); 16 bytes, 1 M objects and one thread
+//! are the bench's case (the tuning case); other sizes, counts and two threads are held out
+//! for reporting. `--mode` says what is timed (see `Mode`); `--mirror-setup` is an
+//! ablation (see `Args::mirror_setup`); `--only` runs one case alone (for profilers), or
+//! `phases`: the time and page faults of each phase of both cases, alternating per round.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,14 +40,18 @@ fn obj<const W: usize>(i: u64) -> [u64; W] {
     o
 }
 
-/// CPU time the calling thread has run, in nanoseconds (Linux's
-/// `/proc/thread-self/schedstat`; 0 elsewhere). Unlike wall time, it does not count the
-/// time another process held the core (it still counts a busy SMT sibling's slowdown).
+/// CPU time the calling thread has run, in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`).
+/// Unlike wall time, it does not count the time another process held the core (it still
+/// counts a busy SMT sibling's slowdown).
 fn thread_cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_ascii_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`, the only memory the call writes.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(ts.tv_nsec).unwrap_or(0)
 }
 
 /// One round: the wall time of its timed region and the CPU time its threads spent there.
