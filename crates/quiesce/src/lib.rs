@@ -48,11 +48,12 @@
 //! - the collector's global `period: AtomicU64`, starting at 1, only incremented;
 //! - per participant a slot with `announced: AtomicU64` (0 = offline), in a registry
 //!   (`Mutex<Vec<Arc<Slot>>>`);
-//! - per participant a private *open batch* (a `Vec` of 16-byte chunks: a retired box takes
-//!   one, its pointer and its drop function; a resource stored inline or a raw pointer with
-//!   its destructor takes two; no allocation per retire) and a private list of *sealed*
-//!   batches; the collector has a shared, mutex-protected list for garbage retired without
-//!   a participant and for batches left by dropped participants.
+//! - per participant a private *open batch* (a `Vec` of pointer-sized words: boxes of one
+//!   type retired in a row form a run, one word each after a two-word head, destroyed by a
+//!   tight loop; a resource stored inline or a raw pointer with its destructor takes three or
+//!   four words; no allocation per retire) and a private list of *sealed* batches; the
+//!   collector has a shared, mutex-protected list for garbage retired without a participant
+//!   and for batches left by dropped participants.
 //!
 //! Operations:
 //! - **Quiescent state.** Fast path: `if period.load(Relaxed) == cached { return }`, where
