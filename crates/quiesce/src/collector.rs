@@ -9,7 +9,7 @@ use crate::participant::Participant;
 use crate::sync::{
     self, Arc, AtomicU64, AtomicUsize, Backoff, Mutex, MutexGuard,
     Ordering::{Acquire, Relaxed, Release, SeqCst},
-    ThreadId, fence,
+    Stat, ThreadId, fence,
 };
 
 /// Entries per batch before a participant seals it: 64 normally, 4 under Miri and loom (as
@@ -38,49 +38,47 @@ pub(crate) struct Slot {
     /// [`Collector::synchronize`] and [`Participant::synchronize`] refuse to wait for a
     /// participant of their own thread, which could never pass a quiescent state meanwhile.
     pub(crate) thread: ThreadId,
-    /// This participant's own counters, written only by it (a `Relaxed` store of its
-    /// private running total: no read-modify-write on a shared line), read by
-    /// [`Collector::stats`] and folded into the collector's when it unregisters.
+    /// This participant's own counters, written only by it (it publishes its private
+    /// running totals), read by [`Collector::stats`] and folded into the collector's when it
+    /// unregisters.
     pub(crate) counts: SlotCounts,
 }
 
 /// Per-participant statistics (see [`Slot::counts`]).
 #[derive(Default)]
 pub(crate) struct SlotCounts {
-    pub(crate) retired_items: AtomicU64,
-    pub(crate) retired_bytes: AtomicU64,
-    pub(crate) reclaimed_items: AtomicU64,
-    pub(crate) reclaimed_bytes: AtomicU64,
+    pub(crate) retired_items: Stat,
+    pub(crate) retired_bytes: Stat,
+    pub(crate) reclaimed_items: Stat,
+    pub(crate) reclaimed_bytes: Stat,
 }
 
 impl SlotCounts {
-    /// The four counters, `Relaxed` (statistics only).
+    /// The four counters. `unregister` and `stats` read them under the registry lock, so
+    /// that a leaving participant's counts are seen exactly once.
     fn load(&self) -> [u64; 4] {
-        // Relaxed (all four): statistics only; each counter has one writer (the owning
-        // participant) and orders nothing. `unregister` and `stats` read them under the
-        // registry lock so that a leaving participant's counts are seen exactly once.
         [
-            self.retired_items.load(Relaxed),
-            self.retired_bytes.load(Relaxed),
-            self.reclaimed_items.load(Relaxed),
-            self.reclaimed_bytes.load(Relaxed),
+            self.retired_items.get(),
+            self.retired_bytes.get(),
+            self.reclaimed_items.get(),
+            self.reclaimed_bytes.get(),
         ]
     }
 }
 
 /// Monotonic counters for [`Stats`]: what was retired through the collector, what ran
-/// from its shared list, and the totals of participants that unregistered. All are
-/// updated with `Relaxed` read-modify-writes on rare paths only; they order nothing.
+/// from its shared list, and the totals of participants that unregistered (updated on rare
+/// paths only).
 #[derive(Default)]
 struct Counters {
-    retired_items: AtomicU64,
-    retired_bytes: AtomicU64,
-    reclaimed_items: AtomicU64,
-    reclaimed_bytes: AtomicU64,
+    retired_items: Stat,
+    retired_bytes: Stat,
+    reclaimed_items: Stat,
+    reclaimed_bytes: Stat,
     /// The largest `n` such that a scan saw every participant past every period `<= n`.
-    completed: AtomicU64,
+    completed: Stat,
     /// Registrations so far, for default names.
-    registrations: AtomicU64,
+    registrations: Stat,
 }
 
 /// A reclamation domain: one global period, the participants registered with it, and the
@@ -223,8 +221,7 @@ impl Collector {
     /// Registers the calling thread as a participant, online at once, named
     /// `participant-N`.
     pub fn register(&self) -> Participant<'_> {
-        // Relaxed: a counter for names only.
-        let n = self.counters.registrations.fetch_add(1, Relaxed);
+        let n = self.counters.registrations.add(1);
         self.register_named(format!("participant-{n}"))
     }
 
@@ -345,11 +342,7 @@ impl Collector {
             }
         }
         drop(registry);
-        // Relaxed (both): reporting only. Read first: most scans find nothing new, and a
-        // plain load keeps the line shared instead of writing it.
-        if self.counters.completed.load(Relaxed) < h - 1 {
-            self.counters.completed.fetch_max(h - 1, Relaxed);
-        }
+        self.counters.completed.raise(h - 1);
         h
     }
 
@@ -420,20 +413,16 @@ impl Collector {
         if items == 0 {
             return;
         }
-        // Relaxed: statistics only.
-        self.counters.retired_items.fetch_add(items, Relaxed);
-        // Relaxed: statistics only.
-        self.counters.retired_bytes.fetch_add(bytes, Relaxed);
+        self.counters.retired_items.add(items);
+        self.counters.retired_bytes.add(bytes);
     }
 
     pub(crate) fn count_reclaimed(&self, items: u64, bytes: u64) {
         if items == 0 {
             return;
         }
-        // Relaxed: statistics only.
-        self.counters.reclaimed_items.fetch_add(items, Relaxed);
-        // Relaxed: statistics only.
-        self.counters.reclaimed_bytes.fetch_add(bytes, Relaxed);
+        self.counters.reclaimed_items.add(items);
+        self.counters.reclaimed_bytes.add(bytes);
     }
 
     /// Appends batches to the shared list (from a dropped participant).
@@ -690,8 +679,8 @@ impl Collector {
         spares.words.truncate(spares.cap);
         let kept = spares.words.len();
         sync::set_mut_usize(&mut self.spare_count, kept);
-        sync::add_mut(&mut self.counters.reclaimed_items, out.items);
-        sync::add_mut(&mut self.counters.reclaimed_bytes, out.bytes);
+        self.counters.reclaimed_items.add_mut(out.items);
+        self.counters.reclaimed_bytes.add_mut(out.bytes);
         let done = Reclaimed {
             items: out.items,
             bytes: out.bytes,
@@ -708,13 +697,13 @@ impl Collector {
         let period = self.period.0.load(Relaxed);
         let now = self.now_nanos();
         let registry = sync::lock(&self.registry);
-        // Relaxed (all loads below): statistics only. Under the registry lock, so that an
-        // unregistering participant's counts are seen exactly once (see `unregister`).
+        // Under the registry lock, so that an unregistering participant's counts are seen
+        // exactly once (see `unregister`).
         let mut totals = [
-            c.retired_items.load(Relaxed),
-            c.retired_bytes.load(Relaxed),
-            c.reclaimed_items.load(Relaxed),
-            c.reclaimed_bytes.load(Relaxed),
+            c.retired_items.get(),
+            c.retired_bytes.get(),
+            c.reclaimed_items.get(),
+            c.reclaimed_bytes.get(),
         ];
         for slot in registry.iter() {
             for (t, v) in totals.iter_mut().zip(slot.counts.load()) {
@@ -750,8 +739,7 @@ impl Collector {
         });
         let participants = registry.len();
         drop(registry);
-        // Relaxed: statistics only (`horizon` raises it with a Relaxed `fetch_max`).
-        let grace_periods_completed = c.completed.load(Relaxed);
+        let grace_periods_completed = c.completed.get();
         Stats {
             retired_items,
             retired_bytes,

@@ -186,15 +186,8 @@ impl<'c> Participant<'c> {
             }
             self.counts[2] += out.items;
             self.counts[3] += out.bytes;
-            // Relaxed (both): statistics; this participant is the only writer.
-            self.slot
-                .counts
-                .reclaimed_items
-                .store(self.counts[2], Relaxed);
-            self.slot
-                .counts
-                .reclaimed_bytes
-                .store(self.counts[3], Relaxed);
+            self.slot.counts.reclaimed_items.publish(self.counts[2]);
+            self.slot.counts.reclaimed_bytes.publish(self.counts[3]);
         }
         c.help_shared(h, !blocking, &mut out);
         if self.garbage_waits() && h <= self.last_horizon {
@@ -228,15 +221,8 @@ impl<'c> Participant<'c> {
         batch.tag = self.collector.seal_tag();
         self.counts[0] += batch.items;
         self.counts[1] += batch.bytes;
-        // Relaxed (both): statistics; this participant is the only writer.
-        self.slot
-            .counts
-            .retired_items
-            .store(self.counts[0], Relaxed);
-        self.slot
-            .counts
-            .retired_bytes
-            .store(self.counts[1], Relaxed);
+        self.slot.counts.retired_items.publish(self.counts[0]);
+        self.slot.counts.retired_bytes.publish(self.counts[1]);
         self.sealed.push_back(batch);
     }
 
