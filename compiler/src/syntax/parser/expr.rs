@@ -612,11 +612,9 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 let e = self.parse_assoc(0, r)?;
                 Ok(self.mk(ExprKind::Become(e), start))
             }
-            // `builtin # name(..)`; `builtin` has no pre-interned symbol, so
-            // it is interned here, only when an identifier is followed by `#`.
+            // `builtin # name(..)`: `builtin` is a contextual keyword.
             T::Ident
-                if self.nth(1) == T::Pound
-                    && self.tok().sym == Some(self.interner.intern("builtin")) =>
+                if self.nth(1) == T::Pound && self.tok().sym == Some(super::super::kw::Builtin) =>
             {
                 self.pos += 2;
                 self.parse_ident()?;
