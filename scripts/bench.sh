@@ -109,5 +109,10 @@ for p in ${TERN_BENCH_PREVIOUS:-}; do previous+=(--previous "$p"); done
 python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
     --pairs "$TERN_BENCH_PAIRS_JSON" \
     "${previous[@]}" --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
+# Sections measured by their own harnesses (after the marker line) are kept as they are.
+marker='<!-- Sections below come from their own harnesses'
+if grep -q "^$marker" benches/RESULTS.md 2>/dev/null; then
+    { echo; sed -n "/^$marker/,\$p" benches/RESULTS.md; } >> benches/RESULTS.md.new
+fi
 mv benches/RESULTS.md.new benches/RESULTS.md
 echo "wrote benches/RESULTS.md"

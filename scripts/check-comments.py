@@ -12,12 +12,17 @@ string literals):
 - every `unsafe fn` (except methods of trait impls, whose contract is the trait's) has a
   doc comment with a `# Safety` section worded "is sound if and only if:" followed by at
   least one `- ` bullet;
-- every atomic ordering (`Relaxed`, `Acquire`, `Release`, `AcqRel`, `SeqCst`, bare or as
-  `Ordering::X`) has a comment line starting with that ordering's name above its statement
-  or at the end of its line (`// AcqRel/Acquire: ...` names a compare-exchange's success and
-  failure orderings at once). A comment such as `// Relaxed (both): ...` or
-  `// Relaxed (all loads below): ...` also covers the following statements up to the next
-  blank line (at most 16 lines, within the same item).
+- in library and binary code (files under a `src/` directory), every atomic ordering that
+  orders memory (`Acquire`, `Release`, `AcqRel`, `SeqCst`, bare or as `Ordering::X`) has a
+  comment line starting with that ordering's name above its statement or at the end of its
+  line (`// AcqRel/Acquire: ...` names a compare-exchange's success and failure orderings
+  at once). A comment such as `// Acquire (both): ...` or `// Acquire (all loads
+  below): ...` also covers the following statements up to the next blank line (at most 16
+  lines, within the same item).
+
+`Relaxed` needs no comment: it orders nothing, so the comment would have nothing to say
+that the code does not (counters state why `Relaxed` suffices once, on their type). Tests
+and benches need no ordering comments.
 
 It is a line-based heuristic, not a parser: it reads comments above the statement that
 contains the use, crossing at most a few lines of that statement.
@@ -28,7 +33,9 @@ import re
 import sys
 
 ORDERINGS = ("Relaxed", "Acquire", "Release", "AcqRel", "SeqCst")
-ORDERING_RE = re.compile(r"(?:\bOrdering::)?\b(" + "|".join(ORDERINGS) + r")\b")
+# The orderings that must be explained: those that order memory.
+EXPLAINED = ("Acquire", "Release", "AcqRel", "SeqCst")
+ORDERING_RE = re.compile(r"(?:\bOrdering::)?\b(" + "|".join(EXPLAINED) + r")\b")
 USE_RE = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?use\b")
 UNSAFE_BLOCK_RE = re.compile(r"\bunsafe\s*\{")
 UNSAFE_IMPL_RE = re.compile(r"^\s*unsafe\s+impl\b")
@@ -203,9 +210,15 @@ def covers(text, name):
     return name in names and COVERING_RE.search(rest.strip()) is not None
 
 
+def in_src_dir(path):
+    """Whether `path` is library or binary code: under a directory named `src`."""
+    return "src" in os.path.normpath(path).split(os.sep)[:-1]
+
+
 def check(src):
     problems = []
     in_use = False
+    check_orderings = in_src_dir(src.path)
     for i, code in enumerate(src.code):
         if in_use or USE_RE.match(code):
             in_use = ";" not in code
@@ -218,7 +231,7 @@ def check(src):
                 problems.append((i, "unsafe impl without a `// SAFETY` comment"))
         if UNSAFE_FN_RE.match(code) and not in_trait_impl(src, i):
             problems.extend(check_unsafe_fn_doc(src, i))
-        names = sorted(set(ORDERING_RE.findall(code)))
+        names = sorted(set(ORDERING_RE.findall(code))) if check_orderings else []
         for name in names:
             direct = src.comments_above(i)
             if any(starts_with_name(t, name) for t in direct):

@@ -21,8 +21,8 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bumpalo::Bump;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tern_arena::ScratchArenas;
 use tern_benches::corpus::{Corpus, SourceFile};
 use tern_benches::harness::{self, run_gated};
 use tern_compiler::corpus::InputFile;
@@ -115,9 +115,20 @@ fn bench_frontend(c: &mut Criterion) {
         }
 
         g.bench_function(BenchmarkId::new("ternc_parse", n), |b| {
-            // One AST arena per thread, reset (not recreated) between
-            // iterations so first-touch page faults stay out of the steady state.
-            let bumps: Vec<Mutex<Bump>> = (0..n).map(|_| Mutex::new(Bump::new())).collect();
+            // One AST arena set per thread, reset (not recreated) between
+            // iterations so first-touch page faults stay out of the steady state;
+            // 1 GiB kept across resets (default 4 MiB), as a reset `Bump` keeps its
+            // largest chunk.
+            let bumps: Vec<Mutex<ScratchArenas>> = (0..n)
+                .map(|_| {
+                    Mutex::new(
+                        ScratchArenas::builder()
+                            .thread_policy(tern_arena::ThreadPolicy::AnyThread)
+                            .max_retained_per_thread(1 << 30)
+                            .build(),
+                    )
+                })
+                .collect();
             b.iter_custom(|iters| {
                 (0..iters)
                     .map(|_| {
@@ -133,7 +144,7 @@ fn bench_frontend(c: &mut Criterion) {
                                 let ast = syntax::parse_with_buffer(
                                     &f.text,
                                     FileId(0),
-                                    bump,
+                                    bump.local_arena(),
                                     &TernIntern(&interner),
                                     tokens,
                                     diags,

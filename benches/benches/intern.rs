@@ -203,7 +203,6 @@ fn resolve_shared<I: SharedInterner>(g: &mut BenchmarkGroup<'_, WallTime>, while
                 s.spawn(|| {
                     let bg = background_strings();
                     let mut k = 0;
-                    // Relaxed: a stop flag; nothing is published through it.
                     while !stop.load(Ordering::Relaxed) {
                         black_box(t.intern(bg[k % bg.len()]));
                         k += 1;
@@ -214,7 +213,6 @@ fn resolve_shared<I: SharedInterner>(g: &mut BenchmarkGroup<'_, WallTime>, while
                     black_box(resolve_all(&t));
                 }
                 let d = t0.elapsed();
-                // Relaxed: as above.
                 stop.store(true, Ordering::Relaxed);
                 d
             })

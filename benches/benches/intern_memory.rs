@@ -1,10 +1,11 @@
 //! Memory per symbol (issue 4): live heap bytes after interning every
 //! distinct symbol of the corpus, divided by the number of symbols, for tern
 //! and each peer, measured with the counting global allocator of
-//! `tern_benches::alloc`.
+//! `tern_tests::alloc`.
 //!
 //! Two sizes: the first 119,684 distinct symbols in first-occurrence order
-//! (the size ANCHORS.md quotes) and all of them. Columns:
+//! (the corpus size the memory-per-symbol target is stated at, and the one
+//! README.md's figures use) and all of them. Columns:
 //! - `live B/sym`: heap bytes the interner holds / symbols;
 //! - `incl. strings`: the same plus the string bytes for interners that
 //!   borrow their keys from the corpus instead of copying them (hashbrown,
@@ -34,13 +35,13 @@ use interners::{
     DashmapFx, HashbrownFx, LassoRodeo, LassoThreaded, LocalInterner, PapayaGuardPerPass,
     SharedInterner, StringInterner, Tern, Ustr,
 };
-use tern_benches::alloc::CountingAlloc;
 use tern_benches::corpus::{Corpus, SymbolStream};
+use tern_tests::alloc::CountingAlloc;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();
 
-/// The symbol count ANCHORS.md's table is measured at.
+/// The symbol count the memory-per-symbol target is stated at.
 const ANCHOR_SYMBOLS: usize = 119_684;
 
 struct Row {

@@ -54,9 +54,9 @@ use std::time::{Duration, Instant};
 
 use interners::{LocalInterner, PapayaGuardPerPass, SharedInterner, StringInterner, Tern};
 use rustc_hash::FxBuildHasher;
-use tern_benches::alloc::CountingAlloc;
 use tern_benches::corpus::{Corpus, Half, SymbolStream};
 use tern_benches::harness::{chunks, run_gated};
+use tern_tests::alloc::CountingAlloc;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();

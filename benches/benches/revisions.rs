@@ -26,9 +26,10 @@ use std::hash::Hasher;
 use std::time::{Duration, Instant};
 
 use rustc_hash::{FxBuildHasher, FxHasher};
-use tern_benches::alloc::CountingAlloc;
 use tern_benches::corpus;
 use tern_session::{LiveSymbols, Session};
+use tern_tests::alloc::CountingAlloc;
+use tern_tests::corpus::{registry_crates, rust_files};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();
@@ -74,14 +75,14 @@ fn main() {
     let window_mb = env("TERN_WINDOW_MB", 4);
     let pct = env("TERN_RENAME_PCT", 10) as u64;
     let step_pct = env("TERN_STEP_PCT", 1);
-    let dirs: Vec<_> = corpus::registry_crates()
+    let dirs: Vec<_> = registry_crates()
         .into_iter()
         .filter(|d| corpus::Half::Reporting.contains(d))
         .collect();
     let crates = dirs.len();
     let mut files: Vec<&'static str> = Vec::new();
     for d in &dirs {
-        for f in corpus::rust_files(d) {
+        for f in rust_files(d) {
             if let Ok(text) = std::fs::read_to_string(&f)
                 && text.len() <= corpus::MAX_FILE_BYTES
             {

@@ -4,10 +4,9 @@
 //! with `ra_ap_rustc_lexer`.
 //!
 //! Choice rules, printed by [`Corpus::describe`]:
-//! - crate directories are taken from every registry source root, sorted by
-//!   directory name (`name-version`), the first root winning for duplicates;
-//! - inside a crate, `.rs` files in sorted path order, skipping hidden
-//!   directories and `target/`;
+//! - crate directories and their `.rs` files in the order of
+//!   [`tern_tests::corpus`] (crates sorted by `name-version`, files by path,
+//!   hidden directories and `target/` skipped);
 //! - a file that is not UTF-8 or is larger than [`MAX_FILE_BYTES`] (generated
 //!   bindings) is skipped and counted;
 //! - `TERN_BENCH_CORPUS_MB` caps the total (files are added in order until the
@@ -18,6 +17,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use ra_ap_rustc_lexer::{FrontmatterAllowed, LiteralKind, TokenKind};
+use tern_tests::corpus::{registry_crate, registry_crates, registry_roots, rust_files};
 
 /// Files larger than this are skipped (generated code would dominate).
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -45,77 +45,6 @@ pub struct Corpus {
     pub rule: String,
     /// Files skipped as non-UTF-8 or oversized.
     pub skipped: usize,
-}
-
-/// The cargo home: `$CARGO_HOME`, else `$HOME/.cargo`.
-pub fn cargo_home() -> PathBuf {
-    if let Some(h) = std::env::var_os("CARGO_HOME") {
-        return PathBuf::from(h);
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
-    Path::new(&home).join(".cargo")
-}
-
-/// Registry source roots (`$CARGO_HOME/registry/src/*`), sorted.
-pub fn registry_roots() -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = std::fs::read_dir(cargo_home().join("registry").join("src"))
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    roots.sort();
-    roots
-}
-
-/// Crate directories of all registry roots, sorted by directory name; the
-/// first root wins when two roots hold the same `name-version`.
-pub fn registry_crates() -> Vec<PathBuf> {
-    let mut seen = HashSet::new();
-    let mut dirs = Vec::new();
-    for root in registry_roots() {
-        let Ok(rd) = std::fs::read_dir(&root) else {
-            continue;
-        };
-        for e in rd.filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() && seen.insert(e.file_name()) {
-                dirs.push(p);
-            }
-        }
-    }
-    dirs.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-    dirs
-}
-
-/// All `.rs` files under `dir`, sorted, skipping hidden directories and
-/// `target/`.
-pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    walk(dir, &mut out);
-    out.sort();
-    out
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.filter_map(Result::ok) {
-        let p = e.path();
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            if !name.starts_with('.') && name != "target" {
-                walk(&p, out);
-            }
-        } else if ft.is_file() && name.ends_with(".rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// FNV-1a (64-bit) of a crate directory's name without its version
@@ -213,18 +142,9 @@ impl Corpus {
     /// `prefixes` followed by a version digit, in sorted order, capped at
     /// `max_bytes`. Used for the fixed front-end subset.
     pub fn registry_subset(prefixes: &[&str], max_bytes: usize) -> Self {
-        let dirs: Vec<PathBuf> = registry_crates()
-            .into_iter()
-            .filter(|d| {
-                let n = crate_name(d);
-                prefixes.iter().any(|p| {
-                    n.strip_prefix(p).is_some_and(|rest| {
-                        rest.strip_prefix('-')
-                            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
-                    })
-                })
-            })
-            .collect();
+        let mut dirs: Vec<PathBuf> = prefixes.iter().flat_map(|p| registry_crate(p)).collect();
+        dirs.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        dirs.dedup();
         let mut c = Self::from_crates(&dirs, Some(max_bytes));
         c.rule = format!(
             "registry crates named {} (sorted, all versions present), .rs files sorted, capped at {} MiB",

@@ -139,15 +139,12 @@ mod tests {
 
     #[test]
     fn gated_threads_all_run() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let ran = AtomicUsize::new(0);
+        let ran = tern_tests::counter::Counter::new();
         let _ = run_gated(3, |i, gate| {
             gate.start();
-            // Relaxed: only the final count after the scope joins is read.
-            ran.fetch_add(i + 1, Ordering::Relaxed);
+            ran.add(i + 1);
             gate.finish();
         });
-        // Relaxed: the scope's join ordered all increments before this load.
-        assert_eq!(ran.load(Ordering::Relaxed), 6);
+        assert_eq!(ran.get(), 6);
     }
 }

@@ -218,7 +218,7 @@ pub fn compile(
         report.per_file[d.file.0 as usize].errors += 1;
     }
     report.diagnostics = diagnostics;
-    report.ast_arenas = bump_mem(s.pool(), &ast);
+    report.ast_arenas = arena_mem(&ast.stats());
     report.interner_arenas = arena_mem(&s.interner().arenas().stats());
     let types = types.get_mut();
     report.types_arenas = arena_mem(&types.arenas().stats());
@@ -352,26 +352,6 @@ fn lowercase_symbols(s: &Session) -> Vec<u64> {
             })
             .collect()
     })
-}
-
-/// Memory of each worker's arena of `arenas`, measured on the arenas' own threads
-/// (a `broadcast` for the workers, then the calling driver thread): capacity is
-/// the `Bump`'s chunk memory, used is capacity minus the free room left in its
-/// current chunk (the parser allocates straight on `local()`, which the set's own
-/// counters do not see).
-fn bump_mem(pool: &rayon::ThreadPool, arenas: &tern_arena::Arenas) -> Vec<ArenaMem> {
-    let measure = |label: String| {
-        let b = arenas.local();
-        let capacity = b.allocated_bytes() as u64;
-        ArenaMem {
-            label,
-            used: capacity.saturating_sub(b.chunk_capacity() as u64),
-            capacity,
-        }
-    };
-    let mut v = pool.broadcast(|cx| measure(format!("worker {}", cx.index())));
-    v.push(measure("driver".to_owned()));
-    v
 }
 
 fn arena_mem(stats: &[tern_arena::WorkerStats]) -> Vec<ArenaMem> {

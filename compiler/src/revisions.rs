@@ -159,7 +159,7 @@ pub fn run(
             let file = syntax::parse_with_buffer(
                 &src,
                 FileId(i as u32),
-                ast.local(),
+                ast.local_arena(),
                 cx,
                 &mut tokens,
                 &mut diags,

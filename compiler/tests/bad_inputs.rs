@@ -9,10 +9,10 @@
 use tern_compiler::syntax::{self, Diagnostic, FileId, LocalInterner, MAX_SOURCE_LEN, TokenKind};
 
 fn parse(src: &str) -> (usize, Vec<Diagnostic>) {
-    let bump = bumpalo::Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let interner = LocalInterner::default();
     let mut diags = Vec::new();
-    let file = syntax::parse_file(src, FileId(1), &bump, &interner, &mut diags);
+    let file = syntax::parse_file(src, FileId(1), bump.local_arena(), &interner, &mut diags);
     (file.items.len(), diags)
 }
 
@@ -308,6 +308,19 @@ fn random_garbage_tokens() {
         "r#",
         "0x",
         "/*",
+        "union",
+        "auto",
+        "default",
+        "safe",
+        "extern",
+        "crate",
+        "raw",
+        "try",
+        "yield",
+        "box",
+        "macro",
+        "builtin",
+        "\"C\"",
     ];
     let mut total_diags = 0;
     for seed in 1..=300u64 {
@@ -326,6 +339,64 @@ fn random_garbage_tokens() {
         total_diags += diags.len();
     }
     assert!(total_diags > 300, "garbage should mostly be reported");
+}
+
+/// Real files with token ranges deleted, duplicated or moved (a
+/// deterministic stand-in for the libFuzzer target, on a small stack): no
+/// panic, no hang, diagnostics inside the file. `TERN_SPLICE_ROUNDS` runs
+/// more rounds than the default.
+#[test]
+fn spliced_real_files() {
+    let rounds: u64 = std::env::var("TERN_SPLICE_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    on_small_stack(move || {
+        let sources = [
+            include_str!("../src/syntax/parser/expr.rs"),
+            include_str!("../src/syntax/parser/item.rs"),
+            include_str!("../src/syntax/visit.rs"),
+            include_str!("../src/syntax/parser/tests.rs"),
+        ];
+        let interner = LocalInterner::default();
+        let mut reported = 0;
+        for round in 1..=rounds {
+            let mut rng = Rng(round.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+            let src = sources[rng.below(sources.len())];
+            let (mut toks, mut lex_diags) = (Vec::new(), Vec::new());
+            syntax::lex_and_intern(src, FileId(0), &interner, &mut toks, &mut lex_diags);
+            // The file as pieces, one token with the trivia after it each:
+            // splicing whole pieces keeps the damage structural.
+            let mut pieces: Vec<&str> = toks
+                .windows(2)
+                .map(|w| &src[w[0].lo as usize..w[1].lo as usize])
+                .collect();
+            for _ in 0..=rng.below(4) {
+                let i = rng.below(pieces.len());
+                let j = (i + 1 + rng.below(40)).min(pieces.len());
+                let range: Vec<&str> = pieces.drain(i..j).collect();
+                match rng.below(3) {
+                    0 => {}
+                    1 => {
+                        let again = range.clone();
+                        pieces.splice(i..i, range.into_iter().chain(again));
+                    }
+                    _ => {
+                        let k = rng.below(pieces.len() + 1);
+                        pieces.splice(k..k, range);
+                    }
+                }
+            }
+            let text = pieces.concat();
+            let (_, diags) = parse(&text);
+            let lines = text.split('\n').count() as u32;
+            for d in &diags {
+                assert!(d.line >= 1 && d.line <= lines && d.col >= 1, "{d:?}");
+            }
+            reported += usize::from(!diags.is_empty());
+        }
+        assert!(reported as u64 > rounds / 2, "most splices break the file");
+    });
 }
 
 #[test]

@@ -2,57 +2,28 @@
 //! that `syn::parse_file` (syn 3, `full`) accepts, ternc's parser must report
 //! zero errors and the same number of top-level items (`syn::File::items`).
 //!
-//! Corpus: every `.rs` file under the local cargo registry's `src/*/`
-//! directories (the crates this workspace depends on, present after any
-//! build) plus this workspace's own sources, minus `target/` and hidden
-//! directories, in sorted order.
+//! Corpus: every `.rs` file of the local cargo registry's crates (the crates
+//! this workspace depends on, present after any build) plus this workspace's
+//! own sources, as `tern_tests::corpus` walks them (`target/` and hidden
+//! directories skipped), in sorted order.
 //!
 //! Debug builds of syn parse about 1 MB/s, so a debug run compares an evenly
 //! spread, deterministic subset of about [`DEBUG_BYTES`] bytes (every k-th
 //! file in sorted order); release builds (`cargo test --release`, as the CI
 //! script runs it) or `TERN_FIDELITY_FULL=1` compare the whole corpus.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use tern_compiler::syntax::{self, FileId, LocalInterner, ast};
+use tern_compiler::syntax::{self, Diagnostic, FileId, LocalInterner, ast};
+use tern_tests::corpus;
 
 /// Bytes compared in a debug build (see the module docs).
 const DEBUG_BYTES: u64 = 12 << 20;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&path, out);
-        } else if ft.is_file() && name.ends_with(".rs") {
-            out.push(path);
-        }
-    }
-}
-
+/// Every registry crate's files, then this workspace's, sorted, each once.
 fn corpus() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    if let Some(home) = cargo_home
-        && let Ok(regs) = std::fs::read_dir(home.join("registry").join("src"))
-    {
-        for reg in regs.flatten() {
-            walk(&reg.path(), &mut files);
-        }
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    walk(&workspace, &mut files);
+    let mut files = corpus::registry_files();
+    files.extend(corpus::rust_files(&corpus::workspace_root()));
     files.sort();
     files.dedup();
     files
@@ -99,22 +70,52 @@ fn tern_nested(items: &[ast::Item<'_>]) -> usize {
         .sum()
 }
 
-fn compare(src: &str) -> Option<Outcome> {
-    let file = syn::parse_file(src).ok()?;
-    let bump = bumpalo::Bump::new();
-    let interner = LocalInterner::default();
-    let mut diags = Vec::new();
-    let parsed = syntax::parse_file(src, FileId(0), &bump, &interner, &mut diags);
-    Some(Outcome {
-        syn_items: file.items.len(),
-        tern_items: parsed.items.len(),
-        syn_nested: syn_nested(&file.items),
-        tern_nested: tern_nested(parsed.items),
+impl Outcome {
+    /// The comparison of one file: `None` when ternc agrees with syn (no
+    /// errors, same top-level and nested item counts), else what differs.
+    fn mismatch(&self) -> Option<String> {
+        if self.tern_errors.is_empty()
+            && self.syn_items == self.tern_items
+            && self.syn_nested == self.tern_nested
+        {
+            return None;
+        }
+        Some(format!(
+            "syn {} items ({} nested), ternc {} items ({} nested), {} errors{}",
+            self.syn_items,
+            self.syn_nested,
+            self.tern_items,
+            self.tern_nested,
+            self.tern_errors.len(),
+            self.tern_errors
+                .iter()
+                .take(3)
+                .fold(String::new(), |acc, e| acc + "\n    " + e)
+        ))
+    }
+}
+
+/// Both parsers' results for one file.
+fn outcome(syn_file: &syn::File, tern: &ast::SourceFile<'_>, diags: &[Diagnostic]) -> Outcome {
+    Outcome {
+        syn_items: syn_file.items.len(),
+        tern_items: tern.items.len(),
+        syn_nested: syn_nested(&syn_file.items),
+        tern_nested: tern_nested(tern.items),
         tern_errors: diags
             .iter()
             .map(|d| format!("{}:{}: {}", d.line, d.col, d.message))
             .collect(),
-    })
+    }
+}
+
+fn compare(src: &str) -> Option<Outcome> {
+    let file = syn::parse_file(src).ok()?;
+    let bump = tern_arena::Arenas::for_any_thread();
+    let interner = LocalInterner::default();
+    let mut diags = Vec::new();
+    let parsed = syntax::parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
+    Some(outcome(&file, &parsed, &diags))
 }
 
 #[test]
@@ -152,23 +153,8 @@ fn same_items_as_syn_on_real_crates() {
             Some(o) => {
                 compared += 1;
                 bytes += src.len();
-                if !o.tern_errors.is_empty()
-                    || o.syn_items != o.tern_items
-                    || o.syn_nested != o.tern_nested
-                {
-                    failures.push(format!(
-                        "{}: syn {} items ({} nested), ternc {} items ({} nested), {} errors{}",
-                        path.display(),
-                        o.syn_items,
-                        o.syn_nested,
-                        o.tern_items,
-                        o.tern_nested,
-                        o.tern_errors.len(),
-                        o.tern_errors
-                            .iter()
-                            .take(3)
-                            .fold(String::new(), |acc, e| acc + "\n    " + e)
-                    ));
+                if let Some(m) = o.mismatch() {
+                    failures.push(format!("{}: {m}", path.display()));
                 }
             }
         }
@@ -192,11 +178,55 @@ fn same_items_as_syn_on_real_crates() {
 
 #[test]
 fn oracle_comparison_detects_a_missing_item() {
-    // The comparison itself must be able to fail: a file where the item
-    // counts agree, and a broken one ternc must flag.
-    let ok = compare("fn a() {} struct B; impl B { fn c(&self) {} }").expect("syn parses");
+    // The comparison itself must be able to fail. A file both parsers agree on:
+    let src = "fn a() {} struct B; impl B { fn c(&self) {} }";
+    let ok = compare(src).expect("syn parses");
     assert_eq!((ok.syn_items, ok.tern_items), (3, 3));
     assert_eq!((ok.syn_nested, ok.tern_nested), (4, 4));
-    assert!(ok.tern_errors.is_empty());
+    assert_eq!(ok.mismatch(), None);
+
+    let bump = tern_arena::Arenas::for_any_thread();
+    let interner = LocalInterner::default();
+    let mut diags = Vec::new();
+    let tern = syntax::parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
+    let oracle = syn::parse_file(src).expect("syn parses");
+
+    // A top-level item missing on one side.
+    let mut missing = oracle.clone();
+    missing.items.remove(1);
+    let m = outcome(&missing, &tern, &diags)
+        .mismatch()
+        .expect("a missing item is a mismatch");
+    assert!(
+        m.starts_with("syn 2 items (3 nested), ternc 3 items (4 nested)"),
+        "{m}"
+    );
+
+    // A member of an impl missing: same top level, different nested count.
+    let mut missing = oracle.clone();
+    let Some(syn::Item::Impl(imp)) = missing.items.get_mut(2) else {
+        panic!("the third item is the impl");
+    };
+    imp.items.clear();
+    let m = outcome(&missing, &tern, &diags)
+        .mismatch()
+        .expect("a missing member is a mismatch");
+    assert!(
+        m.starts_with("syn 3 items (3 nested), ternc 3 items (4 nested)"),
+        "{m}"
+    );
+
+    // Same counts, but ternc reported an error.
+    let error = Diagnostic {
+        file: FileId(0),
+        line: 1,
+        col: 4,
+        message: "expected item".to_owned(),
+    };
+    let m = outcome(&oracle, &tern, &[error])
+        .mismatch()
+        .expect("an error is a mismatch");
+    assert!(m.ends_with("1 errors\n    1:4: expected item"), "{m}");
+
     assert!(compare("fn a( {}").is_none(), "syn rejects broken input");
 }

@@ -3,28 +3,27 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tern_arena::Arenas;
 use tern_intern::Interner;
 use tern_quiesce::Collector;
+use tern_tests::counter::Counter;
 
 struct Counted {
-    drops: Arc<AtomicUsize>,
+    drops: Arc<Counter>,
     panic: bool,
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        // Relaxed: a plain counter; the test reads it after the checkpoint returned on this thread.
-        self.drops.fetch_add(1, Ordering::Relaxed);
+        self.drops.add(1);
         assert!(!self.panic, "destructor told to panic");
     }
 }
 
 #[test]
 fn a_panicking_destructor_does_not_stop_or_leak_the_rest_of_the_batch() {
-    let drops = Arc::new(AtomicUsize::new(0));
+    let drops = Arc::new(Counter::new());
     let mut c = Collector::new();
     let n = 100;
     {
@@ -41,17 +40,11 @@ fn a_panicking_destructor_does_not_stop_or_leak_the_rest_of_the_batch() {
         r.is_err(),
         "the first destructor panic is re-raised after the batch ran"
     );
-    // Relaxed: every drop ran on this thread, inside `checkpoint`.
-    assert_eq!(
-        drops.load(Ordering::Relaxed),
-        n,
-        "every object was dropped exactly once"
-    );
+    assert_eq!(drops.get(), n, "every object was dropped exactly once");
     // Nothing is left to run twice.
     let again = c.checkpoint();
     assert_eq!(again.items, 0);
-    // Relaxed: as above, same thread.
-    assert_eq!(drops.load(Ordering::Relaxed), n);
+    assert_eq!(drops.get(), n);
     assert_eq!(c.stats().pending_items, 0);
 }
 

@@ -234,8 +234,6 @@ impl SharedInterner for DashmapFx {
         *self
             .map
             .entry(s)
-            // Relaxed: the counter only hands out distinct numbers; the map's
-            // shard lock publishes the entry.
             .or_insert_with(|| self.next.fetch_add(1, Ordering::Relaxed))
     }
     fn number(id: u32) -> u32 {
@@ -268,7 +266,6 @@ impl SharedInterner for PapayaPinPerOp {
         if let Some(&id) = m.get(s) {
             return id;
         }
-        // Relaxed: only distinct numbers are needed; papaya publishes the entry.
         *m.get_or_insert(s, self.next.fetch_add(1, Ordering::Relaxed))
     }
     fn number(id: u32) -> u32 {
@@ -305,7 +302,6 @@ impl SharedInterner for PapayaGuardPerPass {
         for &s in chunk {
             let id = match map.get(s, &guard) {
                 Some(&id) => id,
-                // Relaxed: as in `PapayaPinPerOp::intern`.
                 None => *map.get_or_insert(s, self.0.next.fetch_add(1, Ordering::Relaxed), &guard),
             };
             sum += u64::from(id);

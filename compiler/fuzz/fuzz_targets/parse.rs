@@ -10,10 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(src) = syntax::check_source(data, FileId(0)) else {
         return;
     };
-    let bump = bumpalo::Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let interner = LocalInterner::default();
     let mut diags = Vec::new();
-    let file = syntax::parse_file(src, FileId(0), &bump, &interner, &mut diags);
+    let file = syntax::parse_file(src, FileId(0), bump.local_arena(), &interner, &mut diags);
     let lines = src.split('\n').count() as u32;
     for d in &diags {
         assert!(d.line >= 1 && d.line <= lines && d.col >= 1, "{d:?}");

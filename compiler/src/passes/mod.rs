@@ -1,6 +1,6 @@
 //! The passes of `ternc`, one module each, every one a [`tern_session::Session::pass`]:
-//! the session runs the files on its pool, largest first, with a quiescent state after
-//! every file and a checkpoint after the pass. Each module's `run` takes the session and
+//! the session runs the files on its pool, largest first (load: in path order, behind its
+//! read-ahead), with a quiescent state after every file and a checkpoint after the pass. Each module's `run` takes the session and
 //! what the earlier passes produced, and returns what the later ones need.
 //!
 //! 1. [`load`]: read and check the files;

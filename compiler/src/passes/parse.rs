@@ -67,7 +67,7 @@ pub fn run<'a>(
             let file = syntax::parse_with_buffer(
                 src,
                 FileId(i as u32),
-                ast.local(),
+                ast.local_arena(),
                 cx,
                 tokens,
                 &mut diags,

@@ -21,9 +21,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::passes::collect::{DefKind, Import, ModuleTree, PathKw};
 use crate::syntax::Symbol;
 use crate::syntax::ast::{
-    FnItem, GenericArg, GenericArgs, GenericBound, GenericParamKind, Generics, Item, ItemKind,
-    ParamKind, Path, Ty, TyKind, VariantData, WherePredicate,
+    Attribute, Block, Expr, GenericParamKind, Generics, Item, ItemKind, MacCall, Pat, Path, Ty,
+    TyKind, UseTree, Visibility,
 };
+use crate::syntax::visit::{self, Visitor};
 
 /// Counts of one file (or summed).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -322,22 +323,31 @@ impl Resolver<'_> {
             out,
             next_local: 1,
             base: root,
+            module: root,
             generics: Vec::new(),
             segs: &mut cx.segs,
             memo: &mut cx.memo,
             unresolved: &mut cx.unresolved,
         };
-        w.items(items, root);
+        for item in items {
+            w.visit_item(item);
+        }
         w.out
     }
 }
 
+/// Resolves the paths of item signatures: types, bounds, impl headers, with
+/// the generic parameters in scope. Bodies, expressions, patterns,
+/// attributes, visibilities, `use` trees (resolved from the module tree) and
+/// macro invocations are not walked.
 struct Walk<'r, 't, 'v> {
     r: &'r Resolver<'t>,
     out: ResolveOut,
     /// The next file-local module id, assigned in the same order as collect does.
     next_local: u32,
     base: u32,
+    /// The module the walk is in.
+    module: u32,
     /// Generic parameter names in scope.
     generics: Vec<Symbol>,
     segs: &'v mut Vec<Symbol>,
@@ -347,97 +357,26 @@ struct Walk<'r, 't, 'v> {
 
 type Memo = FxHashMap<(u32, Symbol), Option<Res>>;
 
-impl Walk<'_, '_, '_> {
-    fn items(&mut self, items: &[Item<'_>], m: u32) {
-        for item in items {
-            self.item(item, m);
-        }
-    }
-
-    fn item(&mut self, item: &Item<'_>, m: u32) {
+impl<'a> Visitor<'a> for Walk<'_, '_, '_> {
+    /// An item's generic parameters stay in scope for its members; an
+    /// inline module moves the walk into the module's own id.
+    fn visit_item(&mut self, item: &'a Item<'a>) {
         let mark = self.generics.len();
-        match item.kind {
-            ItemKind::Static(s) => self.ty(s.ty, m),
-            ItemKind::Const(c) => {
-                self.generics(&c.generics, m);
-                self.ty(c.ty, m);
-            }
-            ItemKind::Fn(f) => self.fn_sig(f, m),
-            ItemKind::Mod(md) => {
-                let id = self.base + self.next_local;
-                self.next_local += 1;
-                if let Some(body) = md.body {
-                    self.items(body.items, id);
-                }
-            }
-            ItemKind::ForeignMod(fm) => self.items(fm.items, m),
-            ItemKind::TyAlias(t) => {
-                self.generics(&t.generics, m);
-                self.bounds(t.bounds, m);
-                if let Some(ty) = t.ty {
-                    self.ty(ty, m);
-                }
-            }
-            ItemKind::Enum(e) => {
-                self.generics(&e.generics, m);
-                for v in e.variants {
-                    self.fields(v.data, m);
-                }
-            }
-            ItemKind::Struct(s) | ItemKind::Union(s) => {
-                self.generics(&s.generics, m);
-                self.fields(s.data, m);
-            }
-            ItemKind::Trait(t) => {
-                self.generics(&t.generics, m);
-                self.bounds(t.supertraits, m);
-                self.items(t.items, m);
-            }
-            ItemKind::TraitAlias(t) => {
-                self.generics(&t.generics, m);
-                self.bounds(t.bounds, m);
-            }
-            ItemKind::Impl(i) => {
-                self.generics(&i.generics, m);
-                if let Some(tr) = &i.trait_ {
-                    self.path(tr, m);
-                }
-                self.ty(i.self_ty, m);
-                self.items(i.items, m);
-            }
-            ItemKind::ExternCrate { .. }
-            | ItemKind::Use(_)
-            | ItemKind::MacroRules { .. }
-            | ItemKind::MacroDef { .. }
-            | ItemKind::MacCall(_)
-            | ItemKind::Err => {}
+        if let ItemKind::Mod(_) = item.kind {
+            let id = self.base + self.next_local;
+            self.next_local += 1;
+            let outer = std::mem::replace(&mut self.module, id);
+            visit::walk_item(self, item);
+            self.module = outer;
+        } else {
+            visit::walk_item(self, item);
         }
         self.generics.truncate(mark);
     }
 
-    fn fn_sig(&mut self, f: &FnItem<'_>, m: u32) {
-        self.generics(&f.generics, m);
-        for p in f.sig.params {
-            match p.kind {
-                ParamKind::SelfTyped { ty, .. }
-                | ParamKind::Normal { ty, .. }
-                | ParamKind::Anonymous { ty } => self.ty(ty, m),
-                ParamKind::SelfValue { .. } | ParamKind::SelfRef { .. } => {}
-            }
-        }
-        if let Some(o) = f.sig.output {
-            self.ty(o, m);
-        }
-    }
-
-    fn fields(&mut self, data: VariantData<'_>, m: u32) {
-        for f in data.fields() {
-            self.ty(f.ty, m);
-        }
-    }
-
-    /// Brings the parameters into scope (the caller truncates), then walks bounds.
-    fn generics(&mut self, g: &Generics<'_>, m: u32) {
+    /// Brings the parameters into scope (the enclosing item truncates), then
+    /// walks their bounds, defaults and the where clause.
+    fn visit_generics(&mut self, g: &'a Generics<'a>) {
         for p in g.params {
             match p.kind {
                 GenericParamKind::Type { ident, .. } | GenericParamKind::Const { ident, .. } => {
@@ -446,109 +385,39 @@ impl Walk<'_, '_, '_> {
                 GenericParamKind::Lifetime { .. } => {}
             }
         }
-        for p in g.params {
-            match p.kind {
-                GenericParamKind::Type {
-                    bounds, default, ..
-                } => {
-                    self.bounds(bounds, m);
-                    if let Some(d) = default {
-                        self.ty(d, m);
-                    }
-                }
-                GenericParamKind::Const { ty, .. } => self.ty(ty, m),
-                GenericParamKind::Lifetime { .. } => {}
-            }
-        }
-        for w in g.where_clause {
-            if let WherePredicate::Bound { ty, bounds, .. } = w {
-                self.ty(ty, m);
-                self.bounds(bounds, m);
-            }
+        visit::walk_generics(self, g);
+    }
+
+    fn visit_ty(&mut self, ty: &'a Ty<'a>) {
+        match &ty.kind {
+            // The part after `>::` names an associated item: not a path of
+            // its own.
+            TyKind::Path(Some(q), _) => self.visit_qself(q),
+            _ => visit::walk_ty(self, ty),
         }
     }
 
-    fn bounds(&mut self, bounds: &[GenericBound<'_>], m: u32) {
-        for b in bounds {
-            match b {
-                GenericBound::Trait { path, .. } => self.path(path, m),
-                GenericBound::Use(args) => self.args_list(args, m),
-                GenericBound::Lifetime(_) => {}
-            }
-        }
-    }
-
-    fn args_list(&mut self, args: &[GenericArg<'_>], m: u32) {
-        for a in args {
-            match a {
-                GenericArg::Type(t) | GenericArg::AssocType { ty: t, .. } => self.ty(t, m),
-                GenericArg::Constraint { bounds, .. } => self.bounds(bounds, m),
-                GenericArg::Lifetime(_) | GenericArg::Const(_) | GenericArg::AssocConst { .. } => {}
-            }
-        }
-    }
-
-    fn path(&mut self, p: &Path<'_>, m: u32) {
+    fn visit_path(&mut self, p: &'a Path<'a>) {
         self.segs.clear();
         self.segs.extend(p.segments.iter().map(|s| s.ident.sym));
         let r = match self.segs.first() {
             Some(first) if !p.global && self.generics.contains(first) => Res::Local,
-            _ => self.r.path_from(m, p.global, self.segs, 0, self.memo),
+            _ => self
+                .r
+                .path_from(self.module, p.global, self.segs, 0, self.memo),
         };
         Resolver::count(&mut self.out, r, self.segs, self.unresolved);
-        for seg in p.segments {
-            match seg.args {
-                Some(GenericArgs::Angle(args)) => self.args_list(args, m),
-                Some(GenericArgs::Paren { inputs, output }) => {
-                    for t in *inputs {
-                        self.ty(t, m);
-                    }
-                    if let Some(o) = output {
-                        self.ty(o, m);
-                    }
-                }
-                Some(GenericArgs::ParenDots) | None => {}
-            }
-        }
+        visit::walk_path(self, p);
     }
 
-    fn ty(&mut self, ty: &Ty<'_>, m: u32) {
-        match ty.kind {
-            TyKind::Path(q, p) => {
-                if let Some(q) = q {
-                    self.ty(q.ty, m);
-                    if let Some(t) = &q.as_trait {
-                        self.path(t, m);
-                    }
-                    // The part after `>::` names an associated item: not a path of its own.
-                } else {
-                    self.path(&p, m);
-                }
-            }
-            TyKind::Ref { ty, .. }
-            | TyKind::Ptr { ty, .. }
-            | TyKind::Slice(ty)
-            | TyKind::Paren(ty) => {
-                self.ty(ty, m);
-            }
-            TyKind::Array(t, _) => self.ty(t, m),
-            TyKind::Tuple(ts) => {
-                for t in ts {
-                    self.ty(t, m);
-                }
-            }
-            TyKind::BareFn(f) => {
-                for p in f.params {
-                    self.ty(&p.ty, m);
-                }
-                if let Some(o) = f.output {
-                    self.ty(o, m);
-                }
-            }
-            TyKind::ImplTrait(b) | TyKind::TraitObject { bounds: b, .. } => self.bounds(b, m),
-            TyKind::Never | TyKind::Infer | TyKind::MacCall(_) => {}
-        }
-    }
+    // Not item signatures (`use` trees are resolved from the module tree).
+    fn visit_attribute(&mut self, _: &'a Attribute<'a>) {}
+    fn visit_vis(&mut self, _: &'a Visibility<'a>) {}
+    fn visit_use_tree(&mut self, _: &'a UseTree<'a>) {}
+    fn visit_mac_call(&mut self, _: &'a MacCall<'a>) {}
+    fn visit_pat(&mut self, _: &'a Pat<'a>) {}
+    fn visit_expr(&mut self, _: &'a Expr<'a>) {}
+    fn visit_block(&mut self, _: &'a Block<'a>) {}
 }
 
 std::thread_local! {

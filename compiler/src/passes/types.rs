@@ -14,9 +14,10 @@
 
 use crate::syntax::Symbol;
 use crate::syntax::ast::{
-    FnItem, GenericArg, GenericArgs, GenericBound, GenericParamKind, Generics, Item, ItemKind,
-    ParamKind, Path, Ty, TyKind, VariantData, WherePredicate,
+    Attribute, Block, Expr, GenericArg, GenericArgs, GenericBound, Item, ItemKind, MacCall, Pat,
+    Path, Ty, TyKind, UseTree, Visibility,
 };
+use crate::syntax::visit::{self, Visitor};
 
 /// Id of a hash-consed node: the address of the node's single copy in the
 /// value interner's arenas (hash-consing makes equal nodes one copy, so equal
@@ -153,9 +154,10 @@ pub fn lower_file(
         src,
         out: TypesOut::default(),
         seen,
+        impl_header: ImplHeader::default(),
     };
     for item in items {
-        lw.item(item);
+        lw.visit_item(item);
     }
     lw.out
 }
@@ -167,140 +169,67 @@ struct Lower<'s, 'v> {
     /// Ids of the outermost types lowered, for the caller (e.g. to count
     /// distinct types per file).
     seen: &'v mut Vec<TyId>,
+    /// Polarity and constness of the impl whose header is being walked.
+    impl_header: ImplHeader,
+}
+
+#[derive(Default, Clone, Copy)]
+struct ImplHeader {
+    negative: bool,
+    constness: bool,
+}
+
+/// The walk: finds the outermost types and bounds of item signatures
+/// (`top`); lowering them is a fold over each one (`ty`, `bound`, below).
+impl<'a> Visitor<'a> for Lower<'_, '_> {
+    fn visit_item(&mut self, item: &'a Item<'a>) {
+        if let ItemKind::Impl(i) = item.kind {
+            self.impl_header = ImplHeader {
+                negative: i.negative,
+                constness: i.constness,
+            };
+        }
+        visit::walk_item(self, item);
+    }
+
+    /// `Trait` of `impl Trait for T`, lowered as a bound.
+    fn visit_trait_ref(&mut self, tr: &'a Path<'a>) {
+        let path = self.path(tr);
+        let bound = self.store.node(TyNode::TraitBound {
+            path,
+            maybe: false,
+            negative: self.impl_header.negative,
+            constness: self.impl_header.constness,
+        });
+        self.record(bound);
+    }
+
+    fn visit_ty(&mut self, ty: &'a Ty<'a>) {
+        let id = self.ty(ty);
+        self.record(id);
+    }
+
+    fn visit_param_bound(&mut self, b: &'a GenericBound<'a>) {
+        let id = self.bound(b);
+        self.record(id);
+    }
+
+    // Not signatures: bodies, patterns, expressions (array lengths and const
+    // arguments are lowered as text); and nodes that hold no type.
+    fn visit_pat(&mut self, _: &'a Pat<'a>) {}
+    fn visit_expr(&mut self, _: &'a Expr<'a>) {}
+    fn visit_block(&mut self, _: &'a Block<'a>) {}
+    fn visit_attribute(&mut self, _: &'a Attribute<'a>) {}
+    fn visit_vis(&mut self, _: &'a Visibility<'a>) {}
+    fn visit_use_tree(&mut self, _: &'a UseTree<'a>) {}
+    fn visit_mac_call(&mut self, _: &'a MacCall<'a>) {}
 }
 
 impl Lower<'_, '_> {
-    fn top(&mut self, ty: &Ty<'_>) {
-        let id = self.ty(ty);
+    /// Counts an outermost type or bound of a signature.
+    fn record(&mut self, id: TyId) {
         self.out.written += 1;
         self.seen.push(id);
-    }
-
-    fn item(&mut self, item: &Item<'_>) {
-        match item.kind {
-            ItemKind::Static(s) => self.top(s.ty),
-            ItemKind::Const(c) => {
-                self.generics(&c.generics);
-                self.top(c.ty);
-            }
-            ItemKind::Fn(f) => self.fn_sig(f),
-            ItemKind::Mod(m) => {
-                if let Some(body) = m.body {
-                    for it in body.items {
-                        self.item(it);
-                    }
-                }
-            }
-            ItemKind::ForeignMod(fm) => {
-                for it in fm.items {
-                    self.item(it);
-                }
-            }
-            ItemKind::TyAlias(t) => {
-                self.generics(&t.generics);
-                self.bounds_top(t.bounds);
-                if let Some(ty) = t.ty {
-                    self.top(ty);
-                }
-            }
-            ItemKind::Enum(e) => {
-                self.generics(&e.generics);
-                for v in e.variants {
-                    self.fields(v.data);
-                }
-            }
-            ItemKind::Struct(s) | ItemKind::Union(s) => {
-                self.generics(&s.generics);
-                self.fields(s.data);
-            }
-            ItemKind::Trait(t) => {
-                self.generics(&t.generics);
-                self.bounds_top(t.supertraits);
-                for it in t.items {
-                    self.item(it);
-                }
-            }
-            ItemKind::TraitAlias(t) => {
-                self.generics(&t.generics);
-                self.bounds_top(t.bounds);
-            }
-            ItemKind::Impl(i) => {
-                self.generics(&i.generics);
-                if let Some(tr) = &i.trait_ {
-                    let path = self.path(tr);
-                    let bound = self.store.node(TyNode::TraitBound {
-                        path,
-                        maybe: false,
-                        negative: i.negative,
-                        constness: i.constness,
-                    });
-                    self.out.written += 1;
-                    self.seen.push(bound);
-                }
-                self.top(i.self_ty);
-                for it in i.items {
-                    self.item(it);
-                }
-            }
-            ItemKind::ExternCrate { .. }
-            | ItemKind::Use(_)
-            | ItemKind::MacroRules { .. }
-            | ItemKind::MacroDef { .. }
-            | ItemKind::MacCall(_)
-            | ItemKind::Err => {}
-        }
-    }
-
-    fn fn_sig(&mut self, f: &FnItem<'_>) {
-        self.generics(&f.generics);
-        for p in f.sig.params {
-            match p.kind {
-                ParamKind::SelfTyped { ty, .. }
-                | ParamKind::Normal { ty, .. }
-                | ParamKind::Anonymous { ty } => self.top(ty),
-                ParamKind::SelfValue { .. } | ParamKind::SelfRef { .. } => {}
-            }
-        }
-        if let Some(out) = f.sig.output {
-            self.top(out);
-        }
-    }
-
-    fn fields(&mut self, data: VariantData<'_>) {
-        for f in data.fields() {
-            self.top(f.ty);
-        }
-    }
-
-    fn generics(&mut self, g: &Generics<'_>) {
-        for p in g.params {
-            match p.kind {
-                GenericParamKind::Lifetime { .. } => {}
-                GenericParamKind::Type {
-                    bounds, default, ..
-                } => {
-                    self.bounds_top(bounds);
-                    if let Some(d) = default {
-                        self.top(d);
-                    }
-                }
-                GenericParamKind::Const { ty, .. } => self.top(ty),
-            }
-        }
-        for w in g.where_clause {
-            if let WherePredicate::Bound { ty, bounds, .. } = w {
-                self.top(ty);
-                self.bounds_top(bounds);
-            }
-        }
-    }
-
-    fn bounds_top(&mut self, bounds: &[GenericBound<'_>]) {
-        for b in bounds {
-            let id = self.bound(b);
-            self.out.written += 1;
-            self.seen.push(id);
-        }
     }
 
     fn text(&self, lo: u32, hi: u32) -> Symbol {
@@ -488,17 +417,18 @@ pub struct TypesSummary {
 }
 
 /// Hash-conses through one task's context: nodes into the session's value interner, texts
-/// into its string interner (both freed during the pass when they outgrow their tables).
+/// into its string interner (both freed during the pass when they outgrow their tables). The
+/// value reader is made once per file, not per node.
 struct TaskStore<'c, 's, 'g> {
     cx: &'c tern_session::TaskCx<'s>,
-    types: &'g tern_intern::Guarded<tern_intern::ValueInterner<TyNode>>,
+    types: tern_intern::ValueReader<'g, 'c, TyNode>,
 }
 
 impl TyStore for TaskStore<'_, '_, '_> {
     #[inline]
     fn node(&self, node: TyNode) -> TyId {
         // Hash-consing: equal nodes are one arena value, so its address is the id.
-        TyId(self.cx.values(self.types).intern(node).as_ptr() as usize)
+        TyId(self.types.intern(node).as_ptr() as usize)
     }
 
     #[inline]
@@ -533,7 +463,10 @@ pub fn run(
             let (Some(file), Some(src)) = (asts[i].as_ref(), texts[i].as_deref()) else {
                 return 0;
             };
-            let store = TaskStore { cx, types };
+            let store = TaskStore {
+                cx,
+                types: cx.values(types),
+            };
             let out = SEEN.with(|seen| {
                 let seen = &mut *seen.borrow_mut();
                 seen.clear();

@@ -9,8 +9,10 @@
 //!    `::`, `->`, `>>=` from each token's `joint` flag, so `>>` closing two
 //!    generic lists needs no splitting.
 //! 3. [`parse_file`] / [`parse_with_buffer`] build the [`ast`] in a
-//!    `bumpalo::Bump` by hand-written recursive descent with a Pratt loop for
+//!    tern-arena [`AstArena`] (the thread's arena of a set) by hand-written recursive descent with a Pratt loop for
 //!    binary operators.
+//! 4. Passes read the tree through a [`visit::Visitor`], overriding only the
+//!    nodes they care about.
 //!
 //! Robustness: nothing here panics on any `&str`. Nesting deeper than
 //! [`MAX_NESTING`] levels (or deeper than [`STACK_BUDGET`] bytes of stack)
@@ -22,10 +24,10 @@
 //!
 //! ```
 //! use tern_compiler::syntax::{self, FileId, LocalInterner};
-//! let bump = bumpalo::Bump::new();
+//! let arenas = tern_arena::Arenas::for_any_thread();
 //! let interner = LocalInterner::default();
 //! let mut diags = Vec::new();
-//! let file = syntax::parse_file("pub fn f() -> u8 { 1 + 2 }", FileId(0), &bump, &interner, &mut diags);
+//! let file = syntax::parse_file("pub fn f() -> u8 { 1 + 2 }", FileId(0), arenas.local_arena(), &interner, &mut diags);
 //! assert!(diags.is_empty());
 //! assert_eq!(file.items.len(), 1);
 //! assert_eq!(file.items[0].kind_name(), "fn");
@@ -36,6 +38,7 @@ pub mod diag;
 pub mod lexer;
 pub mod parser;
 pub mod token;
+pub mod visit;
 
 pub use ast::SourceFile;
 pub use diag::{Diagnostic, FileId, LineIndex};
@@ -58,6 +61,10 @@ pub const NO_SYMBOL: Symbol = match Symbol::from_u32(u32::MAX) {
 };
 
 /// Where the lexer sends identifiers, lifetimes and literals.
+///
+/// Contract: the strings of [`kw`] intern to those constants (as every
+/// `tern_intern::Interner` built with the default pre-interned table does):
+/// the parser recognizes contextual keywords by comparing symbols with them.
 pub trait Intern {
     /// Returns the symbol for `s`, the same for equal strings.
     fn intern(&self, s: &str) -> Symbol;
@@ -222,32 +229,36 @@ pub fn lex_and_intern<I: Intern + ?Sized>(
     stats
 }
 
-/// Lexes and parses `src` into an AST allocated in `bump`. Errors go to
+/// Where the parser puts the AST: the calling thread's arena of a tern-arena set, so the
+/// set's stats count the AST (`arenas.local_arena()`, looked up once per file).
+pub type AstArena<'a, K = tern_arena::Session> = tern_arena::LocalArena<'a, K>;
+
+/// Lexes and parses `src` into an AST allocated in `arena`. Errors go to
 /// `diags`; the result holds every item that parsed.
-pub fn parse_file<'a, I: Intern + ?Sized>(
+pub fn parse_file<'a, I: Intern + ?Sized, K: tern_arena::Kind>(
     src: &str,
     file: FileId,
-    bump: &'a bumpalo::Bump,
+    arena: AstArena<'a, K>,
     interner: &I,
     diags: &mut Vec<Diagnostic>,
 ) -> SourceFile<'a> {
     let mut tokens = Vec::new();
-    parse_with_buffer(src, file, bump, interner, &mut tokens, diags)
+    parse_with_buffer(src, file, arena, interner, &mut tokens, diags)
 }
 
 /// [`parse_file`] with a caller-owned token buffer, reused across files to
 /// avoid reallocating it (one per worker).
-pub fn parse_with_buffer<'a, I: Intern + ?Sized>(
+pub fn parse_with_buffer<'a, I: Intern + ?Sized, K: tern_arena::Kind>(
     src: &str,
     file: FileId,
-    bump: &'a bumpalo::Bump,
+    arena: AstArena<'a, K>,
     interner: &I,
     tokens: &mut Vec<Token>,
     diags: &mut Vec<Diagnostic>,
 ) -> SourceFile<'a> {
     let mut sink = diag::DiagSink::default();
     let stats = lexer::lex(src, interner, tokens, &mut sink);
-    let mut file_ast = parser::parse_tokens(src, tokens, bump, interner, &mut sink);
+    let mut file_ast = parser::parse_tokens(src, tokens, arena, interner, &mut sink);
     file_ast.stats = stats;
     sink.flush(src, file, diags);
     file_ast

@@ -181,12 +181,9 @@ fn fast_path_splits_tokens_exactly_like_rustc_lexer() {
         "\"unterminated \\\"",
     ];
     let mut sources: Vec<String> = tricky.iter().map(|s| (*s).to_owned()).collect();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/syntax");
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "rs") {
-            sources.push(std::fs::read_to_string(p).unwrap());
-        }
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/syntax"));
+    for p in tern_tests::corpus::rust_files(dir) {
+        sources.push(std::fs::read_to_string(p).unwrap());
     }
     for src in &sources {
         let (toks, _, _) = lex(src);

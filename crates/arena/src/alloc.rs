@@ -13,7 +13,9 @@ use std::slice;
 use smallvec::SmallVec;
 
 use crate::error::AllocError;
-use crate::set::{ArenaSet, Kind, LocalArena};
+use crate::handle::LocalArena;
+use crate::markers::Kind;
+use crate::set::ArenaSet;
 use crate::slot::{CHUNK, OwnedSlot, Refusal, ScratchBuf};
 
 /// Compile-time refusal of types with destructors (see "Values that need `Drop` are refused"
@@ -62,9 +64,19 @@ impl<K: Kind> ArenaSet<K> {
     }
 
     /// Copies `s` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
+    ///
+    /// The copy is a fresh allocation, so it is returned as `&mut str` (as bumpalo does) and
+    /// can be edited in place:
+    ///
+    /// ```
+    /// let arenas = tern_arena::Arenas::for_any_thread();
+    /// let name = arenas.alloc_str("Main");
+    /// name.make_ascii_lowercase();
+    /// assert_eq!(name, "main");
+    /// ```
     #[inline]
     #[track_caller]
-    pub fn alloc_str(&self, s: &str) -> &str {
+    pub fn alloc_str(&self, s: &str) -> &mut str {
         self.local_arena().alloc_str(s)
     }
 
@@ -77,14 +89,25 @@ impl<K: Kind> ArenaSet<K> {
     /// allocator refuses.
     #[inline]
     #[track_caller]
-    pub fn try_alloc_str(&self, s: &str) -> Result<&str, AllocError> {
+    pub fn try_alloc_str(&self, s: &str) -> Result<&mut str, AllocError> {
         self.local_arena().try_alloc_str(s)
     }
 
     /// Copies `src` into the calling thread's arena. Panics as [`alloc`](Self::alloc) does.
+    ///
+    /// The copy is a fresh allocation, so it is returned as `&mut [T]` (as bumpalo does):
+    /// scratch data can be sorted and edited in place.
+    ///
+    /// ```
+    /// let scratch = tern_arena::ScratchArenas::for_any_thread();
+    /// let sizes = scratch.alloc_slice_copy(&[30_u32, 10, 20]);
+    /// sizes.sort_unstable();
+    /// sizes[0] += 1;
+    /// assert_eq!(sizes, &[11, 20, 30]);
+    /// ```
     #[inline]
     #[track_caller]
-    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &[T] {
+    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &mut [T] {
         self.local_arena().alloc_slice_copy(src)
     }
 
@@ -98,11 +121,19 @@ impl<K: Kind> ArenaSet<K> {
     /// allocator refuses.
     #[inline]
     #[track_caller]
-    pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&[T], AllocError> {
+    pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
         self.local_arena().try_alloc_slice_copy(src)
     }
 
-    /// Collects `iter` into a slice in the calling thread's arena.
+    /// Collects `iter` into a slice in the calling thread's arena, returned as `&mut [T]`
+    /// (a fresh allocation: it can be sorted or edited in place).
+    ///
+    /// ```
+    /// let scratch = tern_arena::ScratchArenas::for_any_thread();
+    /// let odd = scratch.alloc_from_iter((1..10_u32).rev().filter(|n| n % 2 == 1));
+    /// odd.sort_unstable();
+    /// assert_eq!(odd, &[1, 3, 5, 7, 9]);
+    /// ```
     ///
     /// With an exact size hint (`lower == upper`) the items are written straight into an
     /// arena block of that length. Otherwise they are gathered in a per-thread reusable
@@ -121,7 +152,7 @@ impl<K: Kind> ArenaSet<K> {
     /// Panics as [`alloc`](Self::alloc) does.
     #[inline]
     #[track_caller]
-    pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &[T] {
+    pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &mut [T] {
         self.local_arena().alloc_from_iter(iter)
     }
 
@@ -137,7 +168,7 @@ impl<K: Kind> ArenaSet<K> {
     pub fn try_alloc_from_iter<T, I: IntoIterator<Item = T>>(
         &self,
         iter: I,
-    ) -> Result<&[T], AllocError> {
+    ) -> Result<&mut [T], AllocError> {
         self.local_arena().try_alloc_from_iter(iter)
     }
 
@@ -193,7 +224,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
     /// As [`ArenaSet::alloc_str`], in this handle's arena.
     #[inline]
     #[track_caller]
-    pub fn alloc_str(&self, s: &str) -> &'a str {
+    pub fn alloc_str(&self, s: &str) -> &'a mut str {
         let owned = self.owned;
         match str_in(owned, s) {
             Ok(r) => r,
@@ -208,7 +239,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
     /// As [`ArenaSet::try_alloc_str`].
     #[inline]
     #[track_caller]
-    pub fn try_alloc_str(&self, s: &str) -> Result<&'a str, AllocError> {
+    pub fn try_alloc_str(&self, s: &str) -> Result<&'a mut str, AllocError> {
         let owned = self.owned;
         str_in(owned, s).map_err(|r| self.set.refused(owned, r))
     }
@@ -216,7 +247,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
     /// As [`ArenaSet::alloc_slice_copy`], in this handle's arena.
     #[inline]
     #[track_caller]
-    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &'a [T] {
+    pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> &'a mut [T] {
         let owned = self.owned;
         // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
         match unsafe { copy_in(owned, src.as_ptr(), src.len()) } {
@@ -232,7 +263,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
     /// As [`ArenaSet::try_alloc_slice_copy`].
     #[inline]
     #[track_caller]
-    pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&'a [T], AllocError> {
+    pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&'a mut [T], AllocError> {
         let owned = self.owned;
         // SAFETY: `src` is a live slice, readable for its length, and `T` is `Copy`.
         unsafe { copy_in(owned, src.as_ptr(), src.len()) }.map_err(|r| self.set.refused(owned, r))
@@ -241,7 +272,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
     /// As [`ArenaSet::alloc_from_iter`], in this handle's arena.
     #[inline]
     #[track_caller]
-    pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &'a [T] {
+    pub fn alloc_from_iter<T, I: IntoIterator<Item = T>>(&self, iter: I) -> &'a mut [T] {
         let owned = self.owned;
         match iter_in(owned, iter) {
             Ok(r) => r,
@@ -258,7 +289,7 @@ impl<'a, K: Kind> LocalArena<'a, K> {
     pub fn try_alloc_from_iter<T, I: IntoIterator<Item = T>>(
         &self,
         iter: I,
-    ) -> Result<&'a [T], AllocError> {
+    ) -> Result<&'a mut [T], AllocError> {
         let owned = self.owned;
         iter_in(owned, iter).map_err(|r| self.set.refused(owned, r))
     }
@@ -307,14 +338,17 @@ fn alloc_in<T>(owned: OwnedSlot<'_>, value: T) -> Result<&mut T, Refusal> {
 }
 
 #[inline]
-fn str_in<'a>(owned: OwnedSlot<'a>, s: &str) -> Result<&'a str, Refusal> {
+fn str_in<'a>(owned: OwnedSlot<'a>, s: &str) -> Result<&'a mut str, Refusal> {
     // SAFETY: `s` is a live slice, readable for its length, and `u8` is `Copy`.
     let bytes = unsafe { copy_in(owned, s.as_ptr(), s.len()) }?;
     // SAFETY: the bytes were copied unchanged from a `&str`, so they are valid UTF-8.
-    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+    Ok(unsafe { std::str::from_utf8_unchecked_mut(bytes) })
 }
 
-fn iter_in<T, I: IntoIterator<Item = T>>(owned: OwnedSlot<'_>, iter: I) -> Result<&[T], Refusal> {
+fn iter_in<T, I: IntoIterator<Item = T>>(
+    owned: OwnedSlot<'_>,
+    iter: I,
+) -> Result<&mut [T], Refusal> {
     assert_no_drop!(T);
     let mut iter = iter.into_iter();
     if size_of::<T>() == 0 {
@@ -323,9 +357,9 @@ fn iter_in<T, I: IntoIterator<Item = T>>(owned: OwnedSlot<'_>, iter: I) -> Resul
             n + 1
         });
         // SAFETY: for a zero-sized `T` a dangling aligned pointer is a valid slice of any
-        // length; the `len` values were produced by the iterator and forgotten (moved
-        // here), and `T` has no destructor.
-        return Ok(unsafe { slice::from_raw_parts(NonNull::<T>::dangling().as_ptr(), len) });
+        // length, and a `&mut` to zero bytes aliases nothing; the `len` values were produced
+        // by the iterator and forgotten (moved here), and `T` has no destructor.
+        return Ok(unsafe { slice::from_raw_parts_mut(NonNull::<T>::dangling().as_ptr(), len) });
     }
     match iter.size_hint() {
         (lower, Some(upper)) if lower == upper && lower > 0 => collect_exact(owned, lower, iter),
@@ -349,7 +383,7 @@ fn collect_exact<T>(
     owned: OwnedSlot<'_>,
     n: usize,
     mut iter: impl Iterator<Item = T>,
-) -> Result<&[T], Refusal> {
+) -> Result<&mut [T], Refusal> {
     let layout = Layout::array::<T>(n).map_err(|_| Refusal::overflow::<T>())?;
     let base = owned.alloc(layout)?.cast::<T>();
     let mut len = 0;
@@ -370,8 +404,10 @@ fn collect_exact<T>(
         let prefix = unsafe { slice::from_raw_parts(base.as_ptr(), n) };
         return collect_via_scratch(owned, prefix, iter::once(value).chain(iter));
     }
-    // SAFETY: the first `len` items are initialised and live as long as `&self`.
-    Ok(unsafe { slice::from_raw_parts(base.as_ptr(), len) })
+    // SAFETY: 1. the first `len` items are initialised and the block lives as long as the set
+    // is borrowed; 2. the block is a fresh allocation of this thread's arena (`OwnedSlot::alloc`
+    // never hands out overlapping blocks), referenced by nobody else, so the `&mut` is unique.
+    Ok(unsafe { slice::from_raw_parts_mut(base.as_ptr(), len) })
 }
 
 /// Unknown length: gather in the thread's scratch buffer, then one copy into the arena.
@@ -380,7 +416,7 @@ fn collect_via_scratch<'a, T>(
     owned: OwnedSlot<'a>,
     prefix: &[T],
     iter: impl Iterator<Item = T>,
-) -> Result<&'a [T], Refusal> {
+) -> Result<&'a mut [T], Refusal> {
     // Both branches move the `prefix` items out bitwise: the caller hands them over and
     // never reads them again, and `T` has no destructor, so no value is dropped twice.
     if align_of::<T>() > CHUNK {
@@ -426,7 +462,7 @@ fn collect_via_scratch<'a, T>(
 /// - the caller treats the copies as moved (for `T: Copy`, or a `T` without destructor
 ///   whose originals are never used again).
 #[inline]
-unsafe fn copy_in<T>(owned: OwnedSlot<'_>, src: *const T, len: usize) -> Result<&[T], Refusal> {
+unsafe fn copy_in<T>(owned: OwnedSlot<'_>, src: *const T, len: usize) -> Result<&mut [T], Refusal> {
     let layout = Layout::array::<T>(len).map_err(|_| Refusal::overflow::<T>())?;
     let dst = if layout.size() == 0 {
         NonNull::<T>::dangling()
@@ -435,10 +471,12 @@ unsafe fn copy_in<T>(owned: OwnedSlot<'_>, src: *const T, len: usize) -> Result<
     };
     // SAFETY: 1. `src` is readable for `len` `T`s (caller); `dst` is a fresh arena block of
     // `len` `T`s (or dangling for a zero-byte layout), so the two do not overlap; 2. the
-    // block lives as long as `&self`; 3. the `len` values are initialised after the copy.
+    // block lives as long as the set is borrowed; 3. the `len` values are initialised after
+    // the copy; 4. the block is referenced by nobody else (`OwnedSlot::alloc` never hands out
+    // overlapping blocks; a zero-byte slice aliases nothing), so the `&mut` is unique.
     unsafe {
         ptr::copy_nonoverlapping(src, dst.as_ptr(), len);
-        Ok(slice::from_raw_parts(dst.as_ptr(), len))
+        Ok(slice::from_raw_parts_mut(dst.as_ptr(), len))
     }
 }
 

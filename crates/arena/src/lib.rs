@@ -19,16 +19,21 @@
 //!   [`alloc_from_iter`](ArenaSet::alloc_from_iter) (through a reused per-thread `SmallVec`
 //!   scratch, so the arena never holds a vector's growth steps), and `try_` forms returning
 //!   [`AllocError`] under an optional [per-thread limit](ArenasBuilder::limit_per_thread).
+//!   Slices and strings come back as `&mut [T]` / `&mut str` (each is a fresh allocation),
+//!   so scratch data can be sorted and edited in place.
 //! - [`local_arena`](ArenaSet::local_arena): the same methods on a handle that looked the
 //!   thread's arena up once, for allocation-heavy loops; [`local`](ArenaSet::local) hands out
 //!   the raw `&Bump`.
-//! - [`stats`](ArenaSet::stats): bytes used (tracked by the set; `Bump::allocated_bytes()` is
-//!   capacity) and capacity, per arena.
+//! - [`stats`](ArenaSet::stats): bytes used (computed from the set's own allocation pointer;
+//!   `Bump::allocated_bytes()` is capacity) and capacity, per arena.
 //!
 //! # Example
 //!
-//! A two-worker pool builds per-file data in session arenas, and uses scratch arenas for
-//! temporary data that is dropped between passes:
+//! The recommended use on a rayon pool: build the sets with the pool (one arena per worker,
+//! plus the driver's), allocate inside `pool.install`, take a [`LocalArena`] once per task
+//! where a task allocates a lot, and reset scratch arenas between passes, once `install` has
+//! returned. A two-worker pool builds per-file data in session arenas, and uses scratch
+//! arenas for temporary data that is dropped between passes:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -42,9 +47,13 @@
 //! let arenas = Arenas::new(Arc::clone(&pool));
 //! let mut scratch = ScratchArenas::new(Arc::clone(&pool));
 //!
-//! // Session data: allocated on both workers, read afterwards on the driver.
+//! // Session data: allocated on both workers, read afterwards on the driver. A task that
+//! // allocates a lot looks its thread's arena up once: `map_init` runs on the worker.
 //! let names: Vec<&str> = pool.install(|| {
-//!     (0..8).into_par_iter().map(|i| arenas.alloc_str(&format!("item{i}"))).collect()
+//!     (0..8)
+//!         .into_par_iter()
+//!         .map_init(|| arenas.local_arena(), |here, i| &*here.alloc_str(&format!("item{i}")))
+//!         .collect()
 //! });
 //! assert_eq!(names[7], "item7");
 //!
@@ -79,16 +88,17 @@
 //! compilation session. A pool of `Bump`s checked out under a lock (bumpalo-herd's shape)
 //! pays the lock on every checkout. Here the set owns one `Bump` per thread it serves, all
 //! freed together when the set goes; references borrow the set; and the lookup from thread to
-//! `Bump` is a comparison with a thread-local token (driver) or a hit in a four-entry
-//! thread-local cache (pool workers after their first allocation, registered threads), with
-//! no lock and no atomic read-modify-write. For a run of allocations on one thread,
+//! `Bump` is, after the thread's first use of the set, one thread-local access and one
+//! comparison (the front entry of a small per-thread cache keyed by the set's id), with no
+//! lock and no atomic read-modify-write. For a run of allocations on one thread,
 //! [`local_arena`](ArenaSet::local_arena) pays even that lookup once.
 //!
-//! Stats cost each counted allocation one owner-only counter update (a Relaxed load and
-//! store, not an RMW). Capacity is mirrored only when the arena may have taken a new chunk:
-//! with `R` bytes left in the current chunk, requests whose sizes sum to less than `R / 2`
-//! cannot have left it, since padding is smaller than the alignment and a type's alignment
-//! never exceeds its size (see `OwnedSlot::note_alloc`).
+//! The set's allocation methods bump through a *window* the thread reserved from its `Bump`
+//! (up to 64 KiB; larger requests go to the `Bump` directly), with the window's pointer kept
+//! in the thread's slot: a load, a subtraction, a mask, a comparison and a store, slightly
+//! less than bumpalo's own path. That pointer is also the statistic: bytes used are computed
+//! from it, so stats cost the allocation path nothing, and other threads read it
+//! consistently through a sequence lock that only the window switch writes.
 //!
 //! # Threads
 //!
@@ -106,10 +116,10 @@
 //!    with a message naming it; in an [`AnyThread`](ThreadPolicy::AnyThread) set
 //!    ([`ArenaSet::for_any_thread`]) every thread is added on first use.
 //!
-//! The answers of 2 and 3 are kept in a four-entry per-thread cache keyed by a process-unique
-//! set id, so later lookups take no lock and no call into rayon. Thread tokens and set ids
-//! come from global counters and are never reused, so a cache entry left by a dropped set can
-//! never match a later one.
+//! The answers are kept in a per-thread cache keyed by a process-unique set id (a one-entry
+//! front for the set used last, checked first, and four entries behind it), so later lookups
+//! take no lock and no call into rayon. Thread tokens and set ids come from global counters
+//! and are never reused, so a cache entry left by a dropped set can never match a later one.
 //!
 //! The `&Bump` from [`local`](ArenaSet::local) is `!Send`, so it cannot leave its thread
 //! (a `compile_fail` example on `local` pins this).
@@ -127,17 +137,28 @@
 //! that start a rayon pool (rayon's crossbeam-epoch casts integers to pointers), which run
 //! in a second pass with permissive provenance: `crates/arena/ci/miri.sh`.
 
+#![warn(missing_docs)]
+
 mod alloc;
+mod builder;
 mod error;
+mod handle;
+mod markers;
 mod set;
 mod slot;
 mod thread;
 
 pub use bumpalo::Bump;
 
+pub use builder::{ArenasBuilder, DEFAULT_MAX_RETAINED, ScratchArenasBuilder, ThreadPolicy};
 pub use error::{AllocError, AllocErrorKind};
-pub use set::{
-    ArenaSet, Arenas, ArenasBuilder, DEFAULT_MAX_RETAINED, Kind, LocalArena, Scratch,
-    ScratchArenas, ScratchArenasBuilder, Session, ThreadPolicy, ThreadRegistration, WorkerStats,
-};
+pub use handle::{LocalArena, ThreadRegistration};
+pub use markers::{Arenas, Kind, Scratch, ScratchArenas, Session};
+pub use set::{ArenaSet, WorkerStats};
 pub use slot::Role;
+
+/// The README's examples, compiled and run as doctests so that they stay true. Not under
+/// Miri: they start a rayon pool, whose crossbeam-epoch casts integers to pointers.
+#[cfg(all(doctest, not(miri)))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,4 +1,6 @@
-//! [`ArenaSet`]: the shared implementation of [`Arenas`] and [`ScratchArenas`].
+//! [`ArenaSet`]: the shared implementation of [`Arenas`](crate::Arenas) and
+//! [`ScratchArenas`](crate::ScratchArenas): the slots, the thread lookup, stats, reset and
+//! drop.
 
 use std::alloc::Layout;
 use std::fmt;
@@ -9,205 +11,34 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bumpalo::Bump;
 use rayon::ThreadPool;
 
+use crate::builder::{ArenasBuilder, Config, ThreadPolicy};
 use crate::error::{AllocError, AllocErrorKind};
+use crate::handle::{LocalArena, ThreadRegistration};
+use crate::markers::{Kind, Scratch, Session};
 use crate::slot::{OwnedSlot, Refusal, Role, Slot};
 use crate::thread::{
-    cache_insert, cache_lookup, cache_remove, describe_current_thread, next_set_id, thread_token,
+    cache_front, cache_insert, cache_lookup, describe_current_thread, next_set_id, thread_token,
 };
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::Session {}
-    impl Sealed for super::Scratch {}
-}
-
-/// Marks what an [`ArenaSet`] is for. Sealed: [`Session`] and [`Scratch`] are the only kinds.
-pub trait Kind: sealed::Sealed + 'static {}
-
-/// Kind of [`Arenas`]: allocations live as long as the set.
-#[derive(Debug)]
-pub enum Session {}
-/// Kind of [`ScratchArenas`]: allocations live until the next [`ScratchArenas::reset`].
-#[derive(Debug)]
-pub enum Scratch {}
-impl Kind for Session {}
-impl Kind for Scratch {}
-
-/// Session arenas: one `Bump` per worker of a rayon pool, one for the driver thread, and one
-/// per registered thread; allocations live as long as the set.
-pub type Arenas = ArenaSet<Session>;
-/// Pass-scoped arenas: the same shape as [`Arenas`], emptied all at once by
-/// [`reset`](ArenaSet::reset).
-pub type ScratchArenas = ArenaSet<Scratch>;
-/// Builder of [`ScratchArenas`] (the only one with
-/// [`max_retained_per_thread`](ArenasBuilder::max_retained_per_thread)).
-pub type ScratchArenasBuilder = ArenasBuilder<Scratch>;
-
-/// Which threads may allocate in a set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ThreadPolicy {
-    /// Workers of the set's pool, the driver (the thread that built the set), and threads
-    /// added with [`ArenaSet::register_thread`]. Any other thread panics, with a message
-    /// naming it. The default.
-    #[default]
-    Strict,
-    /// Every thread: one not seen before gets its own arena on first use (a mutex-protected
-    /// slow path, once per thread), then finds it through a thread-local cache. Arenas of
-    /// threads that exit stay in the set, with their allocations, until the set is dropped.
-    AnyThread,
-}
-
-/// Default for [`ScratchArenasBuilder::max_retained_per_thread`]: 4 MiB.
-pub const DEFAULT_MAX_RETAINED: usize = 4 << 20;
-
-/// Configures an [`ArenaSet`]: pool, per-thread limit, thread policy, capacities.
-#[must_use]
-pub struct ArenasBuilder<K: Kind = Session> {
-    pool: Option<Arc<ThreadPool>>,
-    limit: Option<usize>,
-    policy: ThreadPolicy,
-    initial_capacity: usize,
-    max_retained: usize,
-    _kind: PhantomData<fn() -> K>,
-}
-
-impl<K: Kind> fmt::Debug for ArenasBuilder<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ArenasBuilder")
-            .field(
-                "workers",
-                &self.pool.as_ref().map(|p| p.current_num_threads()),
-            )
-            .field("limit", &self.limit)
-            .field("policy", &self.policy)
-            .field("initial_capacity", &self.initial_capacity)
-            .field("max_retained", &self.max_retained)
-            .finish()
-    }
-}
-
-impl<K: Kind> ArenasBuilder<K> {
-    fn new() -> Self {
-        ArenasBuilder {
-            pool: None,
-            limit: None,
-            policy: ThreadPolicy::Strict,
-            initial_capacity: 0,
-            max_retained: DEFAULT_MAX_RETAINED,
-            _kind: PhantomData,
-        }
-    }
-
-    /// One arena per worker of `pool`, found by `pool.current_thread_index()`. Without a pool
-    /// the set serves the driver and registered (or, under [`ThreadPolicy::AnyThread`], all)
-    /// threads.
-    pub fn pool(mut self, pool: Arc<ThreadPool>) -> Self {
-        self.pool = Some(pool);
-        self
-    }
-
-    /// Caps **each thread's arena** at `bytes` of capacity (memory taken from the global
-    /// allocator, so it bounds real memory, not just live data), enforced by bumpalo's
-    /// allocation limit when the arena needs a new chunk. A set with `n` arenas holds at most
-    /// `n × bytes`. Per thread rather than per set so the allocation path shares no counter
-    /// between threads. `try_` methods return [`AllocError`] past it; the others panic.
-    pub fn limit_per_thread(mut self, bytes: usize) -> Self {
-        self.limit = Some(bytes);
-        self
-    }
-
-    /// Which threads may allocate; see [`ThreadPolicy`].
-    pub fn thread_policy(mut self, policy: ThreadPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Give each arena a first chunk of at least `bytes` when it is created (default 0: the
-    /// first allocation allocates it), e.g. to keep first-touch page faults out of a timed
-    /// region.
-    pub fn initial_capacity_per_thread(mut self, bytes: usize) -> Self {
-        self.initial_capacity = bytes;
-        self
-    }
-
-    /// Builds the set. The calling thread becomes its driver.
-    pub fn build(self) -> ArenaSet<K> {
-        let workers = self.pool.as_ref().map_or(0, |p| p.current_num_threads());
-        let config = Config {
-            limit: self.limit,
-            initial_capacity: self.initial_capacity,
-            max_retained: self.max_retained.max(self.initial_capacity),
-        };
-        let slots: Box<[Slot]> = (0..workers)
-            .map(|i| Slot::new(config.fresh_bump(), Role::Worker(i), format!("worker {i}")))
-            .chain([Slot::new(
-                config.fresh_bump(),
-                Role::Driver,
-                "driver".to_owned(),
-            )])
-            .collect();
-        let slots = NonNull::new(Box::into_raw(slots)).expect("Box::into_raw is never null");
-        ArenaSet {
-            id: next_set_id(),
-            pool: self.pool,
-            // SAFETY: the block holds `workers + 1` slots, so index `workers` is in bounds.
-            driver_slot: unsafe { slots.cast::<Slot>().add(workers) },
-            slots,
-            workers,
-            driver_token: thread_token(),
-            policy: self.policy,
-            config,
-            extra: Mutex::new(Vec::new()),
-            _kind: PhantomData,
-        }
-    }
-}
-
-impl ArenasBuilder<Scratch> {
-    /// Caps the capacity each arena keeps across [`reset`](ArenaSet::reset) (default
-    /// [`DEFAULT_MAX_RETAINED`]). `Bump::reset` keeps the arena's largest chunk; when that
-    /// chunk is bigger than this, reset replaces the whole `Bump` by a fresh one, so one
-    /// unusually large pass does not pin its memory for the rest of the session. (The bound is
-    /// never below [`initial_capacity_per_thread`](ArenasBuilder::initial_capacity_per_thread).)
-    pub fn max_retained_per_thread(mut self, bytes: usize) -> Self {
-        self.max_retained = bytes;
-        self
-    }
-}
-
-/// Per-set settings every new `Bump` is made with.
-#[derive(Debug, Clone, Copy)]
-struct Config {
-    limit: Option<usize>,
-    initial_capacity: usize,
-    max_retained: usize,
-}
-
-impl Config {
-    fn fresh_bump(&self) -> Bump {
-        let bump = Bump::with_capacity(self.initial_capacity);
-        bump.set_allocation_limit(self.limit);
-        bump
-    }
-}
 
 /// An arena slot for a thread outside the pool and the driver. Owns its `Slot` (made by
 /// `Box::into_raw`, freed in `ArenaSet::drop`); kept as a raw pointer because the owner
 /// thread's cache holds a copy of it.
-struct Extra {
-    token: u64,
+pub(crate) struct Extra {
+    pub(crate) token: u64,
     slot: NonNull<Slot>,
     /// Live [`ThreadRegistration`]s of this thread.
-    registrations: usize,
+    pub(crate) registrations: usize,
 }
 
-/// A set of bump arenas, one per thread that allocates: the implementation behind [`Arenas`]
-/// (kind [`Session`]) and [`ScratchArenas`] (kind [`Scratch`]).
+/// A set of bump arenas, one per thread that allocates: the implementation behind
+/// [`Arenas`](crate::Arenas) (kind [`Session`]) and [`ScratchArenas`](crate::ScratchArenas)
+/// (kind [`Scratch`]).
 ///
 /// Each thread allocates only in its own `bumpalo::Bump`, found without a lock or an atomic
-/// read-modify-write: the driver by comparing a thread-local token; pool workers (after
-/// `ThreadPool::current_thread_index()` on first use) and registered threads through a small
-/// thread-local cache. See the [crate docs](crate#threads) for the rules.
+/// read-modify-write through a small thread-local cache keyed by the set's id (filled on a
+/// thread's first use: the driver by its thread token, pool workers by
+/// `ThreadPool::current_thread_index()`, registered threads under a mutex). See the
+/// [crate docs](crate#threads) for the rules.
 ///
 /// # Values that need `Drop` are refused
 ///
@@ -261,61 +92,13 @@ unsafe impl<K: Kind> Send for ArenaSet<K> {}
 //    per thread for the life of the process;
 // 3. an extra slot only on the thread whose token it was created for, found under the mutex;
 // 4. any slot found in the calling thread's own cache: entries are inserted only by that
-//    thread, after 1 or 3, keyed by this set's id (ids are never reused).
+//    thread, after 1, 2 or 3, keyed by this set's id (ids are never reused), and an extra
+//    slot's entries are removed when its thread deregisters.
 // `OwnedSlot` and the `&Bump` it hands out are `!Send`, so they stay on that thread. Everything
 // else other threads read is an atomic (`used`, `capacity`), immutable after creation
 // (`label`, `role`, config), or behind the mutex (`extra`). `&mut self` methods (`reset`,
 // `Drop`) exclude all borrows.
 unsafe impl<K: Kind> Sync for ArenaSet<K> {}
-
-/// The calling thread's arena in a set, looked up once: from [`ArenaSet::local_arena`].
-///
-/// Has the same allocation methods as [`ArenaSet`] (counted in stats, under the limit), minus
-/// the per-call thread lookup, for loops that allocate a lot (one handle per task or per
-/// file). Results borrow the set (`'a`), not the handle. `!Send`, like the `&Bump` inside: it
-/// cannot leave its thread:
-///
-/// ```compile_fail,E0277
-/// let arenas = tern_arena::Arenas::for_any_thread();
-/// let here = arenas.local_arena();
-/// std::thread::scope(|s| {
-///     s.spawn(move || here.alloc(1u8));
-/// });
-/// ```
-pub struct LocalArena<'a, K: Kind = Session> {
-    pub(crate) set: &'a ArenaSet<K>,
-    pub(crate) owned: OwnedSlot<'a>,
-}
-
-impl<K: Kind> Clone for LocalArena<'_, K> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<K: Kind> Copy for LocalArena<'_, K> {}
-
-impl<K: Kind> fmt::Debug for LocalArena<'_, K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let slot = self.owned.slot();
-        f.debug_struct("LocalArena")
-            .field("label", &slot.label)
-            .field("used", &slot.used())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a, K: Kind> LocalArena<'a, K> {
-    /// This arena's `Bump` (as [`ArenaSet::local`]).
-    pub fn bump(&self) -> &'a Bump {
-        self.owned.bump()
-    }
-
-    /// Bytes handed out by this arena's counted methods (as [`WorkerStats::used`]).
-    pub fn used(&self) -> usize {
-        self.owned.slot().used()
-    }
-}
-
 /// One arena's numbers, from [`ArenaSet::stats`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerStats {
@@ -323,66 +106,55 @@ pub struct WorkerStats {
     pub label: String,
     /// What the arena serves.
     pub role: Role,
-    /// Bytes handed out by this set's allocation methods (sizes as requested, without
-    /// alignment padding), since the last reset. Allocations made directly on the `Bump` from
-    /// [`ArenaSet::local`] are not counted.
+    /// Bytes taken by this set's allocation methods since the last reset: the sizes
+    /// requested plus the alignment padding between them (none while the allocations share
+    /// one alignment of at most 16 bytes). Allocations made directly on the `Bump` from
+    /// [`ArenaSet::local`] are not counted. Read from the allocation pointer itself, so
+    /// counting costs the allocation path nothing.
     pub used: usize,
     /// Bytes of chunk memory the arena holds (`Bump::allocated_bytes()`). Exact after the
     /// owner's allocations through the set's methods and after reset; chunks taken by raw
-    /// allocations on the `Bump` from [`ArenaSet::local`] show up at the owner's next counted
-    /// allocation that reaches a refresh point.
+    /// allocations on the `Bump` from [`ArenaSet::local`] show up when the set's methods next
+    /// reserve a window (every 64 KiB at most).
     pub capacity: usize,
 }
-
-/// A thread's permission to use a strict-mode set, from [`ArenaSet::register_thread`].
-///
-/// Dropping it deregisters the thread (when it was its last registration): in a strict set,
-/// later lookups from the thread panic again (a [`LocalArena`] or `&Bump` it already holds
-/// stays usable on it: the arena is still this thread's alone). The thread's arena and
-/// everything allocated in it **stay** in the set until the set is dropped (or reset, for
-/// scratch sets), so references handed out earlier remain valid; registering the same thread
-/// again reuses that arena.
-///
-/// `!Send`: it must be dropped on the thread it registered.
-#[must_use = "the thread is deregistered when this is dropped"]
-pub struct ThreadRegistration<'a> {
-    set_id: u64,
-    extra: Option<&'a Mutex<Vec<Extra>>>,
-    token: u64,
-    _not_send: PhantomData<*const ()>,
-}
-
-impl fmt::Debug for ThreadRegistration<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ThreadRegistration")
-            .field("set_id", &self.set_id)
-            .field("needed", &self.extra.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for ThreadRegistration<'_> {
-    fn drop(&mut self) {
-        let Some(extra) = self.extra else { return };
-        let mut extra = lock(extra);
-        if let Some(e) = extra.iter_mut().find(|e| e.token == self.token) {
-            e.registrations -= 1;
-            if e.registrations == 0 {
-                // Runs on the registering thread (`!Send`), so this clears the right cache;
-                // an any-thread set would simply re-find the slot on next use.
-                cache_remove(self.set_id);
-            }
-        }
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while the list was locked cannot leave it inconsistent (every update is one
     // push or one counter change), so poisoning is ignored.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
-
 impl<K: Kind> ArenaSet<K> {
+    /// The set an [`ArenasBuilder`] describes; the calling thread becomes its driver.
+    pub(crate) fn from_config(
+        pool: Option<Arc<ThreadPool>>,
+        policy: ThreadPolicy,
+        config: Config,
+    ) -> Self {
+        let workers = pool.as_ref().map_or(0, |p| p.current_num_threads());
+        let slots: Box<[Slot]> = (0..workers)
+            .map(|i| Slot::new(config.fresh_bump(), Role::Worker(i), format!("worker {i}")))
+            .chain([Slot::new(
+                config.fresh_bump(),
+                Role::Driver,
+                "driver".to_owned(),
+            )])
+            .collect();
+        let slots = NonNull::new(Box::into_raw(slots)).expect("Box::into_raw is never null");
+        ArenaSet {
+            id: next_set_id(),
+            pool,
+            // SAFETY: the block holds `workers + 1` slots, so index `workers` is in bounds.
+            driver_slot: unsafe { slots.cast::<Slot>().add(workers) },
+            slots,
+            workers,
+            driver_token: thread_token(),
+            policy,
+            config,
+            extra: Mutex::new(Vec::new()),
+            _kind: PhantomData,
+        }
+    }
+
     /// A strict set for the workers of `pool` and the calling (driver) thread.
     pub fn new(pool: Arc<ThreadPool>) -> Self {
         Self::builder().pool(pool).build()
@@ -504,7 +276,7 @@ impl<K: Kind> ArenaSet<K> {
     /// ```
     /// let arenas = tern_arena::Arenas::for_any_thread();
     /// let here = arenas.local_arena();
-    /// let words: Vec<&str> = ["a", "bc", "def"].iter().map(|w| here.alloc_str(w)).collect();
+    /// let words: Vec<&str> = ["a", "bc", "def"].iter().map(|w| &*here.alloc_str(w)).collect();
     /// assert_eq!(words.concat(), "abcdef");
     /// assert_eq!(here.used(), 6);
     /// ```
@@ -535,22 +307,40 @@ impl<K: Kind> ArenaSet<K> {
     }
 
     /// The calling thread's slot, with proof of ownership.
+    ///
+    /// The fast path is the front entry of the thread's slot cache: one thread-local access
+    /// and one comparison with this set's id.
     #[inline]
     #[track_caller]
     pub(crate) fn owned_slot(&self) -> OwnedSlot<'_> {
+        if let Some(slot) = cache_front(self.id) {
+            // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
+            // entry was inserted by this thread for this set (ids are never reused) after
+            // argument 1, 2 or 3 showed the slot is this thread's, and was not removed by
+            // deregistration. Slots are freed only in `Drop`, which cannot run while `&self`
+            // is borrowed, so the pointer is live.
+            return unsafe { OwnedSlot::new(&*slot) };
+        }
+        self.owned_slot_cold()
+    }
+
+    /// The lookup behind the front cache entry: the driver's token, the rest of the cache,
+    /// then the pool index or the extra list. Whatever it finds becomes the front entry.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn owned_slot_cold(&self) -> OwnedSlot<'_> {
         let token = thread_token();
         if token == self.driver_token {
+            cache_insert(self.id, self.driver_slot.as_ptr());
             // SAFETY: Sync argument 2: this is the driver thread, owner of the last slot, which
             // `driver_slot` points to (inside the `slots` block, live until `Drop`). `&self` is
-            // borrowed for the lifetime, so `reset` cannot run.
+            // borrowed for the lifetime, so `reset` cannot run. (The cache entry just inserted
+            // is argument 4.)
             return unsafe { OwnedSlot::new(self.driver_slot.as_ref()) };
         }
         if let Some(slot) = cache_lookup(self.id) {
-            // SAFETY: Sync argument 4: this thread's own cache holds this set's id, so the
-            // entry was inserted by this thread for this set (ids are never reused) after
-            // argument 1 or 3 showed the slot is this thread's, and was not removed by
-            // deregistration. Slots are freed only in `Drop`, which cannot run while `&self`
-            // is borrowed, so the pointer is live.
+            // SAFETY: Sync argument 4, as in `owned_slot`.
             return unsafe { OwnedSlot::new(&*slot) };
         }
         self.owned_slot_uncached(token)

@@ -52,28 +52,37 @@ pub(crate) fn next_set_id() -> u64 {
     NEXT_SET_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Number of entries in each thread's slot cache. A thread using more sets than this in turn
-/// still works: a miss goes through the full lookup (rayon's index, or the set's mutex).
+/// Number of entries in each thread's slot cache behind the one-entry front. A thread using
+/// more sets than this in turn still works: a miss goes through the full lookup (the driver
+/// token, rayon's index, or the set's mutex).
 const WAYS: usize = 4;
 
-/// A tiny per-thread map from set id to this thread's own extra slot in that set.
+/// A tiny per-thread map from set id to this thread's own slot in that set.
 ///
-/// Holds pool-worker slots (found by `ThreadPool::current_thread_index()`, which costs a few
-/// non-inlined calls into rayon) and extra slots (registered or auto-registered threads, found
-/// under the set's mutex); the driver is recognised by its token without it. An entry is
-/// inserted only after the set checked that the slot belongs to this thread, and an extra
-/// slot's entry is removed when the thread deregisters. The cache is a hint: a miss falls back
-/// to the full lookup, never to a wrong slot.
+/// Two levels: a one-entry front (`last_*`, the set this thread allocated in most recently,
+/// checked first by every lookup: one thread-local access and one comparison) and `WAYS`
+/// entries behind it, filled round-robin. Holds the driver's slot (found by its token), pool
+/// workers' slots (found by `ThreadPool::current_thread_index()`, a few non-inlined calls
+/// into rayon) and extra slots (registered or auto-registered threads, found under the set's
+/// mutex). An entry is inserted only after the set checked that the slot belongs to this
+/// thread, and an extra slot's entries are removed when the thread deregisters. The cache is
+/// a hint: a miss falls back to the full lookup, never to a wrong slot.
 pub(crate) struct SlotCache {
+    /// Set id of the front entry; 0 (no set has it) when empty.
+    last_id: Cell<u64>,
+    /// This thread's slot in set `last_id`.
+    last_slot: Cell<*const Slot>,
     ids: [Cell<u64>; WAYS],
     slots: [Cell<*const Slot>; WAYS],
-    /// Round-robin victim for the next insertion.
+    /// Round-robin victim for the next insertion behind the front.
     next: Cell<usize>,
 }
 
 impl SlotCache {
     const fn new() -> Self {
         SlotCache {
+            last_id: Cell::new(0),
+            last_slot: Cell::new(ptr::null()),
             ids: [const { Cell::new(0) }; WAYS],
             slots: [const { Cell::new(ptr::null()) }; WAYS],
             next: Cell::new(0),
@@ -81,35 +90,51 @@ impl SlotCache {
     }
 }
 
-/// This thread's cached slot for set `set_id`, if any.
+/// This thread's slot for set `set_id` if it is the front entry: the allocation fast path.
 ///
 /// A returned pointer was inserted by [`cache_insert`] on this thread for the live set
 /// `set_id` (ids are never reused, so the set that inserted it is the caller's set) and not
 /// removed since.
 #[inline]
+pub(crate) fn cache_front(set_id: u64) -> Option<*const Slot> {
+    CACHE.with(|c| (c.last_id.get() == set_id).then(|| c.last_slot.get()))
+}
+
+/// This thread's cached slot for set `set_id`, if any, looked up behind the front; a hit
+/// becomes the front entry. Same guarantee as [`cache_front`].
 pub(crate) fn cache_lookup(set_id: u64) -> Option<*const Slot> {
     CACHE.with(|c| {
-        c.ids
-            .iter()
-            .position(|id| id.get() == set_id)
-            .map(|i| c.slots[i].get())
+        let i = c.ids.iter().position(|id| id.get() == set_id)?;
+        let slot = c.slots[i].get();
+        // Swap with the front, so the set used before stays cached too.
+        c.ids[i].set(c.last_id.get());
+        c.slots[i].set(c.last_slot.get());
+        c.last_id.set(set_id);
+        c.last_slot.set(slot);
+        Some(slot)
     })
 }
 
-/// Remembers `slot` as this thread's slot in set `set_id`.
+/// Remembers `slot` as this thread's slot in set `set_id`, as the front entry (the previous
+/// front moves behind it).
 pub(crate) fn cache_insert(set_id: u64, slot: *const Slot) {
     CACHE.with(|c| {
-        let i = c.next.get();
-        c.next.set((i + 1) % WAYS);
-        c.ids[i].set(set_id);
-        c.slots[i].set(slot);
+        if c.last_id.get() != 0 {
+            let i = c.next.get();
+            c.next.set((i + 1) % WAYS);
+            c.ids[i].set(c.last_id.get());
+            c.slots[i].set(c.last_slot.get());
+        }
+        c.last_id.set(set_id);
+        c.last_slot.set(slot);
     });
 }
 
 /// Forgets this thread's slot in set `set_id`, if cached.
 pub(crate) fn cache_remove(set_id: u64) {
     CACHE.with(|c| {
-        for (id, slot) in c.ids.iter().zip(&c.slots) {
+        let entries = std::iter::once((&c.last_id, &c.last_slot)).chain(c.ids.iter().zip(&c.slots));
+        for (id, slot) in entries {
             if id.get() == set_id {
                 id.set(0);
                 slot.set(ptr::null());

@@ -1,12 +1,14 @@
 //! Hardware-scale runs of the properties `tests/arena.rs` checks in small (also under Miri):
 //! every value reads back as written while all workers allocate at once, `used` adds up
-//! exactly, and every thread gets exactly one arena. Ignored by default:
+//! exactly (and only grows while another thread samples it), and every thread gets exactly
+//! one arena. Ignored by default:
 //!
 //! ```text
 //! cargo test -p tern-arena --release --test stress -- --ignored
 //! ```
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use tern_arena::{Arenas, Role, ScratchArenas, ThreadPolicy};
@@ -45,7 +47,7 @@ fn all_workers_allocate_at_once_and_everything_reads_back() {
                 let inexact = here.alloc_from_iter(pattern(i).filter(|_| true));
                 let name = a.alloc_str(&i.to_string());
                 let tag = a.alloc(i as u64 * 3);
-                (inexact, name, &*tag)
+                (&*inexact, &*name, &*tag)
             })
             .collect()
     });
@@ -62,8 +64,14 @@ fn all_workers_allocate_at_once_and_everything_reads_back() {
             .count()
     });
     assert_eq!(bad, 0);
-    let expected: usize = (0..n).map(|i| (i % 23) * 4 + i.to_string().len() + 8).sum();
-    assert_eq!(a.total_used(), expected);
+    // `used` counts alignment padding: at most 3 bytes before each `u32` slice and 7 before
+    // each `u64` (strings need none).
+    let requested: usize = (0..n).map(|i| (i % 23) * 4 + i.to_string().len() + 8).sum();
+    let used = a.total_used();
+    assert!(
+        (requested..=requested + n * (3 + 7)).contains(&used),
+        "used {used}, requested {requested}"
+    );
     let busy = a
         .stats()
         .iter()
@@ -125,4 +133,61 @@ fn thread_churn_gives_one_arena_per_thread() {
     let extra = a.stats().iter().filter(|s| s.role == Role::Extra).count();
     assert_eq!(extra, rounds * per_round);
     assert_eq!(a.total_used(), rounds * per_round * scale(10_000) * 8);
+}
+
+#[test]
+#[ignore = "stress: run with --ignored (release)"]
+fn used_only_grows_while_sampled_and_adds_up() {
+    // One worker fewer than the cores, so that the sampler runs beside the allocations.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    let p = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores - 1)
+            .build()
+            .expect("pool"),
+    );
+    let a = Arenas::new(Arc::clone(&p));
+    let n = scale(10_000_000);
+    let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
+    let samples = std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut samples = Vec::new();
+            // Relaxed (both flags, here and below): start and stop signals; the values
+            // sampled are checked on their own.
+            started.store(true, Ordering::Relaxed);
+            while !done.load(Ordering::Relaxed) {
+                samples.push(a.total_used());
+            }
+            samples
+        });
+        while !started.load(Ordering::Relaxed) {
+            std::hint::spin_loop();
+        }
+        p.install(|| {
+            (0..n).into_par_iter().for_each(|i| {
+                a.alloc(i as u64);
+            });
+        });
+        done.store(true, Ordering::Relaxed);
+        sampler.join().expect("sampler")
+    });
+    // One alignment only, so no padding: the total is exact. Every window switch happened
+    // while the sampler read (a torn read would show a jump far outside this range).
+    assert_eq!(a.total_used(), n * 8);
+    assert!(
+        samples.iter().all(|&u| u <= n * 8),
+        "a sample above the total"
+    );
+    let mut distinct = samples.clone();
+    distinct.dedup();
+    assert!(
+        distinct.len() > 10,
+        "the sampler must run during the allocations"
+    );
+    // Per arena `used` only grows; the sum of snapshots taken one arena after another can
+    // only grow too.
+    assert!(
+        samples.windows(2).all(|w| w[0] <= w[1]),
+        "a sample went down"
+    );
 }

@@ -235,6 +235,7 @@ symbols! {
         Raw: "raw",
         Safe: "safe",
         Union: "union",
+        Builtin: "builtin",
         StaticLifetime: "'static",
         UnderscoreLifetime: "'_",
     }

@@ -48,11 +48,12 @@
 //! - the collector's global `period: AtomicU64`, starting at 1, only incremented;
 //! - per participant a slot with `announced: AtomicU64` (0 = offline), in a registry
 //!   (`Mutex<Vec<Arc<Slot>>>`);
-//! - per participant a private *open batch* (a `Vec` of 16-byte chunks: a retired box takes
-//!   one, its pointer and its drop function; a resource stored inline or a raw pointer with
-//!   its destructor takes two; no allocation per retire) and a private list of *sealed*
-//!   batches; the collector has a shared, mutex-protected list for garbage retired without
-//!   a participant and for batches left by dropped participants.
+//! - per participant a private *open batch* (a `Vec` of pointer-sized words: boxes of one
+//!   type retired in a row form a run, one word each after a two-word head, destroyed by a
+//!   tight loop; a resource stored inline or a raw pointer with its destructor takes three or
+//!   four words; no allocation per retire) and a private list of *sealed* batches; the
+//!   collector has a shared, mutex-protected list for garbage retired without a participant
+//!   and for batches left by dropped participants.
 //!
 //! Operations:
 //! - **Quiescent state.** Fast path: `if period.load(Relaxed) == cached { return }`, where
@@ -237,6 +238,64 @@
 //! eprintln!("{name} has held the grace period back for {since:?}");
 //! ```
 //!
+//! # On a rayon pool
+//!
+//! The recommended shape for a pass on a rayon pool: each task registers a participant when
+//! it starts (`map_init`, or at the top of a `broadcast`/`scope` task), passes a quiescent
+//! state after every item, and drops the participant when its part of the work is done; the
+//! driver calls [`Collector::checkpoint`] once `install` has returned.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicPtr, Ordering};
+//! use rayon::prelude::*;
+//! use tern_quiesce::Collector;
+//!
+//! # // rayon's crossbeam-epoch casts integers to pointers, which strict-provenance Miri
+//! # // rejects; the API tests cover the same paths under Miri.
+//! # if cfg!(miri) { return; }
+//! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+//! let mut collector = Collector::new();
+//! let scale = AtomicPtr::new(Box::into_raw(Box::new(1_u64)));
+//!
+//! for pass in 1..=3_u64 {
+//!     let items: u64 = pool.install(|| {
+//!         (0..1_000_u64)
+//!             .into_par_iter()
+//!             .map_init(
+//!                 // One participant per piece of work rayon hands a worker; it is dropped
+//!                 // (and its garbage handed to the collector) when that piece is done.
+//!                 || collector.register_named("pass worker"),
+//!                 |me, i| {
+//!                     // SAFETY: `scale` only holds pointers from `Box::into_raw`, and every
+//!                     // pointer swapped out is retired to `collector`, never freed directly.
+//!                     let k = unsafe { me.protect(&scale) }.copied().unwrap_or(0);
+//!                     assert!((1..=pass).contains(&k));
+//!                     if i == 500 {
+//!                         let new = Box::into_raw(Box::new(pass));
+//!                         let old = scale.swap(new, Ordering::AcqRel);
+//!                         // SAFETY: `old` came from `Box::into_raw` and the swap unlinked it.
+//!                         me.retire(unsafe { Box::from_raw(old) });
+//!                     }
+//!                     me.quiescent(); // end of the item: `k` is a copy, nothing is held
+//!                     1
+//!                 },
+//!             )
+//!             .sum()
+//!     });
+//!     assert_eq!(items, 1_000);
+//!     // `install` returned: every participant of the pass is dropped, so `&mut` is free.
+//!     collector.checkpoint();
+//!     assert_eq!(collector.stats().pending_items, 0);
+//! }
+//! // SAFETY: no participant is left; the last value was never retired.
+//! drop(unsafe { Box::from_raw(scale.swap(std::ptr::null_mut(), Ordering::AcqRel)) });
+//! ```
+//!
+//! Inside the pool, prefer [`Participant::quiescent`] to [`Participant::synchronize`]: while a
+//! rayon worker waits in a `join`, it runs other tasks on the same stack, so one thread can
+//! hold two online participants, and the upper one cannot see a grace period end until the
+//! suspended task below it returns.
+//!
 //! # How it is checked
 //!
 //! One property — no retired object is destroyed while a participant that loaded it is
@@ -258,6 +317,8 @@
 //!   drop and re-checked by every holder after each action; a counting allocator must be
 //!   back to its baseline at the end.
 
+#![warn(missing_docs)]
+
 mod batch;
 mod collector;
 mod participant;
@@ -274,3 +335,8 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Collector>();
 };
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::batch::{Batch, Chunk, Entry, RunOutcome};
+use crate::batch::{Batch, Entry, Open, RunOutcome, Word};
 use crate::collector::{Collector, Slot, self_deadlock};
 use crate::sync::{
     Arc, AtomicPtr,
@@ -48,7 +48,7 @@ pub struct Participant<'c> {
     /// `slot.announced`).
     announced: u64,
     /// Retired entries not yet sealed (its tag is unused until `seal` sets it).
-    open: Batch,
+    open: Open,
     /// Sealed batches in sealing order, hence in non-decreasing tag order (one thread's
     /// loads of the period never go backwards).
     sealed: VecDeque<Batch>,
@@ -56,7 +56,7 @@ pub struct Participant<'c> {
     /// not even per batch. (A fresh 2 KiB vector per batch also costs more than its own
     /// allocation: glibc consolidates its fast bins, full of the just-freed objects, on
     /// every such request.)
-    spare: Vec<Vec<Chunk>>,
+    spare: Vec<Vec<Word>>,
     /// How many spares to keep: about the number of batches a reclamation runs (the
     /// backlog this participant's pattern produces), at least `SPARE_BATCHES`.
     spare_cap: usize,
@@ -82,12 +82,7 @@ impl<'c> Participant<'c> {
             slot,
             cached: announced,
             announced,
-            open: Batch {
-                tag: 0,
-                slots: Vec::new(),
-                items: 0,
-                bytes: 0,
-            },
+            open: Open::new(Vec::new()),
             sealed: VecDeque::new(),
             spare: Vec::new(),
             spare_cap: SPARE_BATCHES,
@@ -112,7 +107,7 @@ impl<'c> Participant<'c> {
 
     /// Retired resources this participant still holds (open and sealed batches).
     pub fn pending(&self) -> usize {
-        let items = self.open.items + self.sealed.iter().map(|b| b.items).sum::<u64>();
+        let items = self.open.batch.items + self.sealed.iter().map(|b| b.items).sum::<u64>();
         usize::try_from(items).unwrap_or(usize::MAX)
     }
 
@@ -142,7 +137,7 @@ impl<'c> Participant<'c> {
     #[cold]
     #[inline(never)]
     fn quiescent_slow(&mut self) {
-        if self.open.items != 0 {
+        if self.open.batch.items != 0 {
             self.seal();
         }
         // Relaxed: the fence in `announce` orders what follows; see the crate docs.
@@ -186,20 +181,13 @@ impl<'c> Participant<'c> {
             for mut b in self.sealed.drain(..n) {
                 out.run(&mut b);
                 if self.spare.len() < self.spare_cap {
-                    self.spare.push(b.slots);
+                    self.spare.push(b.words);
                 }
             }
             self.counts[2] += out.items;
             self.counts[3] += out.bytes;
-            // Relaxed (both): statistics; this participant is the only writer.
-            self.slot
-                .counts
-                .reclaimed_items
-                .store(self.counts[2], Relaxed);
-            self.slot
-                .counts
-                .reclaimed_bytes
-                .store(self.counts[3], Relaxed);
+            self.slot.counts.reclaimed_items.publish(self.counts[2]);
+            self.slot.counts.reclaimed_bytes.publish(self.counts[3]);
         }
         c.help_shared(h, !blocking, &mut out);
         if self.garbage_waits() && h <= self.last_horizon {
@@ -217,40 +205,39 @@ impl<'c> Participant<'c> {
     /// and starts a grace period.
     #[inline(never)]
     fn seal(&mut self) {
-        let fresh = self
-            .spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.batch_size));
-        let mut batch = std::mem::replace(
-            &mut self.open,
-            Batch {
-                tag: 0,
-                slots: fresh,
-                items: 0,
-                bytes: 0,
-            },
-        );
+        let fresh = match self.spare.pop() {
+            Some(v) => v,
+            None => self
+                .collector
+                .take_spares(&mut self.spare)
+                .unwrap_or_else(|| Vec::with_capacity(self.batch_size + 2)),
+        };
+        self.seal_onto(fresh);
+    }
+
+    /// Seals the open batch (see [`seal`](Self::seal)), opening the next one on `fresh`.
+    fn seal_onto(&mut self, fresh: Vec<Word>) {
+        let mut batch = self.open.take(fresh);
         batch.tag = self.collector.seal_tag();
         self.counts[0] += batch.items;
         self.counts[1] += batch.bytes;
-        // Relaxed (both): statistics; this participant is the only writer.
-        self.slot
-            .counts
-            .retired_items
-            .store(self.counts[0], Relaxed);
-        self.slot
-            .counts
-            .retired_bytes
-            .store(self.counts[1], Relaxed);
+        self.slot.counts.retired_items.publish(self.counts[0]);
+        self.slot.counts.retired_bytes.publish(self.counts[1]);
         self.sealed.push_back(batch);
     }
 
     #[inline]
     fn push(&mut self, entry: Entry, bytes: u64) {
         self.open.push(entry, bytes);
-        // The next quiescent state must seal (see `cached`).
+        self.retired_one();
+    }
+
+    /// After a retire: the next quiescent state must seal (see `cached`), and a full batch
+    /// is sealed now.
+    #[inline]
+    fn retired_one(&mut self) {
         self.cached = 0;
-        if self.open.items >= self.batch_size as u64 {
+        if self.open.batch.items >= self.batch_size as u64 {
             self.seal();
         }
     }
@@ -260,11 +247,13 @@ impl<'c> Participant<'c> {
     /// unlinked it (no new reader can reach it).
     ///
     /// No allocation and no atomic operation per object: the box's pointer joins this
-    /// participant's open batch; every [`Collector::batch_size`] retires the batch is sealed
-    /// (one fence and one compare-exchange).
+    /// participant's open batch (one word when the previous retire was a box of the same
+    /// type); every [`Collector::batch_size`] retires the batch is sealed (one fence and one
+    /// compare-exchange).
     #[inline]
     pub fn retire<T: Send + 'static>(&mut self, b: Box<T>) {
-        self.push(Entry::boxed(b), size_of::<T>() as u64);
+        self.open.push_box(b);
+        self.retired_one();
     }
 
     /// Retires any `Send` resource (an index, an id, a slice, a table) with the function
@@ -303,7 +292,7 @@ impl<'c> Participant<'c> {
     /// Seals the open batch now (starting a grace period for it) instead of waiting for it
     /// to fill. Runs nothing.
     pub fn flush(&mut self) {
-        if self.open.items != 0 {
+        if self.open.batch.items != 0 {
             self.seal();
         }
     }
@@ -385,7 +374,7 @@ impl<'c> Participant<'c> {
         );
         let g = self.collector.come_online(&self.slot);
         self.announced = g;
-        self.cached = if self.open.items == 0 && !self.garbage_waits() {
+        self.cached = if self.open.batch.items == 0 && !self.garbage_waits() {
             g
         } else {
             0
@@ -566,14 +555,20 @@ impl Drop for Participant<'_> {
     /// another participant's quiescent state, or the collector's drop). Runs no
     /// destructor, so dropping a participant never panics.
     fn drop(&mut self) {
-        if self.open.items != 0 {
-            self.seal();
+        if self.open.batch.items != 0 {
+            // No next batch: the open one takes an empty vector.
+            self.seal_onto(Vec::new());
+        } else if self.open.batch.words.capacity() != 0 {
+            self.spare.push(std::mem::take(&mut self.open.batch.words));
         }
         // Release: pairs with the Acquire load in `Collector::horizon`: every read this
         // participant made happens-before any free allowed by a scan that sees 0.
         self.slot.announced.store(0, Release);
         if !self.sealed.is_empty() {
             self.collector.hand_over(self.sealed.drain(..));
+        }
+        if !self.spare.is_empty() {
+            self.collector.give_spares(&mut self.spare);
         }
         self.collector.unregister(&self.slot);
     }

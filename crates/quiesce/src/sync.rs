@@ -63,17 +63,6 @@ pub(crate) fn get_mut<T>(m: &mut Mutex<T>) -> &mut T {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Adds to an atomic through `&mut` (no atomic instruction: `&mut` proves exclusivity).
-#[cfg(not(loom))]
-pub(crate) fn add_mut(a: &mut AtomicU64, n: u64) {
-    *a.get_mut() += n;
-}
-/// Adds to an atomic through `&mut` (loom spells `get_mut` as `with_mut`).
-#[cfg(loom)]
-pub(crate) fn add_mut(a: &mut AtomicU64, n: u64) {
-    a.with_mut(|v| *v += n);
-}
-
 /// Sets a `u64` atomic through `&mut`.
 #[cfg(not(loom))]
 pub(crate) fn set_mut_u64(a: &mut AtomicU64, n: u64) {
@@ -135,4 +124,43 @@ fn sleep(d: std::time::Duration) {
 #[cfg(loom)]
 fn sleep(_: std::time::Duration) {
     yield_now();
+}
+
+/// A statistics counter. Every access is `Relaxed`, for one reason stated here once: a
+/// counter publishes no memory and orders nothing; a reader wants some recent value, exact
+/// once the writers are joined or the reader holds the lock their updates happen under.
+/// Plain std atomics even under loom: there is nothing for the model to check, and fewer
+/// loom atomics mean fewer interleavings to explore.
+#[derive(Debug, Default)]
+pub(crate) struct Stat(std::sync::atomic::AtomicU64);
+
+impl Stat {
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Adds `n`, returning the value before (a read-modify-write: for counters several
+    /// threads update, on rare paths).
+    pub(crate) fn add(&self, n: u64) -> u64 {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Publishes a running total kept privately by the counter's only writer (a plain
+    /// store: no read-modify-write on a shared line).
+    pub(crate) fn publish(&self, total: u64) {
+        self.0.store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Raises the counter to at least `v` (reading first: most calls change nothing, and a
+    /// plain load keeps the line shared).
+    pub(crate) fn raise(&self, v: u64) {
+        if self.get() < v {
+            self.0.fetch_max(v, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Adds through `&mut` (no atomic instruction: `&mut` proves exclusivity).
+    pub(crate) fn add_mut(&mut self, n: u64) {
+        *self.0.get_mut() += n;
+    }
 }

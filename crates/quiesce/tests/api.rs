@@ -137,7 +137,7 @@ fn another_online_participant_delays_reclamation() {
     assert_eq!(c.stats().oldest_holder, None);
 }
 
-/// The sequence that makes housekeeping 0.0.3 free `p` under a reader (ANCHORS.md),
+/// The sequence that makes housekeeping 0.0.3 free `p` under a reader (the crate docs list it),
 /// replayed deterministically with three participants on one thread.
 #[test]
 fn housekeeping_sequence() {
@@ -780,4 +780,123 @@ fn synchronize_refuses_to_wait_for_its_own_thread() {
         s.spawn(|| collector.synchronize());
     });
     drop(away);
+}
+
+/// Boxes of one type retired in a row form one run entry (one word per box); a panic in
+/// the middle of a run must not stop the rest of the run, nor run anything twice, and the
+/// first panic is the one resumed.
+#[test]
+fn a_run_of_boxes_with_panics_inside_runs_each_box_once() {
+    const N: usize = 12;
+    let log = Log::new(N);
+    let c = Collector::with_batch_size(64);
+    let mut p = c.register();
+    for i in 0..N {
+        let mut t = Tracked::new(i, &log);
+        // The run's first, a middle one, two adjacent ones and its last.
+        t.panic_on_drop = matches!(i, 0 | 5 | 8 | 9 | 11);
+        p.retire(t);
+    }
+    let err = catch_unwind(AssertUnwindSafe(|| p.quiescent())).expect_err("must resume");
+    assert_eq!(
+        err.downcast_ref::<String>().map(String::as_str),
+        Some("destructor 0 panics"),
+        "the first panic is resumed"
+    );
+    assert!(
+        (0..N).all(|i| log.dropped(i) == 1),
+        "every destructor ran once"
+    );
+    let s = c.stats();
+    assert_eq!((s.reclaimed_items, s.pending_items), (N as u64, 0));
+    p.quiescent();
+    p.synchronize();
+    assert_eq!(log.total(), N);
+}
+
+/// Runs begin and end wherever the retired type changes or another kind of entry comes:
+/// single boxes between other entries, runs of two, runs cut by a seal, boxes retired
+/// through the collector, all destroyed once with exact counts.
+#[test]
+fn runs_break_on_type_changes_other_entries_and_seals() {
+    const N: usize = 40;
+    let log = Log::new(N);
+    let plain = Arc::new(AtomicUsize::new(0));
+    let c = Collector::with_batch_size(5);
+    let mut p = c.register();
+    for i in 0..N {
+        match i % 8 {
+            // A run of three `Tracked`, then a `u64` box, a resource, a `Tracked`, a raw
+            // pointer... (batches of five cut them anywhere).
+            0..=2 | 5 => p.retire(Tracked::new(i, &log)),
+            3 => {
+                p.retire(Box::new(i as u64));
+                p.retire(Tracked::new(i, &log));
+            }
+            4 => {
+                let plain = Arc::clone(&plain);
+                p.retire_with(plain, |n| {
+                    // SeqCst: test bookkeeping, read after the destructors ran.
+                    n.fetch_add(1, Ordering::SeqCst);
+                });
+                p.retire(Tracked::new(i, &log));
+            }
+            _ => c.retire(Tracked::new(i, &log)),
+        }
+    }
+    let retired = N + N / 8 * 2;
+    p.flush();
+    assert_eq!(c.stats().pending_items as usize, retired);
+    p.synchronize();
+    drop(p);
+    let mut c = c;
+    c.checkpoint();
+    assert!((0..N).all(|i| log.dropped(i) == 1));
+    // SeqCst: as in the destructor above.
+    assert_eq!(plain.load(Ordering::SeqCst), N / 8);
+    let s = c.stats();
+    assert_eq!(
+        (s.retired_items, s.reclaimed_items),
+        (retired as u64, retired as u64)
+    );
+    assert_eq!(
+        s.reclaimed_bytes,
+        (N * std::mem::size_of::<Tracked>()
+            + N / 8 * (std::mem::size_of::<u64>() + std::mem::size_of::<Arc<AtomicUsize>>()))
+            as u64
+    );
+}
+/// `checkpoint` keeps the batch vectors it emptied for the participants of the next pass;
+/// passes of different sizes on one collector (a compiler session) keep every count exact
+/// and destroy everything once, and dropping the collector frees the kept vectors (Miri's
+/// leak check).
+#[test]
+fn passes_on_one_collector_reuse_batch_vectors() {
+    const PASSES: [usize; 4] = [90, 20, 90, 3];
+    let total: usize = PASSES.iter().sum();
+    let log = Log::new(total);
+    let mut c = Collector::with_batch_size(4);
+    let mut first = 0;
+    for n in PASSES {
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let (c, log) = (&c, &log);
+                s.spawn(move || {
+                    let mut p = c.register();
+                    for i in (first + t..first + n).step_by(2) {
+                        p.retire(Tracked::new(i, log));
+                    }
+                });
+            }
+        });
+        let freed = c.checkpoint();
+        assert_eq!(freed.items as usize, n);
+        first += n;
+        assert!((0..first).all(|i| log.dropped(i) == 1));
+    }
+    let s = c.stats();
+    assert_eq!(
+        (s.retired_items, s.reclaimed_items),
+        (total as u64, total as u64)
+    );
 }

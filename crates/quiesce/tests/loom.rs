@@ -157,7 +157,7 @@ fn writer_retires_while_two_readers_read() {
     });
 }
 
-/// (2) The housekeeping sequence (ANCHORS.md): A and B register; A passes a quiescent
+/// (2) The housekeeping sequence (listed in the crate docs): A and B register; A passes a quiescent
 /// state; R registers and loads p; A swaps p out, retires it and fills a batch; B passes a
 /// quiescent state; A retires more and passes quiescent states; R reads p again.
 ///

@@ -12,84 +12,27 @@
 //! `TERN_STRESS_SECS`, default 10; threads from `TERN_STRESS_THREADS`, default 4).
 #![cfg(not(loom))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicIsize, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tern_quiesce::{Collector, Participant};
+use tern_tests::alloc::{CountingAlloc, track_this_thread};
 
 // ---- a counting allocator ----
 //
 // It counts the blocks allocated by threads marked as ours (this test's threads, not the
-// harness's) and not yet freed, whoever frees them: each block carries a header that says
-// whether it was counted (a thread's start-up block is freed by the new thread before it
-// can mark itself, for example).
-
-/// Blocks allocated by marked threads and not yet freed.
-static LIVE_BLOCKS: AtomicIsize = AtomicIsize::new(0);
-
-thread_local! {
-    /// Whether this thread's allocations count.
-    static OURS: Cell<bool> = const { Cell::new(false) };
-}
-
-struct Counting;
-
-fn ours() -> bool {
-    OURS.try_with(Cell::get).unwrap_or(false)
-}
-
-/// The header in front of every block: at least 16 bytes, and the block's alignment.
-fn with_header(layout: Layout) -> (Layout, usize) {
-    let header = layout.align().max(16);
-    let full = Layout::from_size_align(layout.size() + header, layout.align().max(16))
-        .expect("test allocations are small");
-    (full, header)
-}
-
-// SAFETY: blocks come from `System` with a larger layout whose first `header` bytes hold a
-// flag; the caller gets the part after the header, aligned as asked (the header is a
-// multiple of the alignment), and `dealloc` undoes exactly that with the same layout.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let (full, header) = with_header(layout);
-        // SAFETY: `full` has a non-zero size (it includes the header).
-        let base = unsafe { System.alloc(full) };
-        if base.is_null() {
-            return base;
-        }
-        let counted = ours();
-        if counted {
-            // Relaxed: a count; every RMW sees the latest value, and the reader reads it after
-            // joining every thread that allocated, which orders these updates.
-            LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: 1. the header is at least 16 bytes, room for the flag. 2. `base + header`
-        // is inside the block (its size is `layout.size() + header`).
-        unsafe {
-            base.write(u8::from(counted));
-            base.add(header)
-        }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let (full, header) = with_header(layout);
-        // SAFETY: `ptr` came from `alloc` above with this `layout`, so the block starts
-        // `header` bytes before it and holds the flag there.
-        unsafe {
-            let base = ptr.sub(header);
-            if base.read() == 1 {
-                // Relaxed: as in `alloc`.
-                LIVE_BLOCKS.fetch_sub(1, Ordering::Relaxed);
-            }
-            System.dealloc(base, full);
-        }
-    }
-}
+// harness's) and not yet freed, whoever frees them (a thread's start-up block is freed by
+// the new thread before it can mark itself, for example).
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOC: CountingAlloc = CountingAlloc::tracking_threads();
+
+/// Blocks allocated by marked threads and not yet freed (read after the allocating threads
+/// were joined).
+fn live_blocks() -> usize {
+    ALLOC.tracked_live_blocks()
+}
 
 /// Serialises the tests of this binary (the allocator count is process-wide).
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -180,7 +123,7 @@ struct Config {
 
 /// One worker: random actions until the budget is spent.
 fn worker(c: &Collector, slots: &[AtomicPtr<Node>], budget: &Budget, seed: u64) -> u64 {
-    OURS.with(|o| o.set(true));
+    track_this_thread(true);
     let mut rng = Rng(seed | 1);
     let mut me: Participant<'_> = c.register_named(format!("worker-{seed}"));
     // Nodes loaded since this participant's last quiescent state (raw: the borrow checker
@@ -270,7 +213,7 @@ fn worker(c: &Collector, slots: &[AtomicPtr<Node>], budget: &Budget, seed: u64) 
         }
     }
     drop(me);
-    // `OURS` stays set: what the spawning thread allocated for this thread is freed as
+    // The thread stays tracked: what the spawning thread allocated for this thread is freed as
     // this thread exits.
     ops
 }
@@ -279,12 +222,12 @@ fn run(cfg: &Config) {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    OURS.with(|o| o.set(true));
+    track_this_thread(true);
     // Relaxed (all three): reset and read under `SERIAL`, before the workers start (the spawn
     // orders them).
     CREATED.store(0, Ordering::Relaxed);
     DROPPED.store(0, Ordering::Relaxed);
-    let baseline = LIVE_BLOCKS.load(Ordering::Relaxed);
+    let baseline = live_blocks();
     let mut c = Collector::with_batch_size(cfg.batch_size);
     let slots: Vec<AtomicPtr<Node>> = (0..cfg.slots)
         .map(|_| AtomicPtr::new(Node::boxed()))
@@ -325,13 +268,8 @@ fn run(cfg: &Config) {
     );
     assert_eq!(created, dropped, "every node dropped exactly once");
     assert!(ops > 0 && created > cfg.slots as u64);
-    assert_eq!(
-        // Relaxed: as in `alloc`, read after every allocating thread was joined.
-        LIVE_BLOCKS.load(Ordering::Relaxed),
-        baseline,
-        "allocator back to its baseline"
-    );
-    OURS.with(|o| o.set(false));
+    assert_eq!(live_blocks(), baseline, "allocator back to its baseline");
+    track_this_thread(false);
     eprintln!(
         "stress: {} threads, {ops} ops, {created} nodes, {} grace periods, batch {}",
         cfg.threads, stats.grace_periods_completed, cfg.batch_size
@@ -347,22 +285,21 @@ fn allocator_check_sees_a_leak() {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    OURS.with(|o| o.set(true));
-    // Relaxed (all loads below): the leaking thread is joined before they read.
-    let before = LIVE_BLOCKS.load(Ordering::Relaxed);
+    track_this_thread(true);
+    let before = live_blocks();
     let leaked = std::thread::scope(|s| {
         s.spawn(|| {
-            OURS.with(|o| o.set(true));
+            track_this_thread(true);
             Leak(Box::into_raw(Box::new(5u64)))
         })
         .join()
         .unwrap()
     });
-    assert_eq!(LIVE_BLOCKS.load(Ordering::Relaxed) - before, 1);
+    assert_eq!(live_blocks() - before, 1);
     // SAFETY: from `Box::into_raw` just above, freed once.
     drop(unsafe { Box::from_raw(leaked.0) });
-    assert_eq!(LIVE_BLOCKS.load(Ordering::Relaxed) - before, 0);
-    OURS.with(|o| o.set(false));
+    assert_eq!(live_blocks() - before, 0);
+    track_this_thread(false);
 }
 
 #[test]

@@ -73,6 +73,7 @@
 //! let nodes: Vec<&(tern_intern::Symbol, usize)> = s.pass("parse", words.len(), |cx, i| {
 //!     let sym = cx.intern(words[i]);
 //!     let scratch = cx.scratch().alloc_slice_copy(words[i].as_bytes()); // item-scoped
+//!     scratch.sort_unstable(); // scratch slices are `&mut`: edit them in place
 //!     &*ast.alloc((sym, scratch.len())) // lives as long as `ast`
 //! });
 //! let tys = s.pass("types", nodes.len(), |cx, i| cx.values(&types).intern(Ty::List(i as u32 % 2)));

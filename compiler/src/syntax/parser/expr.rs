@@ -11,16 +11,18 @@
 //! blocks) ends the statement unless `.` or `?` follows.
 
 use smallvec::SmallVec;
+use tern_arena::Kind;
 
-use super::ty::PathMode;
-use super::{PResult, Parser, finish};
-use crate::syntax::Intern;
+use super::token_set::{BLOCK_LIKE_FIRST, EXPR_FIRST, PATH_SEGMENT, TokenSet};
+use super::ty::{AllowPlus, PathMode};
+use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::ast::{
-    Arm, BinOp, Block, BlockKind, Closure, ClosureParam, Expr, ExprField, ExprKind, Ident,
-    Lifetime, Lit, Local, MacCall, PathSegment, RangeLimits, Span, Stmt, StructExpr, StructRest,
-    UnOp,
+    Arm, Attribute, BinOp, Block, BlockKind, Closure, ClosureParam, Delim, Expr, ExprField,
+    ExprKind, Ident, Lifetime, Lit, Local, MacCall, Path, PathSegment, QSelf, RangeLimits, Span,
+    Stmt, StructExpr, StructRest, UnOp,
 };
 use crate::syntax::token::{LitKind, TokenKind as T};
+use crate::syntax::{Intern, kw};
 
 /// Expression context.
 #[derive(Clone, Copy, Default, Debug)]
@@ -54,7 +56,7 @@ enum Op {
     Cast,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// A full expression.
     pub(super) fn parse_expr(&mut self) -> PResult<&'a Expr<'a>> {
         self.parse_assoc(0, NONE)
@@ -226,44 +228,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     /// Whether an expression can start here (for optional operands).
     fn can_begin_expr(&self, r: Restrictions) -> bool {
         match self.kind() {
-            T::Literal
-            | T::Ident
-            | T::RawIdent
-            | T::Lifetime
-            | T::OpenParen
-            | T::OpenBracket
-            | T::Bang
-            | T::Minus
-            | T::Star
-            | T::And
-            | T::Or
-            | T::Lt
-            | T::Pound
-            | T::Underscore
-            | T::KwSelfValue
-            | T::KwSelfType
-            | T::KwSuper
-            | T::KwCrate
-            | T::KwTrue
-            | T::KwFalse
-            | T::KwIf
-            | T::KwMatch
-            | T::KwLoop
-            | T::KwWhile
-            | T::KwFor
-            | T::KwUnsafe
-            | T::KwMove
-            | T::KwReturn
-            | T::KwBreak
-            | T::KwContinue
-            | T::KwLet
-            | T::KwAsync
-            | T::KwConst
-            | T::KwStatic => true,
             T::OpenBrace => !r.no_struct,
             T::Dot => self.at2(T::Dot, T::Dot),
             T::Colon => self.at_path_sep(),
-            _ => false,
+            k => EXPR_FIRST.contains(k),
         }
     }
 
@@ -293,7 +261,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.bump();
                 let mut raw = false;
                 let mutbl;
-                if self.at_word("raw") && matches!(self.nth(1), T::KwConst | T::KwMut) {
+                if self.at_kw(kw::Raw) && matches!(self.nth(1), T::KwConst | T::KwMut) {
                     self.bump();
                     raw = true;
                     mutbl = self.at(T::KwMut);
@@ -459,18 +427,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
     }
 
+    /// `(args)` of a call or method call.
     fn parse_call_args(&mut self) -> PResult<&'a [Expr<'a>]> {
-        let close = self.open(T::OpenParen)?;
-        let start = self.sc.exprs.len();
-        while !self.at_close(close) {
-            let e = self.parse_expr()?;
-            self.sc.exprs.push(*e);
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseParen)?;
-        Ok(finish(self.bump, &mut self.sc.exprs, start))
+        let list = self.paren_list(|p| Ok(Elem::Push(*p.parse_expr()?)))?;
+        Ok(list.items)
     }
 
     /// A literal token or `true`/`false`.
@@ -525,29 +485,12 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 Ok(self.alloc(e))
             }
             T::OpenParen => {
-                let close = self.open(T::OpenParen)?;
-                let estart = self.sc.exprs.len();
-                let mut trailing = false;
-                while !self.at_close(close) {
-                    let e = self.parse_expr()?;
-                    self.sc.exprs.push(*e);
-                    trailing = false;
-                    if !self.eat(T::Comma) {
-                        break;
-                    }
-                    trailing = true;
-                }
-                self.close(close, T::CloseParen)?;
-                if self.sc.exprs.len() == estart + 1 && !trailing {
-                    let inner = self.sc.exprs.pop().unwrap_or(Expr {
-                        kind: ExprKind::Err,
-                        span: Span::default(),
-                    });
-                    Ok(self.mk(ExprKind::Paren(self.alloc(inner)), start))
-                } else {
-                    let elems = finish(self.bump, &mut self.sc.exprs, estart);
-                    Ok(self.mk(ExprKind::Tuple(elems), start))
-                }
+                let list = self.paren_list(|p| Ok(Elem::Push(*p.parse_expr()?)))?;
+                let kind = match list.items {
+                    [inner] if !list.trailing => ExprKind::Paren(inner),
+                    elems => ExprKind::Tuple(elems),
+                };
+                Ok(self.mk(kind, start))
             }
             T::OpenBracket => {
                 let close = self.open(T::OpenBracket)?;
@@ -563,12 +506,13 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 }
                 let estart = self.sc.exprs.len();
                 self.sc.exprs.push(*first);
-                while self.eat(T::Comma) && !self.at_close(close) {
-                    let e = self.parse_expr()?;
-                    self.sc.exprs.push(*e);
+                if self.eat(T::Comma) {
+                    self.comma_list_onto(ListEnd::Group(close), |p| {
+                        Ok(Elem::Push(*p.parse_expr()?))
+                    })?;
                 }
                 self.close(close, T::CloseBracket)?;
-                let elems = finish(self.bump, &mut self.sc.exprs, estart);
+                let elems = finish(self.arena, &mut self.sc.exprs, estart);
                 Ok(self.mk(ExprKind::Array(elems), start))
             }
             T::OpenBrace => self.parse_block_expr(BlockKind::Plain, None, start),
@@ -592,7 +536,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             }
             T::KwConst | T::KwStatic | T::KwMove | T::Or => self.parse_closure(r, start),
             T::KwFor if self.nth(1) == T::Lt => self.parse_closure(r, start),
-            T::Ident if self.at_word("try") && self.nth(1) == T::OpenBrace => {
+            T::Ident if self.at_kw(kw::Try) && self.nth(1) == T::OpenBrace => {
                 self.bump();
                 self.parse_block_expr(BlockKind::Try, None, start)
             }
@@ -650,7 +594,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 };
                 Ok(self.mk(ExprKind::Continue(label), start))
             }
-            T::Ident if self.at_word("yield") => {
+            T::Ident if self.at_kw(kw::Yield) => {
                 self.bump();
                 let e = if self.can_begin_expr(r) {
                     Some(self.parse_assoc(0, r)?)
@@ -660,7 +604,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 Ok(self.mk(ExprKind::Yield(e), start))
             }
             T::Ident
-                if self.at_word("become")
+                if self.at_kw(kw::Become)
                     && self.nth(1) != T::Bang
                     && self.can_begin_expr_at1() =>
             {
@@ -668,7 +612,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 let e = self.parse_assoc(0, r)?;
                 Ok(self.mk(ExprKind::Become(e), start))
             }
-            T::Ident if self.at_word("builtin") && self.nth(1) == T::Pound => {
+            // `builtin # name(..)`: `builtin` is a contextual keyword.
+            T::Ident
+                if self.nth(1) == T::Pound && self.tok().sym == Some(super::super::kw::Builtin) =>
+            {
                 self.pos += 2;
                 self.parse_ident()?;
                 let d = self.parse_delimited()?;
@@ -714,58 +661,31 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         )
     }
 
+    /// `path { a, b: e, ..base }` after the path.
     fn parse_struct_lit(
         &mut self,
-        qself: Option<&'a crate::syntax::ast::QSelf<'a>>,
-        path: crate::syntax::ast::Path<'a>,
+        qself: Option<&'a QSelf<'a>>,
+        path: Path<'a>,
         start: usize,
     ) -> PResult<&'a Expr<'a>> {
-        let close = self.open(T::OpenBrace)?;
-        let fstart = self.sc.expr_fields.len();
         let mut rest = StructRest::None;
-        while !self.at_close(close) {
-            self.parse_outer_attrs()?;
-            if self.at2(T::Dot, T::Dot) && !self.at3(T::Dot, T::Dot, T::Eq) {
-                self.pos += 2;
-                if self.at_close(close) {
-                    rest = StructRest::Rest;
-                } else {
-                    rest = StructRest::Base(self.parse_expr()?);
+        let fields = self
+            .brace_list(|p| {
+                p.parse_outer_attrs()?;
+                if p.at2(T::Dot, T::Dot) && !p.at3(T::Dot, T::Dot, T::Eq) {
+                    p.pos += 2;
+                    rest = if p.at(T::CloseBrace) {
+                        StructRest::Rest
+                    } else {
+                        StructRest::Base(p.parse_expr()?)
+                    };
+                    return Ok(Elem::Last);
                 }
-                break;
-            }
-            let ident = match self.kind() {
-                T::Ident
-                | T::RawIdent
-                | T::KwSelfValue
-                | T::KwSelfType
-                | T::KwSuper
-                | T::KwCrate => self.ident_of(self.pos),
-                T::Literal if self.tok().lit == LitKind::Int => self.ident_of(self.pos),
-                _ => return Err(self.expected("field name")),
-            };
-            let id_pos = self.pos;
-            self.bump();
-            let (expr, shorthand) = if self.at(T::Colon) && !self.at_path_sep() {
-                self.bump();
-                (*self.parse_expr()?, false)
-            } else {
-                let p = self.ident_path_expr(id_pos);
-                (p, true)
-            };
-            self.sc.expr_fields.push(ExprField {
-                ident,
-                expr,
-                shorthand,
-            });
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseBrace)?;
-        let fields = finish(self.bump, &mut self.sc.expr_fields, fstart);
+                p.parse_expr_field().map(Elem::Push)
+            })?
+            .items;
         Ok(self.mk(
-            ExprKind::Struct(self.bump.alloc(StructExpr {
+            ExprKind::Struct(self.arena.alloc(StructExpr {
                 qself,
                 path,
                 fields,
@@ -775,16 +695,39 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         ))
     }
 
+    /// `name: expr`, `0: expr` or the shorthand `name`.
+    fn parse_expr_field(&mut self) -> PResult<ExprField<'a>> {
+        let is_name =
+            self.at_set(PATH_SEGMENT) || (self.at(T::Literal) && self.tok().lit == LitKind::Int);
+        if !is_name {
+            return Err(self.expected("field name"));
+        }
+        let ident = self.ident_of(self.pos);
+        let id_pos = self.pos;
+        self.bump();
+        let (expr, shorthand) = if self.at(T::Colon) && !self.at_path_sep() {
+            self.bump();
+            (*self.parse_expr()?, false)
+        } else {
+            (self.ident_path_expr(id_pos), true)
+        };
+        Ok(ExprField {
+            ident,
+            expr,
+            shorthand,
+        })
+    }
+
     /// The one-segment path expression naming the identifier at `i`.
     fn ident_path_expr(&mut self, i: usize) -> Expr<'a> {
         let ident = self.ident_of(i);
         let segs = self
-            .bump
+            .arena
             .alloc_slice_copy(&[PathSegment { ident, args: None }]);
         Expr {
             kind: ExprKind::Path(
                 None,
-                crate::syntax::ast::Path {
+                Path {
                     global: false,
                     segments: segs,
                     span: ident.span,
@@ -806,29 +749,27 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         self.eat(T::KwStatic);
         let asyncness = self.eat(T::KwAsync);
         let by_move = self.eat(T::KwMove);
-        let pstart = self.sc.cparams.len();
-        if self.at(T::Or) && self.nth(1) == T::Or {
+        let params = if self.at(T::Or) && self.nth(1) == T::Or {
             self.pos += 2;
+            &[]
         } else {
+            const BAR: TokenSet = TokenSet::new(&[T::Or]);
             self.expect(T::Or)?;
-            while !self.at(T::Or) && !self.at(T::Eof) {
-                self.parse_outer_attrs()?;
-                let pat = self.parse_pat_no_top_alt()?;
-                let ty = if self.eat(T::Colon) {
-                    let t = self.parse_ty()?;
-                    Some(self.alloc(t))
+            let list = self.comma_list(ListEnd::Before(BAR), |p| {
+                p.parse_outer_attrs()?;
+                let pat = p.parse_pat_no_top_alt()?;
+                let ty = if p.eat(T::Colon) {
+                    let t = p.parse_ty()?;
+                    Some(p.alloc(t))
                 } else {
                     None
                 };
-                self.sc.cparams.push(ClosureParam { pat, ty });
-                if !self.eat(T::Comma) {
-                    break;
-                }
-            }
+                Ok(Elem::Push(ClosureParam { pat, ty }))
+            })?;
             self.expect(T::Or)?;
-        }
-        let params = finish(self.bump, &mut self.sc.cparams, pstart);
-        let output = self.parse_fn_ret_ty()?;
+            list.items
+        };
+        let output = self.parse_ret_ty(AllowPlus::Yes)?;
         let body = if output.is_some() {
             let bstart = self.pos;
             self.parse_block_expr(BlockKind::Plain, None, bstart)?
@@ -961,7 +902,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             });
         }
         self.close(close, T::CloseBrace)?;
-        let arms = finish(self.bump, &mut self.sc.arms, astart);
+        let arms = finish(self.arena, &mut self.sc.arms, astart);
         Ok(self.mk(ExprKind::Match(scrutinee, arms), start))
     }
 
@@ -991,14 +932,14 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             }
         }
         self.close(close, T::CloseBrace)?;
-        let stmts = finish(self.bump, &mut self.sc.stmts, sstart);
+        let stmts = finish(self.arena, &mut self.sc.stmts, sstart);
         Ok(self.alloc(Block {
             stmts,
             span: self.span_from(start),
         }))
     }
 
-    fn parse_stmt(&mut self, close: usize) -> PResult<Stmt<'a>> {
+    fn parse_stmt(&mut self, close: Option<Closer>) -> PResult<Stmt<'a>> {
         if self.eat(T::Semi) {
             return Ok(Stmt::Empty);
         }
@@ -1013,7 +954,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
         if self.at_macro_path() {
             let mac = self.parse_mac_call()?;
-            let brace = mac.args.delim == crate::syntax::ast::Delim::Brace;
+            let brace = mac.args.delim == Delim::Brace;
             let continues = (self.at(T::Dot) && !self.at2(T::Dot, T::Dot)) || self.at(T::Question);
             if (brace && !continues) || self.at(T::Semi) {
                 let semi = self.eat(T::Semi);
@@ -1031,7 +972,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         self.finish_expr_stmt(e, close)
     }
 
-    fn finish_expr_stmt(&mut self, e: &'a Expr<'a>, close: usize) -> PResult<Stmt<'a>> {
+    fn finish_expr_stmt(&mut self, e: &'a Expr<'a>, close: Option<Closer>) -> PResult<Stmt<'a>> {
         if self.eat(T::Semi) {
             Ok(Stmt::Semi(e))
         } else if self.at_close(close) || is_block_like(e) {
@@ -1045,14 +986,14 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     fn parse_stmt_expr(&mut self) -> PResult<&'a Expr<'a>> {
         let start = self.pos;
         let block_like = match self.kind() {
-            T::KwIf | T::KwMatch | T::KwLoop | T::KwWhile | T::KwFor | T::OpenBrace => true,
+            k if BLOCK_LIKE_FIRST.contains(k) => true,
             T::KwUnsafe | T::KwConst => self.nth(1) == T::OpenBrace,
             T::KwAsync => {
                 self.nth(1) == T::OpenBrace
                     || (self.nth(1) == T::KwMove && self.nth(2) == T::OpenBrace)
             }
             T::Lifetime => self.nth(1) == T::Colon,
-            T::Ident => self.at_word("try") && self.nth(1) == T::OpenBrace,
+            T::Ident => self.at_kw(kw::Try) && self.nth(1) == T::OpenBrace,
             _ => false,
         };
         if !block_like || (self.at(T::KwFor) && self.nth(1) == T::Lt) {
@@ -1069,11 +1010,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         Ok(e)
     }
 
-    fn parse_local(
-        &mut self,
-        attrs: &'a [crate::syntax::ast::Attribute<'a>],
-        start: usize,
-    ) -> PResult<Stmt<'a>> {
+    fn parse_local(&mut self, attrs: &'a [Attribute<'a>], start: usize) -> PResult<Stmt<'a>> {
         self.expect(T::KwLet)?;
         let pat = self.parse_pat()?;
         let ty = if self.eat(T::Colon) {

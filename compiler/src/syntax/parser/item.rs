@@ -1,48 +1,100 @@
-//! Items, attributes, visibility, use trees, function signatures.
+//! Items: the item loop, the one decision of which item starts at the
+//! cursor, and the small items (modules, extern blocks, `static`, `const`,
+//! type aliases, macros). Functions, ADTs, traits/impls, use trees and
+//! attributes have files of their own.
 
-use super::{PResult, Parser, finish};
+use super::token_set::{IDENT, MACRO_PATH_SEGMENT};
+use super::{Closer, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
-    Abi, AttrArgs, AttrStyle, Attribute, ConstItem, EnumItem, FieldDef, FnItem, FnSig, ForeignMod,
-    Generics, ImplItem, Item, ItemKind, Lit, MacCall, ModBody, ModItem, Param, ParamKind, Path,
-    Safety, StaticItem, StructItem, TraitAlias, TraitItem, TyAlias, TyKind, UseTree, UseTreeKind,
-    Variant, VariantData, Visibility,
+    Attribute, ConstItem, Delim, ForeignMod, Item, ItemKind, MacCall, ModBody, ModItem, Safety,
+    StaticItem, TyAlias, Visibility,
 };
+use crate::syntax::kw;
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
 
-/// Qualifiers in front of `fn`.
-#[derive(Default, Clone, Copy)]
-struct FnQuals {
-    constness: bool,
-    asyncness: bool,
-    safety: Safety,
-    abi: Option<Abi>,
+/// The item that starts at the cursor (after attributes and visibility),
+/// decided by lookahead alone by [`Parser::item_start`]: statements ask it
+/// whether an item starts, item lists ask it which one, so the two cannot
+/// disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct ItemStart {
+    /// `default` (specialization) came first.
+    pub(super) defaultness: bool,
+    pub(super) head: ItemHead,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+/// Which parser an item goes to. Each one consumes its own qualifiers
+/// (`unsafe`, `safe`, `const`, `auto`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ItemHead {
+    /// `use`
+    Use,
+    /// `extern crate`
+    ExternCrate,
+    /// `[unsafe] extern ["abi"] {`
+    ForeignMod,
+    /// `[unsafe | safe] static name`
+    Static,
+    /// `const name` / `const _`
+    Const,
+    /// `[const] [async] [unsafe | safe] [extern ["abi"]] fn`
+    Fn,
+    /// `[unsafe] mod`
+    Mod,
+    /// `type`
+    TyAlias,
+    /// `struct`
+    Struct,
+    /// `union name`
+    Union,
+    /// `enum`
+    Enum,
+    /// `[const] [unsafe] [auto] trait`, `[const] [unsafe] impl`
+    TraitOrImpl,
+    /// `macro_rules! name`
+    MacroRules,
+    /// `macro name`
+    MacroDef,
+    /// `path! ...` (only where macros are items: not in statements, which
+    /// parse macro invocations themselves, and not after a visibility)
+    MacCall,
+}
+
+impl ItemHead {
+    /// Whether `default` may precede it.
+    fn takes_default(self) -> bool {
+        matches!(
+            self,
+            ItemHead::Fn | ItemHead::TraitOrImpl | ItemHead::TyAlias | ItemHead::Const
+        )
+    }
+}
+
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     // ------------------------------------------------------------ lists
 
-    /// Items until the group closer at `close` (or end of file when `None`),
-    /// recovering from errors item by item.
-    pub(super) fn parse_items(&mut self, close: Option<usize>) -> &'a [Item<'a>] {
-        let close = close.unwrap_or(usize::MAX);
+    /// Items until the group closer `close` (to end of file for the top
+    /// level, `None`, or an unmatched group), recovering from errors item by
+    /// item.
+    pub(super) fn parse_items(&mut self, close: Option<Closer>) -> &'a [Item<'a>] {
         let start = self.sc.items.len();
         loop {
-            if self.at(T::Eof) || self.pos >= close {
+            if self.at(T::Eof) || close.is_some_and(|Closer(c)| self.pos >= c) {
                 break;
             }
             if self.kind().is_close() {
-                if close == usize::MAX && self.tok().pair == crate::syntax::Token::NO_MATCH {
-                    // A stray closer at top level (reported by the lexer).
-                    self.bump();
-                    continue;
+                if close.is_some() {
+                    break;
                 }
-                if close == usize::MAX {
+                // A closer with nothing to close here: a stray one was
+                // reported by the lexer; any other is out of place.
+                if self.tok().pair != crate::syntax::Token::NO_MATCH {
                     let _ = self.expected("item");
-                    self.bump();
-                    continue;
                 }
-                break;
+                self.bump();
+                continue;
             }
             let mark = self.mark();
             let item_start = self.pos;
@@ -53,128 +105,151 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 self.recover_item(item_start);
             }
         }
-        finish(self.bump, &mut self.sc.items, start)
+        finish(self.arena, &mut self.sc.items, start)
     }
 
-    /// Inner attributes at the start of a file or body, recovering.
-    pub(super) fn parse_inner_attrs_recovering(&mut self) -> &'a [Attribute<'a>] {
-        let mark = self.mark();
-        let start = self.pos;
-        if let Ok(a) = self.parse_inner_attrs() {
-            a
-        } else {
-            self.restore(mark);
-            self.recover_item(start);
-            &[]
-        }
+    /// `{ #![inner] items }` with item-level recovery inside.
+    #[allow(clippy::type_complexity, reason = "a pair of slices")]
+    pub(super) fn parse_item_body(&mut self) -> PResult<(&'a [Attribute<'a>], &'a [Item<'a>])> {
+        let close = self.open(T::OpenBrace)?;
+        let inner = self.parse_inner_attrs()?;
+        let items = self.parse_items(close);
+        self.close(close, T::CloseBrace)?;
+        Ok((inner, items))
     }
 
-    fn at_inner_attr(&self) -> bool {
-        self.at(T::Pound) && self.nth(1) == T::Bang && self.nth(2) == T::OpenBracket
-    }
+    // ------------------------------------------------------------ which item
 
-    pub(super) fn parse_inner_attrs(&mut self) -> PResult<&'a [Attribute<'a>]> {
-        let start = self.sc.attrs.len();
-        while self.at_inner_attr() {
-            let a = self.parse_attr()?;
-            self.sc.attrs.push(a);
+    /// The item starting at the cursor, after attributes and visibility;
+    /// `macros`: whether a macro invocation counts as one. Pure lookahead.
+    #[inline]
+    pub(super) fn item_start(&self, macros: bool) -> Option<ItemStart> {
+        if self.at_kw(kw::Default)
+            && let Some(head) = self.item_head_at(1, false)
+            && head.takes_default()
+        {
+            return Some(ItemStart {
+                defaultness: true,
+                head,
+            });
         }
-        Ok(finish(self.bump, &mut self.sc.attrs, start))
-    }
-
-    /// `#[...]`*
-    pub(super) fn parse_outer_attrs(&mut self) -> PResult<&'a [Attribute<'a>]> {
-        if !self.at(T::Pound) {
-            return Ok(&[]);
-        }
-        let start = self.sc.attrs.len();
-        while self.at(T::Pound) && self.nth(1) == T::OpenBracket {
-            let a = self.parse_attr()?;
-            self.sc.attrs.push(a);
-        }
-        Ok(finish(self.bump, &mut self.sc.attrs, start))
-    }
-
-    fn parse_attr(&mut self) -> PResult<Attribute<'a>> {
-        let start = self.pos;
-        self.expect(T::Pound)?;
-        let style = if self.eat(T::Bang) {
-            AttrStyle::Inner
-        } else {
-            AttrStyle::Outer
-        };
-        let close = self.open(T::OpenBracket)?;
-        let unsafety = self.at(T::KwUnsafe) && self.nth(1) == T::OpenParen;
-        let inner_close = if unsafety {
-            self.bump();
-            Some(self.open(T::OpenParen)?)
-        } else {
-            None
-        };
-        let path = self.parse_mod_path()?;
-        let args = if self.kind().is_open() {
-            AttrArgs::Delimited(self.parse_delimited()?)
-        } else if self.eat(T::Eq) {
-            AttrArgs::Eq(self.parse_expr()?)
-        } else {
-            AttrArgs::Empty
-        };
-        if let Some(c) = inner_close {
-            self.close(c, T::CloseParen)?;
-        }
-        self.close(close, T::CloseBracket)?;
-        Ok(Attribute {
-            style,
-            unsafety,
-            path,
-            args,
-            span: self.span_from(start),
+        let head = self.item_head_at(0, macros)?;
+        Some(ItemStart {
+            defaultness: false,
+            head,
         })
     }
 
-    // ------------------------------------------------------------ visibility
+    /// Whether an item starts here (statements): a visibility, or an item
+    /// by [`Parser::item_start`] (macro invocations are statements' own).
+    pub(super) fn at_item_start(&self) -> bool {
+        self.at(T::KwPub) || self.item_start(false).is_some()
+    }
 
-    pub(super) fn parse_vis(&mut self) -> PResult<Visibility<'a>> {
-        if !self.at(T::KwPub) {
-            return Ok(Visibility::Inherited);
-        }
-        self.bump();
-        if !self.at(T::OpenParen) {
-            return Ok(Visibility::Public);
-        }
-        // `pub(crate)`, `pub(self)`, `pub(super)`, `pub(in path)`; anything
-        // else is a parenthesized type (`struct S(pub (u8, u8));`).
-        let k1 = self.nth(1);
-        let k2 = self.nth(2);
-        if k2 == T::CloseParen && matches!(k1, T::KwCrate | T::KwSelfValue | T::KwSuper) {
-            self.bump();
-            let seg_pos = self.pos;
-            self.bump();
-            self.bump();
-            if k1 == T::KwCrate {
-                return Ok(Visibility::Crate);
+    fn item_head_at(&self, n: usize, macros: bool) -> Option<ItemHead> {
+        let k = |i: usize| self.nth(n + i);
+        let head = match k(0) {
+            T::KwUse => ItemHead::Use,
+            T::KwFn => ItemHead::Fn,
+            T::KwStruct => ItemHead::Struct,
+            T::KwEnum => ItemHead::Enum,
+            T::KwType => ItemHead::TyAlias,
+            T::KwMod => ItemHead::Mod,
+            T::KwTrait | T::KwImpl => ItemHead::TraitOrImpl,
+            T::KwExtern => match k(1) {
+                T::KwCrate => ItemHead::ExternCrate,
+                T::OpenBrace => ItemHead::ForeignMod,
+                T::Literal if k(2) == T::OpenBrace => ItemHead::ForeignMod,
+                _ => return self.fn_starts_at(n).then_some(ItemHead::Fn),
+            },
+            // Not a `static || ..` closure.
+            T::KwStatic if matches!(k(1), T::Ident | T::RawIdent | T::KwMut) => ItemHead::Static,
+            // Not a `const { .. }` block or a `const || ..` closure.
+            T::KwConst => match k(1) {
+                T::KwImpl | T::KwTrait => ItemHead::TraitOrImpl,
+                T::KwUnsafe
+                    if matches!(k(2), T::KwImpl | T::KwTrait) || self.auto_trait_at(n + 2) =>
+                {
+                    ItemHead::TraitOrImpl
+                }
+                _ if self.auto_trait_at(n + 1) => ItemHead::TraitOrImpl,
+                T::Ident | T::RawIdent | T::Underscore => ItemHead::Const,
+                _ => return self.fn_starts_at(n).then_some(ItemHead::Fn),
+            },
+            // Not an `unsafe { .. }` block.
+            T::KwUnsafe => match k(1) {
+                T::KwImpl | T::KwTrait => ItemHead::TraitOrImpl,
+                _ if self.auto_trait_at(n + 1) => ItemHead::TraitOrImpl,
+                T::KwMod => ItemHead::Mod,
+                T::KwStatic => ItemHead::Static,
+                T::KwExtern
+                    if k(2) == T::OpenBrace || (k(2) == T::Literal && k(3) == T::OpenBrace) =>
+                {
+                    ItemHead::ForeignMod
+                }
+                _ => return self.fn_starts_at(n).then_some(ItemHead::Fn),
+            },
+            T::KwAsync => return self.fn_starts_at(n).then_some(ItemHead::Fn),
+            // Contextual keywords: one symbol load, then what must follow.
+            T::Ident => match self.toks[self.pos + n].sym {
+                Some(kw::Union) if IDENT.contains(k(1)) => ItemHead::Union,
+                Some(kw::Auto) if k(1) == T::KwTrait => ItemHead::TraitOrImpl,
+                Some(kw::Safe) if k(1) == T::KwStatic => ItemHead::Static,
+                Some(kw::Safe) if self.fn_starts_at(n) => ItemHead::Fn,
+                Some(kw::MacroRules) if k(1) == T::Bang && IDENT.contains(k(2)) => {
+                    ItemHead::MacroRules
+                }
+                Some(kw::Macro) if IDENT.contains(k(1)) => ItemHead::MacroDef,
+                _ if macros && self.at_macro_path_at(n) => ItemHead::MacCall,
+                _ => return None,
+            },
+            T::KwSelfValue | T::KwSuper | T::KwCrate | T::Colon
+                if macros && self.at_macro_path_at(n) =>
+            {
+                ItemHead::MacCall
             }
-            let start = self.sc.segs.len();
-            self.sc.segs.push(crate::syntax::ast::PathSegment {
-                ident: self.ident_of(seg_pos),
-                args: None,
-            });
-            let segments = finish(self.bump, &mut self.sc.segs, start);
-            let path = Path {
-                global: false,
-                segments,
-                span: self.toks[seg_pos].span(),
-            };
-            return Ok(Visibility::Restricted(self.alloc(path)));
+            _ => return None,
+        };
+        Some(head)
+    }
+
+    /// `auto trait`, `n` tokens ahead.
+    fn auto_trait_at(&self, n: usize) -> bool {
+        self.nth_is_kw(n, kw::Auto) && self.nth(n + 1) == T::KwTrait
+    }
+
+    /// A path followed by `!` and a delimiter (or by `! name {`), `n`
+    /// tokens ahead.
+    fn at_macro_path_at(&self, n: usize) -> bool {
+        let kind = |j: usize| self.toks.get(j).map_or(T::Eof, |t| t.kind);
+        let joint = |j: usize| self.toks.get(j).is_some_and(|t| t.joint);
+        let mut i = self.pos + n;
+        if kind(i) == T::Colon {
+            if !(joint(i) && kind(i + 1) == T::Colon) {
+                return false;
+            }
+            i += 2;
         }
-        if k1 == T::KwIn {
-            let close = self.open(T::OpenParen)?;
-            self.bump();
-            let path = self.parse_mod_path()?;
-            self.close(close, T::CloseParen)?;
-            return Ok(Visibility::Restricted(self.alloc(path)));
+        loop {
+            if !MACRO_PATH_SEGMENT.contains(kind(i)) {
+                return false;
+            }
+            i += 1;
+            match kind(i) {
+                T::Bang => {
+                    // `m!(..)`, or `m! name { .. }` like `macro_rules!`.
+                    return kind(i + 1).is_open()
+                        || (IDENT.contains(kind(i + 1)) && kind(i + 2).is_open());
+                }
+                T::Colon if joint(i) && kind(i + 1) == T::Colon => i += 2,
+                _ => return false,
+            }
         }
-        Ok(Visibility::Public)
+    }
+
+    /// A macro invocation's path, `!` and delimiter start here.
+    pub(super) fn at_macro_path(&self) -> bool {
+        self.at_macro_path_at(0)
     }
 
     // ------------------------------------------------------------ items
@@ -215,277 +290,99 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         })
     }
 
-    /// Whether the tokens here start an item (used by statements).
-    pub(super) fn at_item_start(&self) -> bool {
-        match self.kind() {
-            T::KwFn
-            | T::KwStruct
-            | T::KwEnum
-            | T::KwTrait
-            | T::KwImpl
-            | T::KwMod
-            | T::KwUse
-            | T::KwType
-            | T::KwPub
-            | T::KwExtern => true,
-            T::KwStatic => matches!(self.nth(1), T::Ident | T::RawIdent | T::KwMut),
-            // `const X: ...`, `const fn`, but not `const { .. }` or a const
-            // closure `const || ..`.
-            T::KwConst => matches!(
-                self.nth(1),
-                T::Ident
-                    | T::RawIdent
-                    | T::Underscore
-                    | T::KwFn
-                    | T::KwUnsafe
-                    | T::KwExtern
-                    | T::KwAsync
-                    | T::KwImpl
-                    | T::KwTrait
-            ),
-            T::KwUnsafe => {
-                matches!(
-                    self.nth(1),
-                    T::KwFn | T::KwTrait | T::KwImpl | T::KwExtern | T::KwMod
-                ) || self.nth_is_word(1, "auto")
-            }
-            T::KwAsync => {
-                matches!(self.nth(1), T::KwFn | T::KwUnsafe | T::KwExtern)
-            }
-            T::Ident => {
-                (self.at_word("union") && matches!(self.nth(1), T::Ident | T::RawIdent))
-                    || (self.at_word("auto") && self.nth(1) == T::KwTrait)
-                    || (self.at_word("macro_rules")
-                        && self.nth(1) == T::Bang
-                        && matches!(self.nth(2), T::Ident | T::RawIdent))
-                    || (self.at_word("default")
-                        && matches!(
-                            self.nth(1),
-                            T::KwFn | T::KwImpl | T::KwUnsafe | T::KwType | T::KwConst | T::KwAsync
-                        ))
-                    || (self.at_word("macro") && matches!(self.nth(1), T::Ident | T::RawIdent))
-            }
-            _ => false,
-        }
-    }
-
-    fn parse_item_kind(&mut self, vis_inherited: bool) -> PResult<ItemKind<'a>> {
-        let mut defaultness = false;
-        if self.at_word("default")
-            && matches!(
-                self.nth(1),
-                T::KwFn
-                    | T::KwImpl
-                    | T::KwUnsafe
-                    | T::KwType
-                    | T::KwConst
-                    | T::KwAsync
-                    | T::KwExtern
-            )
-        {
+    fn parse_item_kind(&mut self, macros: bool) -> PResult<ItemKind<'a>> {
+        let Some(ItemStart { defaultness, head }) = self.item_start(macros) else {
+            return Err(self.expected("item"));
+        };
+        if defaultness {
             self.bump();
-            defaultness = true;
         }
-        match self.kind() {
-            T::KwUse => {
+        match head {
+            ItemHead::Use => {
                 self.bump();
                 let tree = self.parse_use_tree()?;
                 self.expect(T::Semi)?;
                 Ok(ItemKind::Use(self.alloc(tree)))
             }
-            T::KwExtern => match self.nth(1) {
-                T::KwCrate => {
+            ItemHead::ExternCrate => {
+                self.pos += 2;
+                let name = if self.at(T::KwSelfValue) {
+                    let id = self.ident_of(self.pos);
                     self.bump();
-                    self.bump();
-                    let name = if self.at(T::KwSelfValue) {
-                        let id = self.ident_of(self.pos);
-                        self.bump();
-                        id
-                    } else {
-                        self.parse_ident()?
-                    };
-                    let rename = if self.eat(T::KwAs) {
-                        Some(self.parse_ident_or_underscore()?)
-                    } else {
-                        None
-                    };
-                    self.expect(T::Semi)?;
-                    Ok(ItemKind::ExternCrate { name, rename })
-                }
-                T::OpenBrace => self.parse_foreign_mod(Safety::Default),
-                T::Literal if self.nth(2) == T::OpenBrace => {
-                    self.parse_foreign_mod(Safety::Default)
-                }
-                _ => self.parse_fn(defaultness),
-            },
-            T::KwStatic => self.parse_static(Safety::Default),
-            T::KwConst => match self.nth(1) {
-                T::KwFn | T::KwUnsafe | T::KwExtern | T::KwAsync => {
-                    if self.nth(1) == T::KwUnsafe
-                        && (self.nth(2) == T::KwImpl
-                            || self.nth(2) == T::KwTrait
-                            || self.nth_is_word(2, "auto"))
-                    {
-                        self.bump();
-                        self.parse_trait_or_impl(defaultness, true)
-                    } else {
-                        self.parse_fn(defaultness)
-                    }
-                }
-                T::KwImpl | T::KwTrait => {
-                    self.bump();
-                    self.parse_trait_or_impl(defaultness, true)
-                }
-                T::Ident if self.nth_is_word(1, "auto") && self.nth(2) == T::KwTrait => {
-                    self.bump();
-                    self.parse_trait_or_impl(defaultness, true)
-                }
-                _ => self.parse_const(),
-            },
-            T::KwUnsafe => match self.nth(1) {
-                T::KwExtern
-                    if self.nth(2) == T::OpenBrace
-                        || (self.nth(2) == T::Literal && self.nth(3) == T::OpenBrace) =>
-                {
-                    self.bump();
-                    self.parse_foreign_mod(Safety::Unsafe)
-                }
-                T::KwMod => {
-                    self.bump();
-                    self.parse_mod(Safety::Unsafe)
-                }
-                T::KwTrait | T::KwImpl => self.parse_trait_or_impl(defaultness, false),
-                T::Ident if self.nth_is_word(1, "auto") => {
-                    self.parse_trait_or_impl(defaultness, false)
-                }
-                T::KwStatic => {
-                    self.bump();
-                    self.parse_static(Safety::Unsafe)
-                }
-                _ => self.parse_fn(defaultness),
-            },
-            T::KwAsync | T::KwFn => self.parse_fn(defaultness),
-            T::KwMod => self.parse_mod(Safety::Default),
-            T::KwType => self.parse_type_alias(defaultness),
-            T::KwStruct => {
+                    id
+                } else {
+                    self.parse_ident()?
+                };
+                let rename = if self.eat(T::KwAs) {
+                    Some(self.parse_ident_or_underscore()?)
+                } else {
+                    None
+                };
+                self.expect(T::Semi)?;
+                Ok(ItemKind::ExternCrate { name, rename })
+            }
+            ItemHead::ForeignMod => self.parse_foreign_mod(),
+            ItemHead::Static => self.parse_static(),
+            ItemHead::Const => self.parse_const(),
+            ItemHead::Fn => self.parse_fn(defaultness),
+            ItemHead::Mod => self.parse_mod(),
+            ItemHead::TyAlias => self.parse_type_alias(defaultness),
+            ItemHead::Struct => {
                 self.bump();
                 let s = self.parse_struct_rest(true)?;
                 Ok(ItemKind::Struct(self.alloc(s)))
             }
-            T::KwEnum => self.parse_enum(),
-            T::KwTrait | T::KwImpl => self.parse_trait_or_impl(defaultness, false),
-            T::Ident if self.at_word("safe") && matches!(self.nth(1), T::KwFn | T::KwStatic) => {
-                self.bump();
-                if self.at(T::KwStatic) {
-                    self.parse_static(Safety::Safe)
-                } else {
-                    let mut item = self.parse_fn(defaultness)?;
-                    if let ItemKind::Fn(f) = item {
-                        let mut f = *f;
-                        f.sig.safety = Safety::Safe;
-                        item = ItemKind::Fn(self.alloc(f));
-                    }
-                    Ok(item)
-                }
-            }
-            T::Ident if self.at_word("union") && matches!(self.nth(1), T::Ident | T::RawIdent) => {
+            ItemHead::Union => {
                 self.bump();
                 let s = self.parse_struct_rest(false)?;
                 Ok(ItemKind::Union(self.alloc(s)))
             }
-            T::Ident if self.at_word("auto") && self.nth(1) == T::KwTrait => {
-                self.parse_trait_or_impl(defaultness, false)
-            }
-            T::Ident
-                if self.at_word("macro_rules")
-                    && self.nth(1) == T::Bang
-                    && matches!(self.nth(2), T::Ident | T::RawIdent) =>
-            {
-                self.bump();
-                self.bump();
+            ItemHead::Enum => self.parse_enum(),
+            ItemHead::TraitOrImpl => self.parse_trait_or_impl(defaultness),
+            ItemHead::MacroRules => {
+                self.pos += 2;
                 let ident = self.parse_ident()?;
                 let body = self.parse_delimited()?;
-                if body.delim == crate::syntax::ast::Delim::Brace {
-                    self.eat(T::Semi);
-                } else {
-                    self.expect(T::Semi)?;
-                }
+                self.expect_semi_after(body.delim)?;
                 Ok(ItemKind::MacroRules { ident, body })
             }
-            T::Ident if self.at_word("macro") && matches!(self.nth(1), T::Ident | T::RawIdent) => {
+            ItemHead::MacroDef => {
                 self.bump();
                 let ident = self.parse_ident()?;
                 let start = self.pos;
                 let mut body = self.parse_delimited()?;
-                if body.delim == crate::syntax::ast::Delim::Paren && self.at(T::OpenBrace) {
+                if body.delim == Delim::Paren && self.at(T::OpenBrace) {
                     let b2 = self.parse_delimited()?;
                     body.span = body.span.to(b2.span);
                     body.tokens = (self.pos - start) as u32;
                 }
                 Ok(ItemKind::MacroDef { ident, body })
             }
-            T::Ident | T::KwSelfValue | T::KwSuper | T::KwCrate | T::Colon
-                if vis_inherited && self.at_macro_path() =>
-            {
+            ItemHead::MacCall => {
                 let mac = self.parse_mac_call()?;
-                // `m! name { ... }` forms are not supported; `m!(..)` needs `;`.
-                if mac.args.delim == crate::syntax::ast::Delim::Brace {
-                    self.eat(T::Semi);
-                } else {
-                    self.expect(T::Semi)?;
-                }
+                self.expect_semi_after(mac.args.delim)?;
                 Ok(ItemKind::MacCall(self.alloc(mac)))
             }
-            _ => Err(self.expected("item")),
         }
     }
 
-    /// A path followed by `!` and a delimiter.
-    pub(super) fn at_macro_path(&self) -> bool {
-        let mut i = self.pos;
-        if self.toks[i].kind == T::Colon {
-            if !(self.toks[i].joint && self.toks.get(i + 1).map(|t| t.kind) == Some(T::Colon)) {
-                return false;
-            }
-            i += 2;
+    /// The `;` after an item-level macro: optional after `{ .. }`, required
+    /// after `( .. )` and `[ .. ]`.
+    fn expect_semi_after(&mut self, delim: Delim) -> PResult<()> {
+        if delim == Delim::Brace {
+            self.eat(T::Semi);
+        } else {
+            self.expect(T::Semi)?;
         }
-        loop {
-            let Some(t) = self.toks.get(i) else {
-                return false;
-            };
-            if !matches!(
-                t.kind,
-                T::Ident | T::RawIdent | T::KwSelfValue | T::KwSuper | T::KwCrate
-            ) {
-                return false;
-            }
-            i += 1;
-            let Some(n) = self.toks.get(i) else {
-                return false;
-            };
-            match n.kind {
-                T::Bang => {
-                    // `m!(..)`, or `m! name { .. }` like `macro_rules!`.
-                    let kind = |j: usize| self.toks.get(j).map_or(T::Eof, |t| t.kind);
-                    return kind(i + 1).is_open()
-                        || (matches!(kind(i + 1), T::Ident | T::RawIdent)
-                            && kind(i + 2).is_open());
-                }
-                T::Colon if n.joint && self.toks.get(i + 1).map(|t| t.kind) == Some(T::Colon) => {
-                    i += 2;
-                }
-                _ => return false,
-            }
-        }
+        Ok(())
     }
 
-    /// `path ! (tokens)`
-    /// `path ! (tokens)`, also `path ! name {tokens}` (the name is part
-    /// of the kept token range's span).
+    /// `path ! (tokens)`, also `path ! name {tokens}` (the name is part of
+    /// the kept token range's span).
     pub(super) fn parse_mac_call(&mut self) -> PResult<MacCall<'a>> {
         let path = self.parse_mod_path()?;
         self.expect(T::Bang)?;
-        let named = matches!(self.kind(), T::Ident | T::RawIdent) && self.nth(1).is_open();
+        let named = IDENT.contains(self.kind()) && self.nth(1).is_open();
         let name_lo = self.tok().lo;
         if named {
             self.bump();
@@ -498,7 +395,20 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         Ok(MacCall { path, args })
     }
 
-    fn parse_static(&mut self, safety: Safety) -> PResult<ItemKind<'a>> {
+    /// `unsafe`, `safe` or nothing, consumed.
+    fn parse_item_safety(&mut self) -> Safety {
+        if self.eat(T::KwUnsafe) {
+            Safety::Unsafe
+        } else if self.at_kw(kw::Safe) {
+            self.bump();
+            Safety::Safe
+        } else {
+            Safety::Default
+        }
+    }
+
+    fn parse_static(&mut self) -> PResult<ItemKind<'a>> {
+        let safety = self.parse_item_safety();
         self.expect(T::KwStatic)?;
         let mutbl = self.eat(T::KwMut);
         let ident = self.parse_ident()?;
@@ -544,216 +454,8 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         })))
     }
 
-    fn parse_abi(&mut self) -> Option<Abi> {
-        if !self.eat(T::KwExtern) {
-            return None;
-        }
-        let name = if self.at(T::Literal) {
-            Some(self.parse_lit_token())
-        } else {
-            None
-        };
-        Some(Abi { name })
-    }
-
-    pub(super) fn parse_lit_token(&mut self) -> Lit {
-        let t = *self.tok();
-        self.bump();
-        Lit {
-            kind: t.lit,
-            sym: t.sym.unwrap_or(crate::syntax::NO_SYMBOL),
-            span: t.span(),
-        }
-    }
-
-    fn parse_fn_quals(&mut self) -> FnQuals {
-        let mut q = FnQuals::default();
-        if self.eat(T::KwConst) {
-            q.constness = true;
-        }
-        if self.eat(T::KwAsync) {
-            q.asyncness = true;
-        }
-        if self.eat(T::KwUnsafe) {
-            q.safety = Safety::Unsafe;
-        } else if self.at_word("safe") {
-            self.bump();
-            q.safety = Safety::Safe;
-        }
-        q.abi = self.parse_abi();
-        q
-    }
-
-    fn parse_fn(&mut self, defaultness: bool) -> PResult<ItemKind<'a>> {
-        let q = self.parse_fn_quals();
-        self.expect(T::KwFn)?;
-        let ident = self.parse_ident()?;
-        let mut generics = self.parse_generics()?;
-        let (params, variadic) = self.parse_fn_params()?;
-        let output = self.parse_fn_ret_ty()?;
-        generics.where_clause = self.parse_where_clause()?;
-        let body = if self.eat(T::Semi) {
-            None
-        } else {
-            Some(self.parse_block()?)
-        };
-        Ok(ItemKind::Fn(self.alloc(FnItem {
-            defaultness,
-            ident,
-            generics,
-            sig: FnSig {
-                constness: q.constness,
-                asyncness: q.asyncness,
-                safety: q.safety,
-                abi: q.abi,
-                params,
-                variadic,
-                output,
-            },
-            body,
-        })))
-    }
-
-    /// `-> Ty` if present, where `+` ends the type (`Fn() -> T + Send`,
-    /// `fn() -> T`).
-    pub(super) fn parse_ret_ty(&mut self) -> PResult<Option<&'a crate::syntax::ast::Ty<'a>>> {
-        if self.eat2(T::Minus, T::Gt) {
-            let ty = self.parse_ty_no_plus()?;
-            Ok(Some(self.alloc(ty)))
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// `-> Ty` of a function or closure, where `+` continues the type
-    /// (`-> impl A + B`).
-    pub(super) fn parse_fn_ret_ty(&mut self) -> PResult<Option<&'a crate::syntax::ast::Ty<'a>>> {
-        if self.eat2(T::Minus, T::Gt) {
-            let ty = self.parse_ty()?;
-            Ok(Some(self.alloc(ty)))
-        } else {
-            Ok(None)
-        }
-    }
-
-    fn parse_fn_params(&mut self) -> PResult<(&'a [Param<'a>], bool)> {
-        let close = self.open(T::OpenParen)?;
-        let start = self.sc.params.len();
-        let mut variadic = false;
-        while !self.at_close(close) {
-            let pstart = self.pos;
-            let attrs = self.parse_outer_attrs()?;
-            if self.at3(T::Dot, T::Dot, T::Dot) {
-                self.pos += 3;
-                variadic = true;
-            } else {
-                let kind = self.parse_param_kind()?;
-                if let Some(kind) = kind {
-                    let span = self.span_from(pstart);
-                    self.sc.params.push(Param { attrs, kind, span });
-                } else {
-                    variadic = true;
-                }
-            }
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseParen)?;
-        Ok((finish(self.bump, &mut self.sc.params, start), variadic))
-    }
-
-    /// One parameter; `None` for a named variadic `args: ...`.
-    fn parse_param_kind(&mut self) -> PResult<Option<ParamKind<'a>>> {
-        // self parameters
-        let self_at = |p: &Self, n: usize| {
-            p.nth(n) == T::KwSelfValue
-                && !(p.toks[p.pos + n].joint
-                    && p.nth(n + 1) == T::Colon
-                    && p.nth(n + 2) == T::Colon)
-        };
-        if self.at(T::And) {
-            let (lifetime_n, mut n) = if self.nth(1) == T::Lifetime {
-                (true, 2)
-            } else {
-                (false, 1)
-            };
-            let mutbl = self.nth(n) == T::KwMut;
-            if mutbl {
-                n += 1;
-            }
-            if self_at(self, n) {
-                self.bump();
-                let lifetime = if lifetime_n {
-                    Some(self.parse_lifetime()?)
-                } else {
-                    None
-                };
-                if mutbl {
-                    self.bump();
-                }
-                self.bump();
-                return Ok(Some(ParamKind::SelfRef { lifetime, mutbl }));
-            }
-        }
-        let mutbl = self.at(T::KwMut) && self_at(self, 1);
-        if self_at(self, 0) || mutbl {
-            if mutbl {
-                self.bump();
-            }
-            self.bump();
-            if self.eat(T::Colon) {
-                let ty = self.parse_ty()?;
-                return Ok(Some(ParamKind::SelfTyped {
-                    mutbl,
-                    ty: self.alloc(ty),
-                }));
-            }
-            return Ok(Some(ParamKind::SelfValue { mutbl }));
-        }
-        // `pat: Ty`, or a bare type (anonymous parameter). Decided by
-        // lookahead, not backtracking, so nested parameters cannot make
-        // parsing exponential.
-        if !self.param_has_pattern() {
-            let ty = self.parse_ty()?;
-            return Ok(Some(ParamKind::Anonymous { ty: self.alloc(ty) }));
-        }
-        let pat = self.parse_pat_no_top_alt()?;
-        self.expect(T::Colon)?;
-        if self.at3(T::Dot, T::Dot, T::Dot) {
-            self.pos += 3;
-            return Ok(None);
-        }
-        let ty = self.parse_ty()?;
-        Ok(Some(ParamKind::Normal {
-            pat: self.alloc(pat),
-            ty: self.alloc(ty),
-        }))
-    }
-
-    /// Whether a single `:` (not `::`) comes before the next `,` or `)`,
-    /// skipping delimited groups: then the parameter is `pat: Ty`.
-    fn param_has_pattern(&self) -> bool {
-        let mut i = self.pos;
-        loop {
-            let t = &self.toks[i];
-            match t.kind {
-                T::Eof | T::Comma => return false,
-                k if k.is_close() => return false,
-                T::Colon => {
-                    let next = self.toks.get(i + 1);
-                    if t.joint && next.is_some_and(|n| n.kind == T::Colon) {
-                        i += 2;
-                        continue;
-                    }
-                    return true;
-                }
-                _ => i = self.skip_tree(i),
-            }
-        }
-    }
-
-    fn parse_mod(&mut self, safety: Safety) -> PResult<ItemKind<'a>> {
+    fn parse_mod(&mut self) -> PResult<ItemKind<'a>> {
+        let safety = self.parse_item_safety();
         self.expect(T::KwMod)?;
         let ident = self.parse_ident()?;
         if self.eat(T::Semi) {
@@ -771,19 +473,8 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         })))
     }
 
-    /// `{ #![inner] items }` with item-level recovery inside.
-    #[allow(clippy::type_complexity, reason = "a pair of slices")]
-    fn parse_item_body(
-        &mut self,
-    ) -> PResult<(&'a [crate::syntax::ast::Attribute<'a>], &'a [Item<'a>])> {
-        let close = self.open(T::OpenBrace)?;
-        let inner = self.parse_inner_attrs()?;
-        let items = self.parse_items(Some(close));
-        self.close(close, T::CloseBrace)?;
-        Ok((inner, items))
-    }
-
-    fn parse_foreign_mod(&mut self, safety: Safety) -> PResult<ItemKind<'a>> {
+    fn parse_foreign_mod(&mut self) -> PResult<ItemKind<'a>> {
+        let safety = self.parse_item_safety();
         self.expect(T::KwExtern)?;
         let abi = if self.at(T::Literal) {
             Some(self.parse_lit_token())
@@ -826,308 +517,4 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             ty,
         })))
     }
-
-    /// After `struct`/`union`: name, generics, fields.
-    fn parse_struct_rest(&mut self, allow_tuple: bool) -> PResult<StructItem<'a>> {
-        let ident = self.parse_ident()?;
-        let mut generics = self.parse_generics()?;
-        if allow_tuple && self.at(T::OpenParen) {
-            let fields = self.parse_tuple_fields()?;
-            generics.where_clause = self.parse_where_clause()?;
-            self.expect(T::Semi)?;
-            return Ok(StructItem {
-                ident,
-                generics,
-                data: VariantData::Tuple(fields),
-            });
-        }
-        generics.where_clause = self.parse_where_clause()?;
-        if allow_tuple && self.eat(T::Semi) {
-            return Ok(StructItem {
-                ident,
-                generics,
-                data: VariantData::Unit,
-            });
-        }
-        let fields = self.parse_named_fields()?;
-        Ok(StructItem {
-            ident,
-            generics,
-            data: VariantData::Struct(fields),
-        })
-    }
-
-    fn parse_named_fields(&mut self) -> PResult<&'a [FieldDef<'a>]> {
-        let close = self.open(T::OpenBrace)?;
-        let start = self.sc.fields.len();
-        while !self.at_close(close) {
-            let fstart = self.pos;
-            let attrs = self.parse_outer_attrs()?;
-            let vis = self.parse_vis()?;
-            let ident = self.parse_ident()?;
-            self.expect(T::Colon)?;
-            let ty = self.parse_ty()?;
-            let default = if self.eat(T::Eq) {
-                Some(self.parse_expr()?)
-            } else {
-                None
-            };
-            let span = self.span_from(fstart);
-            let ty = self.alloc(ty);
-            self.sc.fields.push(FieldDef {
-                attrs,
-                vis,
-                ident: Some(ident),
-                ty,
-                default,
-                span,
-            });
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseBrace)?;
-        Ok(finish(self.bump, &mut self.sc.fields, start))
-    }
-
-    fn parse_tuple_fields(&mut self) -> PResult<&'a [FieldDef<'a>]> {
-        let close = self.open(T::OpenParen)?;
-        let start = self.sc.fields.len();
-        while !self.at_close(close) {
-            let fstart = self.pos;
-            let attrs = self.parse_outer_attrs()?;
-            let vis = self.parse_vis()?;
-            let ty = self.parse_ty()?;
-            let span = self.span_from(fstart);
-            let ty = self.alloc(ty);
-            self.sc.fields.push(FieldDef {
-                attrs,
-                vis,
-                ident: None,
-                ty,
-                default: None,
-                span,
-            });
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseParen)?;
-        Ok(finish(self.bump, &mut self.sc.fields, start))
-    }
-
-    fn parse_enum(&mut self) -> PResult<ItemKind<'a>> {
-        self.expect(T::KwEnum)?;
-        let ident = self.parse_ident()?;
-        let mut generics = self.parse_generics()?;
-        generics.where_clause = self.parse_where_clause()?;
-        let close = self.open(T::OpenBrace)?;
-        let start = self.sc.variants.len();
-        while !self.at_close(close) {
-            let vstart = self.pos;
-            let attrs = self.parse_outer_attrs()?;
-            let vis = self.parse_vis()?;
-            let vident = self.parse_ident()?;
-            let data = match self.kind() {
-                T::OpenBrace => VariantData::Struct(self.parse_named_fields()?),
-                T::OpenParen => VariantData::Tuple(self.parse_tuple_fields()?),
-                _ => VariantData::Unit,
-            };
-            let discriminant = if self.eat(T::Eq) {
-                Some(self.parse_expr()?)
-            } else {
-                None
-            };
-            let span = self.span_from(vstart);
-            self.sc.variants.push(Variant {
-                attrs,
-                vis,
-                ident: vident,
-                data,
-                discriminant,
-                span,
-            });
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseBrace)?;
-        let variants = finish(self.bump, &mut self.sc.variants, start);
-        Ok(ItemKind::Enum(self.alloc(EnumItem {
-            ident,
-            generics,
-            variants,
-        })))
-    }
-
-    /// `[unsafe] [auto] trait ...` or `[unsafe] impl ...`, after `default`
-    /// and `const`.
-    fn parse_trait_or_impl(&mut self, defaultness: bool, constness: bool) -> PResult<ItemKind<'a>> {
-        let safety = if self.eat(T::KwUnsafe) {
-            Safety::Unsafe
-        } else {
-            Safety::Default
-        };
-        let auto = if self.at_word("auto") {
-            self.bump();
-            true
-        } else {
-            false
-        };
-        if self.eat(T::KwTrait) {
-            let ident = self.parse_ident()?;
-            let mut generics = self.parse_generics()?;
-            if self.eat(T::Eq) {
-                let bounds = self.parse_bounds()?;
-                generics.where_clause = self.parse_where_clause()?;
-                self.expect(T::Semi)?;
-                return Ok(ItemKind::TraitAlias(self.alloc(TraitAlias {
-                    ident,
-                    generics,
-                    bounds,
-                })));
-            }
-            let supertraits = if self.eat(T::Colon) {
-                self.parse_bounds()?
-            } else {
-                &[]
-            };
-            generics.where_clause = self.parse_where_clause()?;
-            let (_, items) = self.parse_item_body()?;
-            return Ok(ItemKind::Trait(self.alloc(TraitItem {
-                safety,
-                auto,
-                ident,
-                generics,
-                supertraits,
-                items,
-            })));
-        }
-        self.expect(T::KwImpl)?;
-        let mut generics = if self.at(T::Lt) && self.impl_generics_follow() {
-            self.parse_generics()?
-        } else {
-            Generics::default()
-        };
-        let constness = constness || self.eat(T::KwConst);
-        // `impl !Trait for T`, but `impl ! {}` is an impl of the never type.
-        let negative = self.at(T::Bang) && self.nth(1) != T::OpenBrace && {
-            self.bump();
-            true
-        };
-        let first = self.parse_ty()?;
-        let (trait_, self_ty) = if self.eat(T::KwFor) {
-            let TyKind::Path(None, path) = first.kind else {
-                let lo = first.span.lo;
-                return Err(self.error_at(lo, "expected a trait path before `for`".to_owned()));
-            };
-            let self_ty = self.parse_ty()?;
-            (Some(path), self_ty)
-        } else {
-            (None, first)
-        };
-        generics.where_clause = self.parse_where_clause()?;
-        let (_, items) = self.parse_item_body()?;
-        Ok(ItemKind::Impl(self.alloc(ImplItem {
-            defaultness,
-            safety,
-            constness,
-            generics,
-            negative,
-            trait_,
-            self_ty: self.alloc(self_ty),
-            items,
-        })))
-    }
-
-    /// After `impl`, whether `<` opens generic parameters rather than a
-    /// qualified self type (`impl <T as Tr>::X {}`).
-    fn impl_generics_follow(&self) -> bool {
-        match self.nth(1) {
-            T::Gt | T::Pound | T::Lifetime | T::KwConst => true,
-            T::Ident | T::RawIdent => matches!(self.nth(2), T::Gt | T::Comma | T::Colon | T::Eq),
-            _ => false,
-        }
-    }
-
-    // ------------------------------------------------------------ use trees
-
-    fn parse_use_tree(&mut self) -> PResult<UseTree<'a>> {
-        self.enter()?;
-        let r = self.parse_use_tree_inner();
-        self.leave();
-        r
-    }
-
-    fn parse_use_tree_inner(&mut self) -> PResult<UseTree<'a>> {
-        let start_pos = self.pos;
-        let seg_start = self.sc.segs.len();
-        let global = self.eat2(T::Colon, T::Colon);
-        let path_lo = self.toks[start_pos].lo;
-        let kind = loop {
-            match self.kind() {
-                T::OpenBrace => break self.parse_use_group()?,
-                T::Star => {
-                    self.bump();
-                    break UseTreeKind::Glob;
-                }
-                T::Ident
-                | T::RawIdent
-                | T::KwSelfValue
-                | T::KwSuper
-                | T::KwCrate
-                | T::KwSelfType => {
-                    let ident = self.ident_of(self.pos);
-                    self.bump();
-                    self.sc
-                        .segs
-                        .push(crate::syntax::ast::PathSegment { ident, args: None });
-                    if self.eat2(T::Colon, T::Colon) {
-                        continue;
-                    }
-                    let rename = if self.eat(T::KwAs) {
-                        Some(self.parse_ident_or_underscore()?)
-                    } else {
-                        None
-                    };
-                    break UseTreeKind::Simple(rename);
-                }
-                _ => return Err(self.expected("a use path")),
-            }
-        };
-        let segments = finish(self.bump, &mut self.sc.segs, seg_start);
-        let prefix = Path {
-            global,
-            segments,
-            span: Span {
-                lo: path_lo,
-                hi: self.prev_hi().max(path_lo),
-            },
-        };
-        Ok(UseTree {
-            prefix,
-            kind,
-            span: self.span_from(start_pos),
-        })
-    }
-
-    fn parse_use_group(&mut self) -> PResult<UseTreeKind<'a>> {
-        let close = self.open(T::OpenBrace)?;
-        let start = self.sc.uses.len();
-        while !self.at_close(close) {
-            let t = self.parse_use_tree()?;
-            self.sc.uses.push(t);
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseBrace)?;
-        Ok(UseTreeKind::Nested(finish(
-            self.bump,
-            &mut self.sc.uses,
-            start,
-        )))
-    }
 }
-
-use crate::syntax::ast::Span;

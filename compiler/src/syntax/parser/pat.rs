@@ -1,12 +1,16 @@
 //! Patterns.
 
+use super::token_set::{BOXED_PAT_FIRST, IDENT, TokenSet};
 use super::ty::PathMode;
-use super::{PResult, Parser, finish};
-use crate::syntax::Intern;
-use crate::syntax::ast::{Expr, ExprKind, FieldPat, MacCall, Pat, PatKind, RangeLimits, UnOp};
+use super::{Elem, List, PResult, Parser, finish};
+use crate::syntax::ast::{
+    Attribute, Expr, ExprKind, FieldPat, MacCall, Pat, PatKind, Path, QSelf, RangeLimits, UnOp,
+};
 use crate::syntax::token::TokenKind as T;
+use crate::syntax::{Intern, kw};
+use tern_arena::Kind;
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// A pattern with top-level alternatives: `A | B`, leading `|` allowed.
     pub(super) fn parse_pat(&mut self) -> PResult<Pat<'a>> {
         let start = self.pos;
@@ -22,7 +26,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
             let p = self.parse_pat_no_top_alt()?;
             self.sc.pats.push(p);
         }
-        let alts = finish(self.bump, &mut self.sc.pats, pstart);
+        let alts = finish(self.arena, &mut self.sc.pats, pstart);
         Ok(Pat {
             kind: PatKind::Or(alts),
             span: self.span_from(start),
@@ -83,48 +87,18 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 }
             }
             T::OpenParen => {
-                let close = self.open(T::OpenParen)?;
-                let pstart = self.sc.pats.len();
-                let mut trailing = false;
-                while !self.at_close(close) {
-                    let p = self.parse_pat()?;
-                    self.sc.pats.push(p);
-                    trailing = false;
-                    if !self.eat(T::Comma) {
-                        break;
-                    }
-                    trailing = true;
-                }
-                self.close(close, T::CloseParen)?;
-                let one = self.sc.pats.len() == pstart + 1;
-                let is_rest = one && matches!(self.sc.pats[pstart].kind, PatKind::Rest);
-                if one && !trailing && !is_rest {
-                    let p = self.sc.pats.pop().unwrap_or(Pat {
-                        kind: PatKind::Wild,
-                        span: self.span(),
-                    });
-                    PatKind::Paren(self.alloc(p))
-                } else {
-                    PatKind::Tuple(finish(self.bump, &mut self.sc.pats, pstart))
+                let list = self.parse_pat_list(T::OpenParen, T::CloseParen)?;
+                match list.items {
+                    // `(..)` is a tuple pattern.
+                    [p] if !list.trailing && !matches!(p.kind, PatKind::Rest) => PatKind::Paren(p),
+                    pats => PatKind::Tuple(pats),
                 }
             }
             T::OpenBracket => {
-                let close = self.open(T::OpenBracket)?;
-                let pstart = self.sc.pats.len();
-                while !self.at_close(close) {
-                    let p = self.parse_pat()?;
-                    self.sc.pats.push(p);
-                    if !self.eat(T::Comma) {
-                        break;
-                    }
-                }
-                self.close(close, T::CloseBracket)?;
-                PatKind::Slice(finish(self.bump, &mut self.sc.pats, pstart))
+                PatKind::Slice(self.parse_pat_list(T::OpenBracket, T::CloseBracket)?.items)
             }
             T::KwRef | T::KwMut => self.parse_binding()?,
-            T::Ident
-                if self.at_word("box") && self.can_begin_pat_at(1) && self.nth(1) != T::Colon =>
-            {
+            T::Ident if self.at_kw(kw::Box) && self.nth_in(1, BOXED_PAT_FIRST) => {
                 self.bump();
                 let p = self.parse_pat_no_top_alt()?;
                 PatKind::Box(self.alloc(p))
@@ -174,19 +148,9 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         (a.kind == T::Dot && a.joint && b.kind == T::Dot).then_some(())
     }
 
-    fn can_begin_pat_at(&self, n: usize) -> bool {
-        matches!(
-            self.nth(n),
-            T::Ident
-                | T::RawIdent
-                | T::OpenParen
-                | T::OpenBracket
-                | T::And
-                | T::Underscore
-                | T::KwRef
-                | T::KwMut
-                | T::Literal
-        )
+    /// `open pat, pat close`: tuple, slice and tuple-struct elements.
+    fn parse_pat_list(&mut self, open: T, close: T) -> PResult<List<'a, Pat<'a>>> {
+        self.delimited_list(open, close, |p| p.parse_pat().map(Elem::Push))
     }
 
     /// `ref mut name @ sub`
@@ -211,28 +175,16 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     fn parse_pat_after_path(
         &mut self,
-        qself: Option<&'a crate::syntax::ast::QSelf<'a>>,
-        path: crate::syntax::ast::Path<'a>,
+        qself: Option<&'a QSelf<'a>>,
+        path: Path<'a>,
         start: usize,
     ) -> PResult<PatKind<'a>> {
         match self.kind() {
-            T::OpenParen => {
-                let close = self.open(T::OpenParen)?;
-                let pstart = self.sc.pats.len();
-                while !self.at_close(close) {
-                    let p = self.parse_pat()?;
-                    self.sc.pats.push(p);
-                    if !self.eat(T::Comma) {
-                        break;
-                    }
-                }
-                self.close(close, T::CloseParen)?;
-                Ok(PatKind::TupleStruct {
-                    qself,
-                    path,
-                    elems: finish(self.bump, &mut self.sc.pats, pstart),
-                })
-            }
+            T::OpenParen => Ok(PatKind::TupleStruct {
+                qself,
+                path,
+                elems: self.parse_pat_list(T::OpenParen, T::CloseParen)?.items,
+            }),
             T::OpenBrace => {
                 let (fields, rest) = self.parse_field_pats()?;
                 Ok(PatKind::Struct {
@@ -253,65 +205,61 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
     }
 
+    /// `{ a, b: p, ref mut c, box d, .. }`, and whether `..` ends it.
     fn parse_field_pats(&mut self) -> PResult<(&'a [FieldPat<'a>], bool)> {
-        let close = self.open(T::OpenBrace)?;
-        let start = self.sc.field_pats.len();
         let mut rest = false;
-        while !self.at_close(close) {
-            let attrs = self.parse_outer_attrs()?;
-            if self.at2(T::Dot, T::Dot) {
-                self.pos += 2;
+        let list = self.brace_list(|p| {
+            let attrs = p.parse_outer_attrs()?;
+            if p.at2(T::Dot, T::Dot) {
+                p.pos += 2;
                 rest = true;
-                break;
+                return Ok(Elem::Last);
             }
-            let fstart = self.pos;
-            let named = matches!(self.kind(), T::Ident | T::RawIdent | T::Literal)
-                && self.nth(1) == T::Colon
-                && !(self.toks[self.pos + 1].joint && self.nth(2) == T::Colon);
-            let fp = if named {
-                let ident = self.ident_of(self.pos);
-                self.pos += 2;
-                let pat = self.parse_pat()?;
-                FieldPat {
-                    attrs,
-                    ident,
-                    pat,
-                    shorthand: false,
-                }
-            } else {
-                let boxed =
-                    self.at_word("box") && matches!(self.nth(1), T::Ident | T::KwRef | T::KwMut);
-                if boxed {
-                    self.bump();
-                }
-                let kind = self.parse_binding()?;
-                let PatKind::Ident { ident, .. } = kind else {
-                    return Err(self.expected("field pattern"));
-                };
-                let mut pat = Pat {
-                    kind,
-                    span: self.span_from(fstart),
-                };
-                if boxed {
-                    pat = Pat {
-                        kind: PatKind::Box(self.alloc(pat)),
-                        span: pat.span,
-                    };
-                }
-                FieldPat {
-                    attrs,
-                    ident,
-                    pat,
-                    shorthand: true,
-                }
-            };
-            self.sc.field_pats.push(fp);
-            if !self.eat(T::Comma) {
-                break;
-            }
+            p.parse_field_pat(attrs).map(Elem::Push)
+        })?;
+        Ok((list.items, rest))
+    }
+
+    /// `name: pat`, `0: pat`, or the shorthand `[box] [ref] [mut] name`.
+    fn parse_field_pat(&mut self, attrs: &'a [Attribute<'a>]) -> PResult<FieldPat<'a>> {
+        const FIELD_NAME: TokenSet = IDENT.union(TokenSet::new(&[T::Literal]));
+        const BOXED_BINDING: TokenSet = TokenSet::new(&[T::Ident, T::KwRef, T::KwMut]);
+        let fstart = self.pos;
+        if self.at_set(FIELD_NAME) && self.nth(1) == T::Colon && !self.at_path_sep_at(1) {
+            let ident = self.ident_of(self.pos);
+            self.pos += 2;
+            let pat = self.parse_pat()?;
+            return Ok(FieldPat {
+                attrs,
+                ident,
+                pat,
+                shorthand: false,
+            });
         }
-        self.close(close, T::CloseBrace)?;
-        Ok((finish(self.bump, &mut self.sc.field_pats, start), rest))
+        let boxed = self.at_kw(kw::Box) && self.nth_in(1, BOXED_BINDING);
+        if boxed {
+            self.bump();
+        }
+        let kind = self.parse_binding()?;
+        let PatKind::Ident { ident, .. } = kind else {
+            return Err(self.expected("field pattern"));
+        };
+        let mut pat = Pat {
+            kind,
+            span: self.span_from(fstart),
+        };
+        if boxed {
+            pat = Pat {
+                kind: PatKind::Box(self.alloc(pat)),
+                span: pat.span,
+            };
+        }
+        Ok(FieldPat {
+            attrs,
+            ident,
+            pat,
+            shorthand: true,
+        })
     }
 
     /// After a range start: `..=hi`, `...hi`, `..hi`, `..`, or nothing.

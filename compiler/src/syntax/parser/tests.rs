@@ -1,7 +1,7 @@
 //! Parser unit tests: precedence, `>>` in generics, tuple indices, the
 //! struct-literal restriction, recovery, and the item shapes the driver reads.
 
-use bumpalo::Bump;
+use tern_arena::Arenas;
 
 use crate::syntax::ast::{
     BinOp, Expr, ExprKind, Item, ItemKind, PatKind, Stmt, TyKind, UnOp, UseTreeKind, Visibility,
@@ -14,10 +14,10 @@ struct Parsed<'a> {
     interner: LocalInterner,
 }
 
-fn parse<'a>(src: &str, bump: &'a Bump) -> Parsed<'a> {
+fn parse<'a>(src: &str, arenas: &'a Arenas) -> Parsed<'a> {
     let interner = LocalInterner::default();
     let mut diags = Vec::new();
-    let file = parse_file(src, FileId(7), bump, &interner, &mut diags);
+    let file = parse_file(src, FileId(7), arenas.local_arena(), &interner, &mut diags);
     Parsed {
         items: file.items,
         diags,
@@ -132,7 +132,7 @@ fn body_stmts<'a>(p: &Parsed<'a>) -> &'a [Stmt<'a>] {
 
 /// Parses `expr;` inside a function and renders it.
 fn expr(src: &str) -> String {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(&format!("fn f() {{ {src}; }}"), &bump);
     assert!(p.diags.is_empty(), "{src}: {:?}", p.diags);
     match body_stmts(&p)[0] {
@@ -181,7 +181,7 @@ fn generics_close_with_split_shift() {
         "(call iter.collect::<>)"
     );
     assert_eq!(expr("Vec::<Vec<u8>>::new()"), "(call Vec::new)");
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "type T = HashMap<u8, Vec<Box<dyn Fn(u8) -> u8 + Send>>>; \
          fn f(x: Vec<Vec<u8>>) -> Option<Box<Vec<u8>>> { x >> 2 }",
@@ -201,7 +201,7 @@ fn nested_tuple_index_is_split() {
 
 #[test]
 fn struct_literal_restriction_in_conditions() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "fn f() { if x == S { a(); } match S { _ => {} } for a in v { } while x {} \
          let s = S { a: 1, b }; if (S { a }) == s {} }",
@@ -221,7 +221,7 @@ fn struct_literal_restriction_in_conditions() {
 
 #[test]
 fn statement_expressions_end_at_blocks() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     // `match {} - 1` is two statements; `match {}.f()` is one; a brace macro
     // followed by `.m()` is an expression.
     let p = parse(
@@ -243,7 +243,7 @@ fn statement_expressions_end_at_blocks() {
 #[test]
 fn let_chains_and_let_else() {
     assert_eq!(expr("if let Some(x) = a && b == c {}"), "if");
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "fn f() { let Some(x) = y else { return }; if let A | B = c && let D(e) = f {} }",
         &bump,
@@ -261,7 +261,7 @@ fn let_chains_and_let_else() {
 
 #[test]
 fn patterns() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "fn f() { match v { 0..=9 | b'a'..=b'z' => {} -1 => {} [a, .., b] => {} \
          S { x, ref mut y, z: (1, _), .. } => {} T(a, b @ ..) => {} &mut [_, rest @ ..] => {} \
@@ -289,7 +289,7 @@ fn patterns() {
     reason = "short names for the items under test"
 )]
 fn items_signatures_and_visibility() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         r#"
         #![allow(dead_code)]
@@ -399,7 +399,7 @@ fn items_signatures_and_visibility() {
 
 #[test]
 fn raw_identifiers_are_interned_without_prefix() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse("fn r#match() {} fn r#fn() {}", &bump);
     assert!(p.diags.is_empty());
     assert_eq!(name(&p.interner, p.items[0].name().unwrap().sym), "match");
@@ -408,7 +408,7 @@ fn raw_identifiers_are_interned_without_prefix() {
 
 #[test]
 fn recovery_at_item_level() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "fn a() {}\nstruct B { x: }\nfn c() {}\n+ + +\nfn d( {}\nenum E { F }\n",
         &bump,
@@ -428,7 +428,7 @@ fn recovery_at_item_level() {
 
 #[test]
 fn recovery_at_statement_level() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "fn f() { let x = ; g(); h(1 2); k() }\nfn after() {}",
         &bump,
@@ -442,7 +442,7 @@ fn recovery_at_statement_level() {
 
 #[test]
 fn deep_nesting_reports_and_recovers() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let deep = format!(
         "fn f() {{ {}1{}; }}\nfn g() {{}}",
         "(".repeat(1000),
@@ -460,7 +460,7 @@ fn deep_nesting_reports_and_recovers() {
 
 #[test]
 fn signature_types_and_their_paths() {
-    let bump = Bump::new();
+    let bump = tern_arena::Arenas::for_any_thread();
     let p = parse(
         "impl<T> Tr for W<T> { fn m(&self, a: &[Vec<T>], b: impl Fn(u8) -> Option<T>) -> <T as It>::Item { loop {} } \
          type A = (u16, dyn Send); }\n\
@@ -470,8 +470,8 @@ fn signature_types_and_their_paths() {
     assert!(p.diags.is_empty(), "{:?}", p.diags);
     let mut paths = Vec::new();
     for item in p.items {
-        item.for_each_signature_type(&mut |ty| {
-            ty.for_each_path(&mut |q, path| {
+        item.for_each_signature_type(|ty| {
+            ty.for_each_path(|q, path| {
                 let text: Vec<String> = path
                     .segments
                     .iter()
@@ -491,5 +491,80 @@ fn signature_types_and_their_paths() {
             "W", "T", "Vec", "T", "Fn", "u8", "Option", "T", "<>::Item", "T", "It", "u16", "Send",
             "u32", "i8", "i16"
         ]
+    );
+}
+
+/// Every item form parses the same at top level and as a statement: one
+/// decision ([`Parser::item_start`]) serves both. `default extern "C" fn`,
+/// `unsafe static` and `safe fn` used to be items only at top level.
+#[test]
+fn items_start_the_same_in_blocks_and_at_top_level() {
+    let forms = [
+        "default extern \"C\" fn g() {}",
+        "default fn g() {}",
+        "default unsafe impl X for Y {}",
+        "default type T = u8;",
+        "default const C: u8 = 1;",
+        "unsafe static S: u8;",
+        "safe static S: u8;",
+        "safe fn f();",
+        "union U { a: u8 }",
+        "auto trait A {}",
+        "unsafe auto trait A {}",
+        "const unsafe impl X for Y {}",
+        "const auto trait A {}",
+        "macro_rules! m { () => {} }",
+        "macro m() {}",
+        "extern crate a;",
+        "extern \"C\" fn f() {}",
+        "unsafe extern \"C\" {}",
+        "unsafe mod m {}",
+        "async unsafe fn f() {}",
+        "const _: () = ();",
+        "static mut S: u8 = 0;",
+    ];
+    for form in forms {
+        let bump = tern_arena::Arenas::for_any_thread();
+        let top = parse(form, &bump);
+        assert!(top.diags.is_empty(), "{form}: {:?}", top.diags);
+        assert_eq!(top.items.len(), 1, "{form}");
+        let src = format!("fn f() {{ {form} }}");
+        let nested = parse(&src, &bump);
+        assert!(nested.diags.is_empty(), "{src}: {:?}", nested.diags);
+        let ItemKind::Fn(f) = nested.items[0].kind else {
+            panic!("{src}: not a fn");
+        };
+        let stmts = f.body.expect("body").stmts;
+        assert!(
+            matches!(stmts, [Stmt::Item(item)] if item.kind_name() == top.items[0].kind_name()),
+            "{src}: {stmts:?}"
+        );
+    }
+}
+
+/// The contextual keywords are identifiers everywhere else, and a raw
+/// identifier is never one.
+#[test]
+fn contextual_keywords_are_identifiers_elsewhere() {
+    let bump = tern_arena::Arenas::for_any_thread();
+    let p = parse(
+        "fn union() {} fn f(auto: u8, default: u8) { let safe = default; union(); \
+         let raw = &raw; let r#union = r#auto; macro_rules(1); default::x(); }\n\
+         struct r#union; trait r#default {}",
+        &bump,
+    );
+    assert!(p.diags.is_empty(), "{:?}", p.diags);
+    let kinds: Vec<&str> = p.items.iter().map(Item::kind_name).collect();
+    assert_eq!(kinds, ["fn", "fn", "struct", "trait"]);
+    let ItemKind::Fn(f) = p.items[1].kind else {
+        panic!("not a fn")
+    };
+    assert!(
+        f.body
+            .expect("body")
+            .stmts
+            .iter()
+            .all(|s| !matches!(s, Stmt::Item(_))),
+        "no statement is an item"
     );
 }

@@ -1,13 +1,26 @@
 //! Paths, generic arguments and parameters, bounds, where clauses, types.
 
-use super::{PResult, Parser, finish};
+use super::token_set::{
+    BOUND_FIRST, CONST_ARG_FIRST, IDENT_OR_UNDERSCORE, PATH_SEGMENT, WHERE_CLAUSE_END,
+};
+use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
-    Abi, BareFnParam, BareFnTy, BoundModifiers, Expr, ExprKind, GenericArg, GenericArgs,
-    GenericBound, GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment,
-    QSelf, Span, Ty, TyKind, UnOp, WherePredicate,
+    BareFnParam, BareFnTy, BoundModifiers, Expr, ExprKind, GenericArg, GenericArgs, GenericBound,
+    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QSelf, Ty,
+    TyKind, UnOp, WherePredicate,
 };
 use crate::syntax::token::TokenKind as T;
+use tern_arena::Kind;
+
+/// Whether `+` may continue a type into a trait object or `impl` bound list
+/// (rustc's `AllowPlus`): not after `&`, `*const`, `as`, nor in `Fn() -> T`
+/// and `fn() -> T`, where `+` belongs to the enclosing bound list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum AllowPlus {
+    Yes,
+    No,
+}
 
 /// Which generic-argument syntax a path accepts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -20,19 +33,12 @@ pub(super) enum PathMode {
     Expr,
 }
 
-impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
+impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     // ------------------------------------------------------------ paths
-
-    fn at_seg_ident_kind(k: T) -> bool {
-        matches!(
-            k,
-            T::Ident | T::RawIdent | T::KwSelfValue | T::KwSelfType | T::KwSuper | T::KwCrate
-        )
-    }
 
     /// Whether a path can start here.
     pub(super) fn at_path_start(&self) -> bool {
-        Self::at_seg_ident_kind(self.kind()) || self.at_path_sep()
+        self.at_set(PATH_SEGMENT) || self.at_path_sep()
     }
 
     pub(super) fn parse_mod_path(&mut self) -> PResult<Path<'a>> {
@@ -43,8 +49,8 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         let start = self.pos;
         let global = self.eat2(T::Colon, T::Colon);
         let seg_start = self.sc.segs.len();
-        self.parse_path_segments(mode, seg_start)?;
-        let segments = finish(self.bump, &mut self.sc.segs, seg_start);
+        self.parse_path_segments(mode)?;
+        let segments = finish(self.arena, &mut self.sc.segs, seg_start);
         Ok(Path {
             global,
             segments,
@@ -53,16 +59,16 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     }
 
     /// Segments separated by `::`, pushed on the segment stack.
-    fn parse_path_segments(&mut self, mode: PathMode, _seg_start: usize) -> PResult<()> {
+    fn parse_path_segments(&mut self, mode: PathMode) -> PResult<()> {
         loop {
-            if !Self::at_seg_ident_kind(self.kind()) {
+            if !self.at_set(PATH_SEGMENT) {
                 return Err(self.expected("identifier"));
             }
             let ident = self.ident_of(self.pos);
             self.bump();
             let args = self.parse_seg_args(mode)?;
             self.sc.segs.push(PathSegment { ident, args });
-            if self.at_path_sep() && Self::at_seg_ident_kind(self.nth(2)) {
+            if self.at_path_sep() && self.nth_in(2, PATH_SEGMENT) {
                 self.pos += 2;
                 continue;
             }
@@ -100,49 +106,31 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
     /// `(A, B) -> C` after a path segment in a type.
     fn parse_paren_args(&mut self) -> PResult<&'a GenericArgs<'a>> {
         let close = self.open(T::OpenParen)?;
-        if self.at2(T::Dot, T::Dot) && self.pos + 2 == close {
+        if self.at2(T::Dot, T::Dot) && close == Some(Closer(self.pos + 2)) {
             self.pos += 2;
             self.close(close, T::CloseParen)?;
             return Ok(self.alloc(GenericArgs::ParenDots));
         }
-        let start = self.sc.tys.len();
-        while !self.at_close(close) {
-            let t = self.parse_ty()?;
-            self.sc.tys.push(t);
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
+        let inputs = self
+            .comma_list(ListEnd::Group(close), |p| p.parse_ty().map(Elem::Push))?
+            .items;
         self.close(close, T::CloseParen)?;
-        let inputs = finish(self.bump, &mut self.sc.tys, start);
-        let output = self.parse_ret_ty()?;
+        let output = self.parse_ret_ty(AllowPlus::No)?;
         Ok(self.alloc(GenericArgs::Paren { inputs, output }))
     }
 
     /// `<args>`; consumes exactly one `>` at the end.
     pub(super) fn parse_angle_args(&mut self) -> PResult<&'a GenericArgs<'a>> {
-        self.expect(T::Lt)?;
-        let start = self.sc.gargs.len();
-        while !self.at(T::Gt) && !self.at(T::Eof) {
-            let arg = self.parse_generic_arg()?;
-            self.sc.gargs.push(arg);
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.expect(T::Gt)?;
-        let args = finish(self.bump, &mut self.sc.gargs, start);
+        let args = self.angle_list(|p| p.parse_generic_arg().map(Elem::Push))?;
         Ok(self.alloc(GenericArgs::Angle(args)))
     }
 
     fn parse_generic_arg(&mut self) -> PResult<GenericArg<'a>> {
-        match self.kind() {
-            T::Lifetime => return Ok(GenericArg::Lifetime(self.parse_lifetime()?)),
-            T::Literal | T::Minus | T::OpenBrace | T::KwTrue | T::KwFalse => {
-                let e = self.parse_const_arg()?;
-                return Ok(GenericArg::Const(e));
-            }
-            _ => {}
+        if self.at(T::Lifetime) {
+            return Ok(GenericArg::Lifetime(self.parse_lifetime()?));
+        }
+        if self.at_set(CONST_ARG_FIRST) {
+            return Ok(GenericArg::Const(self.parse_const_arg()?));
         }
         let ty = self.parse_ty()?;
         // `Item = T`, `Item<'a> = T`, `N = 3`, `Item: Bound`
@@ -153,10 +141,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         if let Some(seg) = single {
             if self.at(T::Eq) {
                 self.bump();
-                if matches!(
-                    self.kind(),
-                    T::Literal | T::Minus | T::OpenBrace | T::KwTrue | T::KwFalse
-                ) {
+                if self.at_set(CONST_ARG_FIRST) {
                     let expr = self.parse_const_arg()?;
                     return Ok(GenericArg::AssocConst {
                         ident: seg.ident,
@@ -227,71 +212,67 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         })
     }
 
+    /// `<'a: 'b, T: Bound = Default, const N: usize = 3>`
     fn parse_generic_params(&mut self) -> PResult<&'a [GenericParam<'a>]> {
-        self.expect(T::Lt)?;
-        let start = self.sc.gparams.len();
-        while !self.at(T::Gt) && !self.at(T::Eof) {
-            let pstart = self.pos;
-            let attrs = self.parse_outer_attrs()?;
-            let kind = match self.kind() {
-                T::Lifetime => {
-                    let lifetime = self.parse_lifetime()?;
-                    let bounds = if self.eat(T::Colon) {
-                        self.parse_lifetime_bounds()?
-                    } else {
-                        &[]
-                    };
-                    GenericParamKind::Lifetime { lifetime, bounds }
-                }
-                T::KwConst => {
-                    self.bump();
-                    let ident = self.parse_ident()?;
-                    self.expect(T::Colon)?;
-                    let ty = self.parse_ty()?;
-                    let default = if self.eat(T::Eq) {
-                        if self.at_path_start() {
-                            let e = self.parse_path_expr_simple()?;
-                            Some(e)
-                        } else {
-                            Some(self.parse_const_arg()?)
-                        }
-                    } else {
-                        None
-                    };
-                    GenericParamKind::Const {
-                        ident,
-                        ty: self.alloc(ty),
-                        default,
-                    }
-                }
-                _ => {
-                    let ident = self.parse_ident()?;
-                    let bounds = if self.eat(T::Colon) {
-                        self.parse_bounds()?
-                    } else {
-                        &[]
-                    };
-                    let default = if self.eat(T::Eq) {
-                        let t = self.parse_ty()?;
-                        Some(self.alloc(t))
-                    } else {
-                        None
-                    };
-                    GenericParamKind::Type {
-                        ident,
-                        bounds,
-                        default,
-                    }
-                }
-            };
-            let span = self.span_from(pstart);
-            self.sc.gparams.push(GenericParam { attrs, kind, span });
-            if !self.eat(T::Comma) {
-                break;
+        self.angle_list(|p| p.parse_generic_param().map(Elem::Push))
+    }
+
+    fn parse_generic_param(&mut self) -> PResult<GenericParam<'a>> {
+        let pstart = self.pos;
+        let attrs = self.parse_outer_attrs()?;
+        let kind = match self.kind() {
+            T::Lifetime => {
+                let lifetime = self.parse_lifetime()?;
+                let bounds = if self.eat(T::Colon) {
+                    self.parse_lifetime_bounds()?
+                } else {
+                    &[]
+                };
+                GenericParamKind::Lifetime { lifetime, bounds }
             }
-        }
-        self.expect(T::Gt)?;
-        Ok(finish(self.bump, &mut self.sc.gparams, start))
+            T::KwConst => {
+                self.bump();
+                let ident = self.parse_ident()?;
+                self.expect(T::Colon)?;
+                let ty = self.parse_ty()?;
+                let default = if !self.eat(T::Eq) {
+                    None
+                } else if self.at_path_start() {
+                    Some(self.parse_path_expr_simple()?)
+                } else {
+                    Some(self.parse_const_arg()?)
+                };
+                GenericParamKind::Const {
+                    ident,
+                    ty: self.alloc(ty),
+                    default,
+                }
+            }
+            _ => {
+                let ident = self.parse_ident()?;
+                let bounds = if self.eat(T::Colon) {
+                    self.parse_bounds()?
+                } else {
+                    &[]
+                };
+                let default = if self.eat(T::Eq) {
+                    let t = self.parse_ty()?;
+                    Some(self.alloc(t))
+                } else {
+                    None
+                };
+                GenericParamKind::Type {
+                    ident,
+                    bounds,
+                    default,
+                }
+            }
+        };
+        Ok(GenericParam {
+            attrs,
+            kind,
+            span: self.span_from(pstart),
+        })
     }
 
     /// A path as an expression (const parameter defaults).
@@ -314,7 +295,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                 break;
             }
         }
-        Ok(finish(self.bump, &mut self.sc.lifetimes, start))
+        Ok(finish(self.arena, &mut self.sc.lifetimes, start))
     }
 
     /// `for<'a, 'b>` if present.
@@ -332,68 +313,52 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         if !self.eat(T::KwWhere) {
             return Ok(&[]);
         }
-        let start = self.sc.preds.len();
-        loop {
-            match self.kind() {
-                T::OpenBrace | T::Semi | T::Eq | T::Eof => break,
-                T::Lifetime => {
-                    let lifetime = self.parse_lifetime()?;
-                    self.expect(T::Colon)?;
-                    let bounds = self.parse_lifetime_bounds()?;
-                    self.sc
-                        .preds
-                        .push(WherePredicate::Lifetime { lifetime, bounds });
-                }
-                _ => {
-                    let for_lifetimes = self.parse_for_lifetimes()?;
-                    let ty = self.parse_ty()?;
-                    self.expect(T::Colon)?;
-                    let bounds = self.parse_bounds()?;
-                    let ty = self.alloc(ty);
-                    self.sc.preds.push(WherePredicate::Bound {
-                        for_lifetimes,
-                        ty,
-                        bounds,
-                    });
-                }
-            }
-            if !self.eat(T::Comma) {
-                break;
-            }
+        let list = self.comma_list(ListEnd::Before(WHERE_CLAUSE_END), |p| {
+            p.parse_where_predicate().map(Elem::Push)
+        })?;
+        Ok(list.items)
+    }
+
+    /// `'a: 'b + 'c` or `for<'a> T: Bound + 'a`
+    fn parse_where_predicate(&mut self) -> PResult<WherePredicate<'a>> {
+        if self.at(T::Lifetime) {
+            let lifetime = self.parse_lifetime()?;
+            self.expect(T::Colon)?;
+            let bounds = self.parse_lifetime_bounds()?;
+            return Ok(WherePredicate::Lifetime { lifetime, bounds });
         }
-        Ok(finish(self.bump, &mut self.sc.preds, start))
+        let for_lifetimes = self.parse_for_lifetimes()?;
+        let ty = self.parse_ty()?;
+        self.expect(T::Colon)?;
+        let bounds = self.parse_bounds()?;
+        Ok(WherePredicate::Bound {
+            for_lifetimes,
+            ty: self.alloc(ty),
+            bounds,
+        })
     }
 
     // ------------------------------------------------------------ bounds
 
     fn can_begin_bound(&self) -> bool {
-        match self.kind() {
-            T::Lifetime
-            | T::Question
-            | T::Tilde
-            | T::OpenParen
-            | T::KwFor
-            | T::KwConst
-            | T::KwAsync
-            | T::Bang => true,
-            T::KwUse => self.nth(1) == T::Lt,
-            _ => self.at_path_start(),
-        }
+        self.at_set(BOUND_FIRST)
+            || (self.at(T::KwUse) && self.nth(1) == T::Lt)
+            || self.at_path_start()
     }
 
     /// `Bound + Bound + ...` (possibly empty, trailing `+` allowed).
     pub(super) fn parse_bounds(&mut self) -> PResult<&'a [GenericBound<'a>]> {
         let start = self.sc.bounds.len();
-        self.parse_bounds_onto(true)?;
-        Ok(finish(self.bump, &mut self.sc.bounds, start))
+        self.parse_bounds_onto(AllowPlus::Yes)?;
+        Ok(finish(self.arena, &mut self.sc.bounds, start))
     }
 
-    /// Pushes bounds on the bound stack; one only unless `allow_plus`.
-    fn parse_bounds_onto(&mut self, allow_plus: bool) -> PResult<()> {
+    /// Pushes bounds on the bound stack; one only unless `plus` allows more.
+    fn parse_bounds_onto(&mut self, plus: AllowPlus) -> PResult<()> {
         while self.can_begin_bound() {
             let b = self.parse_bound()?;
             self.sc.bounds.push(b);
-            if !allow_plus || !self.eat(T::Plus) {
+            if plus == AllowPlus::No || !self.eat(T::Plus) {
                 break;
             }
         }
@@ -407,26 +372,15 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         }
         if self.at(T::KwUse) && self.nth(1) == T::Lt {
             self.bump();
-            self.bump();
-            let gstart = self.sc.gargs.len();
-            while !self.at(T::Gt) && !self.at(T::Eof) {
-                let arg = if self.at(T::Lifetime) {
-                    GenericArg::Lifetime(self.parse_lifetime()?)
+            let args = self.angle_list(|p| {
+                Ok(Elem::Push(if p.at(T::Lifetime) {
+                    GenericArg::Lifetime(p.parse_lifetime()?)
                 } else {
-                    let t = self.parse_ty()?;
-                    GenericArg::Type(self.alloc(t))
-                };
-                self.sc.gargs.push(arg);
-                if !self.eat(T::Comma) {
-                    break;
-                }
-            }
-            self.expect(T::Gt)?;
-            return Ok(GenericBound::Use(finish(
-                self.bump,
-                &mut self.sc.gargs,
-                gstart,
-            )));
+                    let t = p.parse_ty()?;
+                    GenericArg::Type(p.alloc(t))
+                }))
+            })?;
+            return Ok(GenericBound::Use(args));
         }
         if self.at(T::OpenParen) {
             self.enter()?;
@@ -482,43 +436,30 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
 
     /// A type, `+` bounds allowed (`dyn A + B`).
     pub(super) fn parse_ty(&mut self) -> PResult<Ty<'a>> {
-        self.enter()?;
-        let r = self.parse_ty_inner(true);
-        self.leave();
-        r
+        self.parse_ty_with(AllowPlus::Yes)
     }
 
-    /// A type where `+` ends it (after `&`, `as`, `->`).
+    /// A type where `+` ends it (after `&`, `*const`, `as`).
     pub(super) fn parse_ty_no_plus(&mut self) -> PResult<Ty<'a>> {
+        self.parse_ty_with(AllowPlus::No)
+    }
+
+    pub(super) fn parse_ty_with(&mut self, plus: AllowPlus) -> PResult<Ty<'a>> {
         self.enter()?;
-        let r = self.parse_ty_inner(false);
+        let r = self.parse_ty_inner(plus);
         self.leave();
         r
     }
 
-    fn parse_ty_inner(&mut self, allow_plus: bool) -> PResult<Ty<'a>> {
+    fn parse_ty_inner(&mut self, plus: AllowPlus) -> PResult<Ty<'a>> {
         let start = self.pos;
         let kind = match self.kind() {
             T::OpenParen => {
-                let close = self.open(T::OpenParen)?;
-                let tstart = self.sc.tys.len();
-                let mut trailing = false;
-                while !self.at_close(close) {
-                    let t = self.parse_ty()?;
-                    self.sc.tys.push(t);
-                    trailing = false;
-                    if !self.eat(T::Comma) {
-                        break;
-                    }
-                    trailing = true;
-                }
-                self.close(close, T::CloseParen)?;
-                if self.sc.tys.len() == tstart + 1 && !trailing {
-                    let inner = self.sc.tys.pop().unwrap_or(Ty {
-                        kind: TyKind::Never,
-                        span: Span::default(),
-                    });
-                    if allow_plus && self.at(T::Plus) {
+                let list = self.paren_list(|p| p.parse_ty().map(Elem::Push))?;
+                if let [inner] = list.items
+                    && !list.trailing
+                {
+                    if plus == AllowPlus::Yes && self.at(T::Plus) {
                         // `(Trait) + Send`: a bare trait object.
                         self.bump();
                         let bstart = self.sc.bounds.len();
@@ -530,16 +471,16 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                                 span: inner.span,
                             });
                         }
-                        self.parse_bounds_onto(true)?;
+                        self.parse_bounds_onto(AllowPlus::Yes)?;
                         TyKind::TraitObject {
                             dyn_: false,
-                            bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                            bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                         }
                     } else {
-                        TyKind::Paren(self.alloc(inner))
+                        TyKind::Paren(inner)
                     }
                 } else {
-                    TyKind::Tuple(finish(self.bump, &mut self.sc.tys, tstart))
+                    TyKind::Tuple(list.items)
                 }
             }
             T::OpenBracket => {
@@ -608,37 +549,37 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                         path,
                         span: self.span_from(bound_start),
                     });
-                    if allow_plus && self.eat(T::Plus) {
-                        self.parse_bounds_onto(true)?;
+                    if plus == AllowPlus::Yes && self.eat(T::Plus) {
+                        self.parse_bounds_onto(AllowPlus::Yes)?;
                     }
                     TyKind::TraitObject {
                         dyn_: false,
-                        bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                        bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                     }
                 }
             }
             T::KwImpl => {
                 self.bump();
                 let bstart = self.sc.bounds.len();
-                self.parse_bounds_onto(allow_plus)?;
-                TyKind::ImplTrait(finish(self.bump, &mut self.sc.bounds, bstart))
+                self.parse_bounds_onto(plus)?;
+                TyKind::ImplTrait(finish(self.arena, &mut self.sc.bounds, bstart))
             }
             T::KwDyn => {
                 self.bump();
                 let bstart = self.sc.bounds.len();
-                self.parse_bounds_onto(allow_plus)?;
+                self.parse_bounds_onto(plus)?;
                 TyKind::TraitObject {
                     dyn_: true,
-                    bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                    bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                 }
             }
             T::Question => {
                 // `?Sized` as a bare trait object (old code in bounds position).
                 let bstart = self.sc.bounds.len();
-                self.parse_bounds_onto(allow_plus)?;
+                self.parse_bounds_onto(plus)?;
                 TyKind::TraitObject {
                     dyn_: false,
-                    bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                    bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                 }
             }
             T::Lt => {
@@ -651,7 +592,7 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                     self.bump();
                     let args = self.parse_delimited()?;
                     TyKind::MacCall(self.alloc(crate::syntax::ast::MacCall { path, args }))
-                } else if allow_plus && self.at(T::Plus) {
+                } else if plus == AllowPlus::Yes && self.at(T::Plus) {
                     self.bump();
                     let bstart = self.sc.bounds.len();
                     self.sc.bounds.push(GenericBound::Trait {
@@ -660,10 +601,10 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
                         path,
                         span: path.span,
                     });
-                    self.parse_bounds_onto(true)?;
+                    self.parse_bounds_onto(AllowPlus::Yes)?;
                     TyKind::TraitObject {
                         dyn_: false,
-                        bounds: finish(self.bump, &mut self.sc.bounds, bstart),
+                        bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                     }
                 } else {
                     TyKind::Path(None, path)
@@ -698,56 +639,34 @@ impl<'a, I: Intern + ?Sized> Parser<'a, '_, I> {
         Ok((qself, path))
     }
 
+    /// `[unsafe] [extern "abi"] fn(params) -> Ty`, after `for<..>`.
     fn parse_bare_fn(
         &mut self,
         for_lifetimes: &'a [GenericParam<'a>],
     ) -> PResult<&'a BareFnTy<'a>> {
         let unsafety = self.eat(T::KwUnsafe);
-        let abi = if self.eat(T::KwExtern) {
-            let name = if self.at(T::Literal) {
-                Some(self.parse_lit_token())
-            } else {
-                None
-            };
-            Some(Abi { name })
-        } else {
-            None
-        };
+        let abi = self.parse_abi();
         self.expect(T::KwFn)?;
-        let close = self.open(T::OpenParen)?;
-        let start = self.sc.fnparams.len();
         let mut variadic = false;
-        while !self.at_close(close) {
-            self.parse_outer_attrs()?;
-            if self.at3(T::Dot, T::Dot, T::Dot) {
-                self.pos += 3;
-                variadic = true;
-            } else {
-                let name = if matches!(self.kind(), T::Ident | T::RawIdent | T::Underscore)
-                    && self.nth(1) == T::Colon
-                    && !(self.toks[self.pos + 1].joint && self.nth(2) == T::Colon)
-                {
-                    let id: Ident = self.ident_of(self.pos);
-                    self.pos += 2;
-                    Some(id)
-                } else {
-                    None
-                };
-                if self.at3(T::Dot, T::Dot, T::Dot) {
-                    self.pos += 3;
-                    variadic = true;
-                } else {
-                    let ty = self.parse_ty()?;
-                    self.sc.fnparams.push(BareFnParam { name, ty });
+        let params = self
+            .paren_list(|p| {
+                p.parse_outer_attrs()?;
+                let named =
+                    p.at_set(IDENT_OR_UNDERSCORE) && p.nth(1) == T::Colon && !p.at_path_sep_at(1);
+                let name: Option<Ident> = named.then(|| p.ident_of(p.pos));
+                if named {
+                    p.pos += 2;
                 }
-            }
-            if !self.eat(T::Comma) {
-                break;
-            }
-        }
-        self.close(close, T::CloseParen)?;
-        let params = finish(self.bump, &mut self.sc.fnparams, start);
-        let output = self.parse_ret_ty()?;
+                if p.at3(T::Dot, T::Dot, T::Dot) {
+                    p.pos += 3;
+                    variadic = true;
+                    return Ok(Elem::Skip);
+                }
+                let ty = p.parse_ty()?;
+                Ok(Elem::Push(BareFnParam { name, ty }))
+            })?
+            .items;
+        let output = self.parse_ret_ty(AllowPlus::No)?;
         Ok(self.alloc(BareFnTy {
             for_lifetimes,
             unsafety,
