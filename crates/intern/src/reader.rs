@@ -88,7 +88,8 @@ impl fmt::Debug for Guarded<Interner> {
     }
 }
 
-impl<T: Hash + Eq + Send + Sync> fmt::Debug for Guarded<ValueInterner<T>> {
+// No bounds on `T`, as on `ValueInterner`'s own `Debug`.
+impl<T> fmt::Debug for Guarded<ValueInterner<T>> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guarded<ValueInterner>")
             .field("len", &self.inner.len())
