@@ -72,9 +72,29 @@ use crate::value::{Interned, ValueInterner};
 /// me.quiescent(); // error: `me` is borrowed by `reader`
 /// reader.intern("x");
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Guarded<I> {
     inner: I,
+}
+
+// Not derived: the interners' `Debug` reads the current table, and `&Guarded` is shared by
+// threads that may hold no participant, so a table outgrown and freed by another thread's
+// reader could be read after its free. Only counters are printed here.
+impl fmt::Debug for Guarded<Interner> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guarded<Interner>")
+            .field("len", &self.inner.len())
+            .finish_non_exhaustive()
+    }
+}
+
+// No bounds on `T`, as on `ValueInterner`'s own `Debug`.
+impl<T> fmt::Debug for Guarded<ValueInterner<T>> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guarded<ValueInterner>")
+            .field("len", &self.inner.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The interners a [`Guarded`] can hold (sealed).
