@@ -1,13 +1,20 @@
 //! id → string node: a flat array reserved up front, then segments that never move.
 //!
-//! `resolve` is one load: ids below [`FLAT`] index a single zeroed block allocated when the
-//! interner is built (32 MiB of address space for 4 Mi ids on 64-bit targets). The block comes
-//! from `calloc`, which maps a block this large lazily: pages nobody wrote cost no memory, so
-//! the table costs what its used prefix covers (that is what [`IdTable::bytes`] counts), and
-//! it never moves or grows. Ids past the block go to segments: segment 0 holds `B` entries,
-//! segment `k ≥ 1` holds `B << (k-1)`, each allocated (zeroed: all null) by the first writer
-//! that needs it and installed with a CAS (a racing loser frees its own); an index's segment
-//! is found from its leading zeros.
+//! `resolve` is one load: ids below the flat block's length index a single block of address
+//! space reserved when the interner is built (32 MiB for 4 Mi ids on 64-bit unix). The block
+//! is mapped straight from the kernel (`mmap`, anonymous, with no swap reserved on Linux)
+//! rather than through the global allocator: the kernel hands out zeroed pages on first touch,
+//! so pages nobody wrote cost no memory, whatever `#[global_allocator]` the program uses (an
+//! allocator without its own `alloc_zeroed` would otherwise write zeros over all 32 MiB in
+//! every `Interner::new`). The table costs what its used prefix covers (that is what
+//! [`IdTable::bytes`] counts), and the block never moves or grows. Where mapping is not
+//! available or fails (other platforms, Miri, loom), the block is a small zeroed allocation
+//! instead and more ids go to segments.
+//!
+//! Ids past the block go to segments: segment 0 holds `B` entries, segment `k ≥ 1` holds
+//! `B << (k-1)`, each allocated (zeroed: all null) by the first writer that needs it and
+//! installed with a CAS (a racing loser frees its own); an index's segment is found from its
+//! leading zeros.
 //!
 //! Each entry is an `AtomicPtr` (a packed `tagged::entry`), stored with Release *before* the
 //! id is published in the hash table, so any thread that obtained the id (from the table,
@@ -18,15 +25,16 @@ use core::ptr::{self, NonNull};
 use crate::sync::{AtomicPtr, Ordering};
 use crate::tagged::null_cells;
 
-/// Entries of the flat block (ids `0..FLAT`; id 0 is never used). Small under loom and Miri,
-/// so that their tests reach the segments.
-const FLAT: usize = if cfg!(any(loom, miri)) {
-    4
-} else if cfg!(target_pointer_width = "64") {
+/// Entries of a mapped flat block (ids `0..FLAT_MAPPED`; id 0 is never used).
+#[cfg(all(unix, not(loom), not(miri)))]
+const FLAT_MAPPED: usize = if cfg!(target_pointer_width = "64") {
     1 << 22
 } else {
     1 << 16
 };
+/// Entries of an allocated flat block (no mapping): small under loom and Miri, so that their
+/// tests reach the segments; 32 KiB elsewhere.
+const FLAT_ALLOCATED: usize = if cfg!(any(loom, miri)) { 4 } else { 1 << 12 };
 /// Page size assumed when counting the touched prefix of the flat block.
 const PAGE: usize = 4096;
 /// log2 of segment 0's length.
@@ -57,24 +65,125 @@ fn segment_len(k: usize) -> usize {
 }
 
 pub(crate) struct IdTable {
-    /// Entries `0..FLAT` (always `FLAT` cells: comparing an index with a constant is the
-    /// whole bounds check of `get`).
-    flat: Box<[AtomicPtr<u8>]>,
+    /// Entries `0..flat.len`, never resized.
+    flat: Flat,
     /// Segment `k` of the entries from `flat.len()` on, or null before its first use. Set
     /// once by CAS (`AcqRel`: Release publishes the segment's null-initialised entries).
     segments: [AtomicPtr<AtomicPtr<u8>>; SEGMENTS],
 }
 
-// SAFETY: entries are pointers into the owner's arenas, shared read-only; the owner is Send and
-// Sync only when its nodes may be shared. Segments are freed only in `Drop` (exclusive).
-unsafe impl Send for IdTable {}
-// SAFETY: see `Send`; all mutation is through atomics.
-unsafe impl Sync for IdTable {}
+/// The flat block: `len` cells at `cells`, from a mapping or from the global allocator.
+struct Flat {
+    cells: NonNull<AtomicPtr<u8>>,
+    len: usize,
+    mapped: bool,
+}
+
+// SAFETY: `Flat` owns its cells (freed only in `Drop`, which has `&mut`); the cells are atomics,
+// which may be shared and sent; the raw pointer is what makes this not automatic.
+unsafe impl Send for Flat {}
+// SAFETY: see `Send`: every access through `&Flat` is to an atomic cell.
+unsafe impl Sync for Flat {}
+
+impl Flat {
+    fn new() -> Flat {
+        if let Some(f) = Flat::map() {
+            return f;
+        }
+        let b = null_cells(FLAT_ALLOCATED);
+        let len = b.len();
+        let cells = NonNull::from(Box::leak(b)).cast::<AtomicPtr<u8>>();
+        Flat {
+            cells,
+            len,
+            mapped: false,
+        }
+    }
+
+    /// A lazily backed anonymous mapping of `FLAT_MAPPED` null cells, or `None`.
+    #[cfg(all(unix, not(loom), not(miri)))]
+    fn map() -> Option<Flat> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let noreserve = libc::MAP_NORESERVE;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let noreserve = 0;
+        let bytes = FLAT_MAPPED * size_of::<AtomicPtr<u8>>();
+        // SAFETY: an anonymous private mapping at an address of the kernel's choosing touches
+        // no existing memory; the result is checked before use.
+        let p = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | noreserve,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        // Anonymous mappings are zero-filled and page-aligned: `FLAT_MAPPED` valid null
+        // `AtomicPtr`s (all-zero bits are the null pointer).
+        Some(Flat {
+            cells: NonNull::new(p.cast::<AtomicPtr<u8>>())?,
+            len: FLAT_MAPPED,
+            mapped: true,
+        })
+    }
+
+    #[cfg(not(all(unix, not(loom), not(miri))))]
+    fn map() -> Option<Flat> {
+        None
+    }
+
+    /// The cell of `i`.
+    ///
+    /// # Safety
+    ///
+    /// `flat.cell_unchecked(i)` is sound if and only if:
+    /// - `i < flat.len`.
+    #[inline]
+    unsafe fn cell_unchecked(&self, i: usize) -> &AtomicPtr<u8> {
+        // SAFETY: `i < len` (the caller's contract) and the block holds `len` initialised
+        // cells for as long as `self` lives.
+        unsafe { self.cells.add(i).as_ref() }
+    }
+
+    #[inline]
+    fn cell(&self, i: usize) -> Option<&AtomicPtr<u8>> {
+        // SAFETY: checked against `len`.
+        (i < self.len).then(|| unsafe { self.cell_unchecked(i) })
+    }
+}
+
+impl Drop for Flat {
+    fn drop(&mut self) {
+        if self.mapped {
+            #[cfg(all(unix, not(loom), not(miri)))]
+            // SAFETY: the block is the mapping `map` created, `len` cells long, unmapped once;
+            // `&mut self` means no reference into it is left. A failure (impossible for a
+            // whole mapping) would only leak address space.
+            unsafe {
+                libc::munmap(
+                    self.cells.as_ptr().cast(),
+                    self.len * size_of::<AtomicPtr<u8>>(),
+                );
+            }
+        } else {
+            // SAFETY: the block came from `Box::leak` of a slice of `len` cells in `new`, and
+            // is freed once; `&mut self` means no reference into it is left.
+            drop(unsafe {
+                Box::from_raw(ptr::slice_from_raw_parts_mut(self.cells.as_ptr(), self.len))
+            });
+        }
+    }
+}
 
 impl IdTable {
     pub(crate) fn new() -> Self {
         IdTable {
-            flat: null_cells(FLAT),
+            flat: Flat::new(),
             segments: core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
     }
@@ -88,14 +197,14 @@ impl IdTable {
     /// The entry word stored for `index` (null: never written, or an index past the end).
     #[inline]
     pub(crate) fn get_word(&self, index: u32) -> *mut u8 {
-        if (index as usize) < FLAT {
-            // SAFETY: `flat` has `FLAT` cells (allocated in `new`, never resized).
-            let cell = unsafe { self.flat.get_unchecked(index as usize) };
+        if (index as usize) < self.flat.len {
+            // SAFETY: just checked.
+            let cell = unsafe { self.flat.cell_unchecked(index as usize) };
             // Acquire: pairs with the Release store in `set`, so the node's contents are
             // visible.
             cell.load(Ordering::Acquire)
         } else {
-            self.get_segmented(index - FLAT as u32)
+            self.get_segmented(index - self.flat.len as u32)
         }
     }
 
@@ -116,10 +225,10 @@ impl IdTable {
 
     /// The cell of `index`, allocating its segment if needed.
     fn cell(&self, index: u32) -> &AtomicPtr<u8> {
-        if let Some(e) = self.flat.get(index as usize) {
+        if let Some(e) = self.flat.cell(index as usize) {
             return e;
         }
-        let (k, off) = segment_of(index - FLAT as u32);
+        let (k, off) = segment_of(index - self.flat.len as u32);
         let seg = self.segment(k);
         // SAFETY: as in `get_segmented`.
         unsafe { &*seg.add(off) }
@@ -163,8 +272,13 @@ impl IdTable {
     /// that those ids touched (the rest of the block is address space, never written), and
     /// the allocated segments.
     pub(crate) fn bytes(&self, end: u32) -> usize {
-        let touched = (end as usize).min(FLAT) * size_of::<AtomicPtr<u8>>();
-        let mut total = size_of::<Self>() + touched.next_multiple_of(PAGE);
+        let cell = size_of::<AtomicPtr<u8>>();
+        let flat = if self.flat.mapped {
+            ((end as usize).min(self.flat.len) * cell).next_multiple_of(PAGE)
+        } else {
+            self.flat.len * cell
+        };
+        let mut total = size_of::<Self>() + flat;
         for (k, s) in self.segments.iter().enumerate() {
             // Relaxed: a statistic; a segment being installed is counted or not.
             if !s.load(Ordering::Relaxed).is_null() {
@@ -220,8 +334,9 @@ mod tests {
         let mut t = IdTable::new();
         let mut x = [7u8; 3];
         let p = x.as_mut_ptr();
-        let past = FLAT as u32 + 5;
-        for i in [1, 5, FLAT as u32 - 1, FLAT as u32, past] {
+        let flat = t.flat.len as u32;
+        let past = flat + 5;
+        for i in [1, 5, flat - 1, flat, past] {
             assert!(t.get(i).is_none());
             t.set(i, p);
             assert_eq!(t.get(i).map(NonNull::as_ptr), Some(p));
