@@ -610,8 +610,8 @@ impl Interner {
 
     /// The miss path: allocate a node and an id, publish, or adopt the winner of a race.
     ///
-    /// Unwinding leaves no trace: the node is allocated before the id (an arena that refuses
-    /// by panicking holds no id), and from the id-table entry's write to the id's publication
+    /// Unwinding leaves no trace: the node is allocated and its entry packed before the id (an
+    /// arena that refuses by panicking, or a node address packing rejects, holds no id), and from the id-table entry's write to the id's publication
     /// a guard clears the entry and gives the id back if anything panics.
     ///
     /// # Safety
@@ -636,6 +636,8 @@ impl Interner {
         let Ok(node) = self.core.arenas.try_alloc_layout(layout) else {
             return Err(CapacityError::new(CapacityErrorKind::Arena));
         };
+        // Also before the id: packing panics on an address with the high bits in use.
+        let packed = entry::pack(node, s.len());
         let id = match self.alloc_id() {
             Ok(id) => id,
             // SAFETY: the caller's contract (`hash` is `s`'s).
@@ -657,7 +659,7 @@ impl Interner {
         unsafe { node::write(node, s) };
         // Before the table: whoever gets `id` from the table must find the entry. Until the
         // id is published (or the race lost), an unwind clears it and returns the id.
-        self.ids.set(id, entry::pack(node, s.len()));
+        self.ids.set(id, packed);
         let guard = UnpublishedId { interner: self, id };
         let retire = |t: RetiredTable| {
             // SAFETY: the caller's contract for `to`.

@@ -1,8 +1,8 @@
 //! String nodes: how a string is stored in the arenas, and how it is read back.
 //!
 //! ```text
-//!  short node (1 ≤ len < 0xFFFF, 64-bit targets): [ bytes ... ]          no header
-//!  other nodes (the empty string, len ≥ 0xFFFF, 32-bit targets):
+//!  short node (1 ≤ len < 0xFFFF, `x86_64`): [ bytes ... ]          no header
+//!  other nodes (the empty string, len ≥ 0xFFFF, other targets):
 //!                                                 [ len: u32, little-endian | bytes ... ]
 //! ```
 //!

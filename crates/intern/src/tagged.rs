@@ -16,10 +16,13 @@
 //! 2-aligned).
 //!
 //! Pointers keep their provenance through `map_addr`: tags and lengths live in the address's
-//! unused high bits on 64-bit targets (all 64-bit platforms Rust supports hand user space
-//! addresses below 2^48 unless a program asks the kernel for more; such an address makes
-//! packing panic with a clear message). 32-bit targets have no spare bits: value slots carry
-//! no tag and entries no length (string nodes then always carry their length, see `node`).
+//! unused high bits on `x86_64`, whose user-space addresses stay below 2^47 unless a program
+//! asks the kernel for more (5-level paging) or turns on linear address masking; such an
+//! address makes packing panic with a clear message, before the insert takes an id. Other
+//! targets pack nothing: on aarch64 the top byte may carry a tag of its own (Android's
+//! tagged pointers, MTE, hardware address sanitizer), and 32-bit targets have no spare bits. There value slots
+//! carry no tag and entries no length (string nodes then always carry their length, see
+//! `node`).
 
 use core::ptr::{self, NonNull};
 
@@ -155,7 +158,7 @@ impl SlotFormat for IdSlot {
 }
 
 /// Value tables: a slot holds the node's address under the top 16 bits of its hash (no tag
-/// on 32-bit targets).
+/// off `x86_64`).
 #[derive(Debug)]
 pub(crate) struct PtrSlot;
 
@@ -164,16 +167,16 @@ const PTR_SEALED: usize = 1;
 /// Address of the MOVED marker for pointer slots.
 const PTR_MOVED: usize = 3;
 
-#[cfg(target_pointer_width = "64")]
+#[cfg(target_arch = "x86_64")]
 mod high {
-    //! The unused top 16 bits of 64-bit user-space pointers.
+    //! The unused top 16 bits of `x86_64` user-space pointers.
     pub(super) const SHIFT: u32 = 48;
     pub(super) const ADDR_MASK: usize = (1 << SHIFT) - 1;
 }
 
-#[cfg(not(target_pointer_width = "64"))]
+#[cfg(not(target_arch = "x86_64"))]
 mod high {
-    //! No spare pointer bits.
+    //! No pointer bits taken.
     pub(super) const ADDR_MASK: usize = usize::MAX;
 }
 
@@ -233,12 +236,12 @@ impl SlotFormat for PtrSlot {
         // tags use only the high bits).
         word.addr() & 1 != 0
     }
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(target_arch = "x86_64")]
     #[inline]
     fn tag(hash: u64) -> usize {
         ((hash >> high::SHIFT) as usize) << high::SHIFT
     }
-    #[cfg(not(target_pointer_width = "64"))]
+    #[cfg(not(target_arch = "x86_64"))]
     #[inline]
     fn tag(_hash: u64) -> usize {
         0
@@ -277,9 +280,9 @@ pub(crate) fn null_cells(n: usize) -> Box<[AtomicPtr<u8>]> {
 }
 
 /// Id-table entries: the string node's address with the string's length in the top 16 bits
-/// on 64-bit targets, so that `resolve` builds the `&str` from the entry alone (one load).
+/// on `x86_64`, so that `resolve` builds the `&str` from the entry alone (one load).
 /// The length field is 0 when the length is in the node's header instead (see `node`): for the
-/// empty string, for lengths of [`entry::LONG`] or more, and for every string on 32-bit
+/// empty string, for lengths of [`entry::LONG`] or more, and for every string on other
 /// targets. So one test of the field sends both an unused entry (all zero) and a string with a
 /// header to the slow path.
 pub(crate) mod entry {
@@ -291,11 +294,11 @@ pub(crate) mod entry {
     /// Whether the entry of a string of `len` bytes carries its length.
     #[inline]
     pub(crate) fn holds_len(len: usize) -> bool {
-        cfg!(target_pointer_width = "64") && len != 0 && len < LONG
+        cfg!(target_arch = "x86_64") && len != 0 && len < LONG
     }
 
     /// The entry for `node` holding a string of `len` bytes.
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(target_arch = "x86_64")]
     #[inline]
     pub(crate) fn pack(node: NonNull<u8>, len: usize) -> *mut u8 {
         let p = node.as_ptr();
@@ -306,7 +309,7 @@ pub(crate) mod entry {
 
     /// The length an entry word holds, or `None` (the entry is unused, or the length is in
     /// the node): the fast path of `resolve`, one shift.
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(target_arch = "x86_64")]
     #[inline]
     pub(crate) fn len_of(e: *mut u8) -> Option<usize> {
         let len = e.addr() >> super::high::SHIFT;
@@ -314,7 +317,7 @@ pub(crate) mod entry {
     }
 
     /// The node of an entry, and the length if the entry holds it.
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(target_arch = "x86_64")]
     #[inline]
     pub(crate) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
         let p = e.as_ptr();
@@ -324,35 +327,35 @@ pub(crate) mod entry {
     }
 
     /// The node address of an entry word, with the entry's provenance.
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(target_arch = "x86_64")]
     #[inline]
     pub(crate) fn node_of(e: *mut u8) -> *mut u8 {
         e.map_addr(|a| a & super::high::ADDR_MASK)
     }
 
-    /// 32-bit targets: no spare bits, the entry is the node.
-    #[cfg(not(target_pointer_width = "64"))]
+    /// Off `x86_64`: no bits taken, the entry is the node.
+    #[cfg(not(target_arch = "x86_64"))]
     #[inline]
     pub(crate) fn pack(node: NonNull<u8>, _len: usize) -> *mut u8 {
         node.as_ptr()
     }
 
-    /// 32-bit targets: the length is always read from the node.
-    #[cfg(not(target_pointer_width = "64"))]
+    /// Off `x86_64`: the length is always read from the node.
+    #[cfg(not(target_arch = "x86_64"))]
     #[inline]
     pub(crate) fn len_of(_e: *mut u8) -> Option<usize> {
         None
     }
 
-    /// 32-bit targets: the length is always read from the node.
-    #[cfg(not(target_pointer_width = "64"))]
+    /// Off `x86_64`: the length is always read from the node.
+    #[cfg(not(target_arch = "x86_64"))]
     #[inline]
     pub(crate) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
         (e, None)
     }
 
-    /// 32-bit targets: the entry is the node.
-    #[cfg(not(target_pointer_width = "64"))]
+    /// Off `x86_64`: the entry is the node.
+    #[cfg(not(target_arch = "x86_64"))]
     #[inline]
     pub(crate) fn node_of(e: *mut u8) -> *mut u8 {
         e
@@ -384,7 +387,7 @@ mod tests {
         let p = NonNull::from(&mut x).cast::<u8>();
         let (n, len) = entry::unpack(NonNull::new(entry::pack(p, 5)).unwrap());
         assert_eq!(n, p);
-        if cfg!(target_pointer_width = "64") {
+        if cfg!(target_arch = "x86_64") {
             assert_eq!(len, Some(5));
             for in_node in [0, entry::LONG, 70_000] {
                 let (_, l) = entry::unpack(NonNull::new(entry::pack(p, in_node)).unwrap());
