@@ -228,8 +228,9 @@
 //!
 //! ## Limits and panics
 //!
-//! At most `u32::MAX - 1` symbols (ids `1..u32::MAX`); [`InternerBuilder::max_symbols`] and
-//! [`InternerBuilder::max_string_bytes`] set lower limits, reported by
+//! At most 2^28 − 2 symbols (ids `1..=2^28 - 2`; the top 4 bits of a [`Symbol`] are its
+//! epoch); [`InternerBuilder::max_symbols`] and [`InternerBuilder::max_string_bytes`] set lower
+//! limits, reported by
 //! [`Interner::try_intern`] as a [`CapacityError`]. A thread that finds the symbol limit
 //! reached waits for inserts in flight (one may be inserting its very string) before it
 //! reports the limit, so a race never fails spuriously. An insert that unwinds (an arena

@@ -267,14 +267,6 @@ pub(crate) struct RawTable<F: SlotFormat> {
     resizes: AtomicUsize,
 }
 
-// SAFETY: the table shares keys (ids, or type-erased pointers into the owner's arenas) between
-// threads; the owner decides what may be stored (it is `Send + Sync` only when its nodes are).
-// All table state is atomics; tables are freed only by `Drop` (exclusive) or through the
-// owner's collector after a grace period.
-unsafe impl<F: SlotFormat> Send for RawTable<F> {}
-// SAFETY: see `Send`; every `&self` method is designed for concurrent use.
-unsafe impl<F: SlotFormat> Sync for RawTable<F> {}
-
 impl<F: SlotFormat> RawTable<F> {
     /// A table that holds `entries` keys without growing.
     pub(crate) fn with_capacity(entries: usize) -> Self {

@@ -76,12 +76,6 @@ pub(crate) struct Counters {
     head: AtomicPtr<ThreadCounters>,
 }
 
-// SAFETY: the blocks are shared read-only except for their own counters (atomics) and are
-// freed only in `Drop` (exclusive). The raw list pointers are what makes this not automatic.
-unsafe impl Send for Counters {}
-// SAFETY: see `Send`.
-unsafe impl Sync for Counters {}
-
 impl Counters {
     /// Counters for a new interner; hits are counted only if `count_hits`.
     pub(crate) fn new(count_hits: bool) -> Self {
