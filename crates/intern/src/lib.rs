@@ -260,6 +260,17 @@ pub use serial::{ImportError, Order, Remap};
 pub use symbol::{PREINTERNED, Symbol, kw, sym};
 pub use value::{Interned, ValueInterner, ValueInternerBuilder};
 
+// Interners are shared between worker threads by reference, and symbols and guarded
+// interners sent to them; make sure these stay `Send + Sync` (the value interner's own
+// `unsafe impl`s require it of `T`).
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Interner>();
+    assert_send_sync::<ValueInterner<u32>>();
+    assert_send_sync::<Guarded<Interner>>();
+    assert_send_sync::<Symbol>();
+};
+
 /// Counters of an [`Interner`], from [`Interner::stats`] (a [`ValueInterner`]'s are
 /// [`ValueStats`]).
 ///

@@ -298,7 +298,6 @@ impl<F: SlotFormat> RawTable<F> {
 
     /// Number of completed growths.
     pub(crate) fn resizes(&self) -> usize {
-        // Relaxed: a statistic.
         self.resizes.load(Ordering::Relaxed)
     }
 
@@ -571,7 +570,6 @@ impl<F: SlotFormat> RawTable<F> {
             Ordering::Acquire,
         ) {
             Ok(_) => {
-                // Relaxed: a statistic.
                 self.resizes.fetch_add(1, Ordering::Relaxed);
             }
             Err(_) => {

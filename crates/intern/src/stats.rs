@@ -250,6 +250,9 @@ impl core::fmt::Debug for Counters {
 
 /// Counters shared with retired tables' drop functions (which run inside the collector, maybe
 /// after the interner is gone), hence behind an `Arc`.
+///
+/// Every access is `Relaxed`: the counters are statistics that publish nothing, a reader
+/// wants some recent value, and `fetch_add` loses no increment whatever the ordering.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     pub(crate) retired_bytes: AtomicU64,
@@ -260,11 +263,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn add(c: &AtomicU64, v: usize) {
-        // Relaxed: statistics; these are on miss/resize paths only.
         c.fetch_add(v as u64, Ordering::Relaxed);
     }
     pub(crate) fn get(c: &AtomicU64) -> u64 {
-        // Relaxed: statistics.
         c.load(Ordering::Relaxed)
     }
 }

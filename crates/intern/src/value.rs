@@ -161,7 +161,6 @@ impl<T: Hash + Eq + Send + Sync> Default for ValueInterner<T> {
 impl<T> fmt::Debug for ValueInterner<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValueInterner")
-            // Relaxed: a count.
             .field("len", &self.len.load(Ordering::Relaxed))
             .field("table", &self.core.table)
             .finish_non_exhaustive()
@@ -391,7 +390,6 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
                 .insert(&ValueKey::KEYS, hash, node, query, load, &retire)
         } {
             Ok(()) => {
-                // Relaxed: a count.
                 self.len.fetch_add(1, Ordering::Relaxed);
                 self.core.counters.miss(0);
                 Ok(Interned(query))
