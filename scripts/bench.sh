@@ -74,7 +74,7 @@ notes="Report written at $(date -u '+%Y-%m-%d %H:%M') UTC (HEAD $(git rev-parse 
 # machine are slower and scale worse; the load average is printed beside them).
 runs="$(for b in "${ALL[@]}"; do
     log="$target/tern-bench-$b.log"
-    [ -f "$log" ] && grep -E '^=== ' "$log" | sed 's/^=== /    /'
+    if [ -f "$log" ]; then grep -E '^=== ' "$log" | sed 's/^=== /    /'; fi
 done)"
 [ -n "$runs" ] && notes="${notes}
 
