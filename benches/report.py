@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""Turns criterion's estimates (and intern_memory's JSON) into the markdown of
-benches/RESULTS.md: one table per bench group with each case's figure and its
-ratio to the group's floor or named peer at the same thread count, then the
-targets of issues 2-5 with PASS/MISS.
+"""Turns criterion's estimates (and intern_memory's and intern_pairs' JSON) into
+the markdown of benches/RESULTS.md: one table per bench group with each case's
+figure and its ratio to the group's floor or named peer at the same thread
+count, then the targets of issues 2-5 and 10 with PASS/MISS.
 
 Used by scripts/bench.sh; run by hand with
-  python3 benches/report.py --criterion <dir> [--memory <json>] [--machine ..] [--command ..]
+  python3 benches/report.py --criterion <dir> [--memory <json>] [--pairs <json>]
+                            [--machine ..] [--command ..]
+
+Issue 10's interner targets come from intern_pairs (alternating pairs of tern
+and its floor in one process): each is the median of the paired ratios, shown
+with their min and max; they count only when measured on the reporting half of
+the registry (a tuning-half run is printed, marked as not counting).
 
 Figures are criterion's median per iteration divided by the elements (or
 bytes) of one iteration, so:
@@ -225,6 +231,93 @@ class Targets:
         return self.rows
 
 
+# Issue 10's interner targets: (intern_pairs target name, what, limit, how).
+PAIR_TARGETS = [
+    ("hit_1t", "intern hit, 1 thr, ÷ hashbrown+Fx", 0.8,
+     "intern_pairs hit_1t: tern ÷ hashbrown get, same words"),
+    ("hit_2t", "intern hit, 2 thr aggregate, ÷ immutable hashbrown read by 2 thr", 0.9,
+     "intern_pairs hit_2t: wall time of a 2-thread pass, tern ÷ hashbrown"),
+    ("hit_2t_papaya", "intern hit, 2 thr aggregate, ÷ papaya one guard per pass", 0.8,
+     "intern_pairs hit_2t_papaya"),
+    ("miss_1t", "intern miss (distinct inserts), 1 thr, ÷ hashbrown+Fx", 0.8,
+     "intern_pairs miss_1t: fresh tables, tern incl. its pass-end checkpoint"),
+    ("resolve_bg", "resolve while another thread interns, ÷ Vec<&str> index", 1.5,
+     "intern_pairs resolve_bg: both loops beside the same background interning"),
+]
+
+
+def pair_targets(pairs):
+    """Issue 10 rows: (what, measured, limit, result, how) from intern_pairs' JSON."""
+    counts = pairs.get("half") == "reporting"
+    verdict = (lambda ok: "PASS" if ok else "MISS") if counts else (
+        lambda ok: f"{'pass' if ok else 'miss'} on the tuning half: does not count")
+    by_name = {t["name"]: t for t in pairs.get("targets", [])}
+    rows = []
+    for name, what, limit, how in PAIR_TARGETS:
+        t = by_name.get(name)
+        if t is None:
+            rows.append((what, "not measured", f"≤ {limit}", "n/a", how))
+            continue
+        val = f"{t['median']:.2f} (min {t['min']:.2f}, max {t['max']:.2f}; {len(t['ratios'])} pairs)"
+        rows.append((what, val, f"≤ {limit}", verdict(t["median"] <= limit), how))
+        if name == "resolve_bg":
+            ns = dict(t["abs"]).get("tern")
+            if ns is not None:
+                rows.append(("resolve while another thread interns (ns)", f"{ns:.2f}", "≤ 1.0",
+                             verdict(ns <= 1.0), "intern_pairs resolve_bg: tern's median ns"))
+    mem = pairs.get("memory")
+    if mem and mem.get("points"):
+        pts = mem["points"]
+        avg = sum(p[1] for p in pts) / len(pts)
+        lo, hi = min(p[1] for p in pts), max(p[1] for p in pts)
+        si = sum(p[2] for p in pts) / len(pts)
+        rows.append((
+            f"memory per symbol incl. strings, {pts[0][0]}-{pts[-1][0]} symbols",
+            f"{avg:.1f} B (min {lo:.1f}, max {hi:.1f}; {len(pts)} points; string-interner {si:.1f})",
+            "≤ 32", verdict(avg <= 32),
+            "intern_pairs memory: heap_bytes / len after checkpoint, 8 points per doubling"))
+    return rows
+
+
+def pairs_section(pairs):
+    """Issue 10's section: the split, each target, every pair, the memory points."""
+    half = pairs.get("half", "?")
+    out = [
+        "## Issue 10: interner",
+        "",
+        f"Alternating pairs on the **{half}** half of the registry crates (FNV-1a of the crate",
+        "name without version: odd hashes are the reporting half, even the tuning half; code",
+        "was tuned on the tuning half only). Each pair interleaves runs of tern and its floor",
+        "in one process and keeps each side's fastest; a target is the median of the pairs'",
+        "ratios (tern ÷ floor, lower is better), shown with their min and max.",
+        "",
+        "| target | measured | limit | result | how |",
+        "|---|---|---|---|---|",
+    ]
+    for what, val, lim, res, how in pair_targets(pairs):
+        out.append(f"| {what} | {val} | {lim} | **{res}** | {how} |")
+    out += ["", "| pairs | ratios (wall time) | ratios (thread CPU time) | ns per op, medians |", "|---|---|---|---|"]
+    for t in pairs.get("targets", []):
+        ratios = ", ".join(f"{r:.3f}" for r in t["ratios"])
+        cpu = f"median {t.get('cpu_median', float('nan')):.3f} (min {t.get('cpu_min', float('nan')):.3f}, max {t.get('cpu_max', float('nan')):.3f})"
+        ns = ", ".join(f"{l} {v:.2f}" for l, v in t["abs"])
+        out.append(f"| {t['name']} | {ratios} | {cpu} | {ns} |")
+    mem = pairs.get("memory")
+    if mem and mem.get("parts"):
+        table, ids, strings, cap, used = mem["parts"]
+        out += ["", "Where tern's bytes go, averaged over the memory points (B/symbol): "
+                f"table {table:.1}, id table {ids:.1}, string bytes {strings:.1}, arena capacity "
+                f"{cap:.1} of which handed out {used:.1} (bump-chunk slack {cap - used:.1})."]
+    if mem and mem.get("points"):
+        out += ["", f"Memory per symbol (tern `heap_bytes() / len()` after `checkpoint`; string-interner by",
+                f"the counting allocator; average string {mem['avg_string']:.1f} B):", "",
+                "| symbols | tern B/symbol | string-interner B/symbol |", "|---|---|---|"]
+        for n, b, si in mem["points"]:
+            out.append(f"| {n} | {b:.1f} | {si:.1f} |")
+    out.append("")
+    return out
+
+
 def memory_tables(memory):
     lines = []
     by_n = defaultdict(list)
@@ -275,6 +368,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--criterion", required=True)
     ap.add_argument("--memory")
+    ap.add_argument("--pairs", help="intern_pairs' JSON (TERN_BENCH_PAIRS_JSON)")
     ap.add_argument("--machine", default="")
     ap.add_argument("--command", default="")
     ap.add_argument("--notes", default="")
@@ -287,6 +381,10 @@ def main():
     if args.memory and os.path.exists(args.memory):
         with open(args.memory) as f:
             memory = json.load(f)
+    pairs = None
+    if args.pairs and os.path.exists(args.pairs):
+        with open(args.pairs) as f:
+            pairs = json.load(f)
 
     out = ["# tern benches: measured results", ""]
     if args.machine:
@@ -309,6 +407,9 @@ def main():
     ]
     for issue, what, val, lim, res, how in Targets(data, memory).build():
         out.append(f"| {issue} | {what} | {val} | {lim} | **{res}** | {how} |")
+    if pairs:
+        for what, val, lim, res, how in pair_targets(pairs):
+            out.append(f"| 10 | {what} | {val} | {lim} | **{res}** | {how} |")
     if args.previous:
         out += previous_runs(Targets(data, memory).build(), args.previous)
     out += ["", "## Tables", ""]
@@ -317,6 +418,8 @@ def main():
             out += group_table(g, data[g], data)
     if memory:
         out += memory_tables(memory)
+    if pairs:
+        out += ["", *pairs_section(pairs)]
     sys.stdout.write("\n".join(out) + "\n")
 
 

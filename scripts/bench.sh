@@ -12,20 +12,23 @@
 #   CARGO_TARGET_DIR                where cargo builds and criterion keeps its results
 #   TERN_BENCH_PREVIOUS="runA=old/RESULTS.md ..."  earlier reports whose target figures
 #                                   are shown beside this run's (run-to-run spread)
+#   TERN_HALF=reporting             the registry half intern_pairs measures (issue 10's
+#                                   targets count only on the reporting half)
+#   TERN_PAIRS=7                    pairs per intern_pairs target
 #
-# The report (benches/report.py) reads criterion's target/criterion/**/new/*.json
-# and intern_memory's JSON, prints one table per group with the ratio to the
-# group's floor or peer, and every target of issues 2-5 as PASS or MISS.
+# The report (benches/report.py) reads criterion's target/criterion/**/new/*.json,
+# intern_memory's and intern_pairs' JSON, prints one table per group with the ratio
+# to the group's floor or peer, and every target of issues 2-5 and 10 as PASS or MISS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(reclaim arena intern intern_memory frontend)
+ALL=(reclaim arena intern intern_memory intern_pairs frontend)
 report_only=0
 benches=()
 for a in "$@"; do
     case "$a" in
         --report-only) report_only=1 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) benches+=("$a") ;;
     esac
 done
@@ -36,6 +39,8 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 # Pin criterion's output directory so the report finds it whatever the cwd.
 export CRITERION_HOME="$target/criterion"
 export TERN_BENCH_MEMORY_JSON="$target/tern-bench-intern-memory.json"
+export TERN_BENCH_PAIRS_JSON="$target/tern-bench-intern-pairs.json"
+export TERN_HALF="${TERN_HALF:-reporting}"
 mkdir -p "$CRITERION_HOME"
 
 if [ "$report_only" -eq 0 ]; then
@@ -46,6 +51,7 @@ if [ "$report_only" -eq 0 ]; then
             arena) rm -rf "$CRITERION_HOME"/arena_* ;;
             intern) rm -rf "$CRITERION_HOME"/intern_* ;;
             intern_memory) rm -f "$TERN_BENCH_MEMORY_JSON" ;;
+            intern_pairs) rm -f "$TERN_BENCH_PAIRS_JSON" ;;
             frontend) rm -rf "$CRITERION_HOME"/frontend ;;
         esac
         {
@@ -68,7 +74,7 @@ notes="Report written at $(date -u '+%Y-%m-%d %H:%M') UTC (HEAD $(git rev-parse 
 # machine are slower and scale worse; the load average is printed beside them).
 runs="$(for b in "${ALL[@]}"; do
     log="$target/tern-bench-$b.log"
-    [ -f "$log" ] && grep -E '^=== ' "$log" | sed 's/^=== /    /'
+    if [ -f "$log" ]; then grep -E '^=== ' "$log" | sed 's/^=== /    /'; fi
 done)"
 [ -n "$runs" ] && notes="${notes}
 
@@ -78,7 +84,7 @@ hides multi-thread scaling):
 
 ${runs}"
 # The corpus each bench used, as it printed it.
-for b in intern frontend; do
+for b in intern intern_pairs frontend; do
     log="$target/tern-bench-$b.log"
     [ -f "$log" ] || continue
     corpus="$(grep -E '^(corpus|crates:|symbols:|NOTE:)' "$log" | sort -u | sed 's/^/    /')"
@@ -101,6 +107,7 @@ fi
 previous=()
 for p in ${TERN_BENCH_PREVIOUS:-}; do previous+=(--previous "$p"); done
 python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
+    --pairs "$TERN_BENCH_PAIRS_JSON" \
     "${previous[@]}" --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
 # Sections measured by their own harnesses (after the marker line) are kept as they are.
 marker='<!-- Sections below come from their own harnesses'

@@ -12,7 +12,11 @@
 //!   dashmap, papaya), so every row counts the strings once;
 //! - `peak B/sym`: the highest live count during the inserts (growth copies);
 //! - for tern, the figure is taken after `checkpoint` (outgrown tables freed),
-//!   with the figure before it beside.
+//!   with the figure before it beside, and it is `Interner::heap_bytes`: tern
+//!   reserves its id table as one 32 MiB zeroed block that the allocator maps
+//!   lazily, so the counting allocator sees 32 MiB where only the pages the ids
+//!   touched are memory; `heap_bytes` counts those pages (its peak is the
+//!   allocator's peak less the same untouched part).
 //!
 //! `TERN_BENCH_MEMORY_JSON=path` also writes the rows as JSON for
 //! `benches/report.py`. Run with
@@ -66,9 +70,14 @@ fn measure<T>(
     ALLOC.reset_peak();
     let mut t = build(input);
     let before = ALLOC.live_bytes() - base;
-    let checkpointed = finish(&mut t).map(|_| before);
-    let live = ALLOC.live_bytes() - base;
-    let peak = ALLOC.peak_bytes() - base;
+    // `finish` returns the structure's own count of its bytes when the allocator's count
+    // includes reserved address space (tern's id table).
+    let own = finish(&mut t);
+    let allocated = ALLOC.live_bytes() - base;
+    let live = own.unwrap_or(allocated);
+    let untouched = allocated - live;
+    let checkpointed = own.map(|_| before - untouched);
+    let peak = ALLOC.peak_bytes() - base - untouched;
     drop(t);
     Row {
         name,
@@ -139,6 +148,7 @@ fn main() {
                 },
                 |t| {
                     t.end_pass();
+                    let heap = t.0.heap_bytes();
                     let st = t.0.stats();
                     let arenas = t.0.arenas();
                     let per = |b: usize| b as f64 / n as f64;
@@ -151,7 +161,7 @@ fn main() {
                         per(arenas.total_capacity()),
                         per(arenas.total_used()),
                     );
-                    Some(0)
+                    Some(heap)
                 },
             ),
             local::<HashbrownFx>(input, false),

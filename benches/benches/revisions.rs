@@ -41,21 +41,6 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// FNV-1a of a crate's name without its version: the tuning/reporting split.
-fn name_hash(dir: &std::path::Path) -> u64 {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let base = name
-        .rsplit_once('-')
-        .filter(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
-        .map_or(name.as_str(), |(b, _)| b);
-    base.bytes().fold(0xcbf2_9ce4_8422_2325, |h: u64, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 /// Whether identifier `s` is renamed in revision `rev` (`pct` percent of names are).
 fn renamed(s: &str, rev: usize, pct: u64) -> bool {
     let mut h = FxHasher::default();
@@ -92,7 +77,7 @@ fn main() {
     let step_pct = env("TERN_STEP_PCT", 1);
     let dirs: Vec<_> = registry_crates()
         .into_iter()
-        .filter(|d| name_hash(d) % 2 == 1)
+        .filter(|d| corpus::Half::Reporting.contains(d))
         .collect();
     let crates = dirs.len();
     let mut files: Vec<&'static str> = Vec::new();

@@ -47,6 +47,46 @@ pub struct Corpus {
     pub skipped: usize,
 }
 
+/// FNV-1a (64-bit) of a crate directory's name without its version
+/// (`hashbrown-0.15.5` hashes `hashbrown`): the rule that splits the registry
+/// into a *tuning* half (even hash) and a *reporting* half (odd hash), so that
+/// every version of a crate lands in the same half.
+pub fn crate_name_hash(dir: &Path) -> u64 {
+    let name = crate_name(dir);
+    let base = name
+        .rsplit_once('-')
+        .filter(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
+        .map_or(name.as_str(), |(b, _)| b);
+    base.bytes().fold(0xcbf2_9ce4_8422_2325, |h: u64, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// One half of the registry crates, by [`crate_name_hash`]: code is tuned on
+/// one and its figures are reported on the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Half {
+    /// Crates whose name hash is even: what tuning may look at.
+    Tuning,
+    /// Crates whose name hash is odd: what reported figures come from.
+    Reporting,
+}
+
+impl Half {
+    /// Whether the crate directory `dir` belongs to this half.
+    pub fn contains(self, dir: &Path) -> bool {
+        (crate_name_hash(dir) % 2 == 1) == (self == Half::Reporting)
+    }
+
+    /// `"tuning"` or `"reporting"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Half::Tuning => "tuning",
+            Half::Reporting => "reporting",
+        }
+    }
+}
+
 fn crate_name(dir: &Path) -> String {
     dir.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -74,6 +114,26 @@ impl Corpus {
                 ", capped at {} MiB ({CORPUS_MB_ENV})",
                 c >> 20
             )),
+        );
+        c
+    }
+
+    /// Every crate of one [`Half`] of the registry, in sorted order (no cap).
+    pub fn registry_half(half: Half) -> Self {
+        let dirs: Vec<PathBuf> = registry_crates()
+            .into_iter()
+            .filter(|d| half.contains(d))
+            .collect();
+        let mut c = Self::from_crates(&dirs, None);
+        c.rule = format!(
+            "the {} half of the registry crates (FNV-1a of the crate name without version {}), .rs files sorted, files > {} KiB or non-UTF-8 skipped",
+            half.name(),
+            if half == Half::Reporting {
+                "odd"
+            } else {
+                "even"
+            },
+            MAX_FILE_BYTES >> 10,
         );
         c
     }

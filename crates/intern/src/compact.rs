@@ -23,10 +23,12 @@ use core::hash::Hash;
 use core::ptr::{self, NonNull};
 
 use crate::ids::IdTable;
-use crate::interner::{HEADER, Interner, StrHeader, entry, hash_str, node_str};
-use crate::raw::RawTable;
+use crate::interner::Interner;
+use crate::node::{self, entry_str, hash_str};
+use crate::raw::{RawTable, prefetch};
 use crate::serial::Remap;
 use crate::sync::{AtomicU32, AtomicUsize, Mutex};
+use crate::tagged::entry;
 use crate::value::{ValueInterner, hash_value};
 use crate::{Symbol, sync};
 
@@ -78,16 +80,17 @@ impl Interner {
         let from_epoch = self.epoch;
         // 1. The kept symbols with their strings' hashes (in old-id order, so the old strings
         //    are read mostly in the order they were allocated).
-        let mut kept: Vec<(u64, NonNull<u8>)> = Vec::new();
+        let mut kept: Vec<(u64, u32, NonNull<u8>)> = Vec::new();
         for id in p + 1..end {
-            let Some(node) = self.node_of(Symbol::with_epoch(id, from_epoch)) else {
+            let sym = Symbol::with_epoch(id, from_epoch);
+            let Some(e) = self.entry_of(sym) else {
                 continue; // an id a lost race left unused
             };
-            if keep(Symbol::with_epoch(id, from_epoch)) {
-                // SAFETY: id-table entries are live string nodes of our arenas, which live
+            if keep(sym) {
+                // SAFETY: id-table entries pack live string nodes of our arenas, which live
                 // until they are replaced at the end of this function.
-                let s = unsafe { node_str(node) };
-                kept.push((hash_str(s), node));
+                let s = unsafe { entry_str(e) };
+                kept.push((hash_str(s), id, e));
             }
         }
         // 2. A deterministic order: the string's hash with its home-slot bits first (so the
@@ -98,60 +101,48 @@ impl Interner {
         for k in &mut kept {
             k.0 = order_key(k.0, bits);
         }
-        let text = |n: NonNull<u8>| {
+        let text = |e: NonNull<u8>| {
             // SAFETY: as above.
-            unsafe { node_str(n) }
+            unsafe { entry_str(e) }
         };
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))));
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| text(a.2).cmp(text(b.2))));
         // 3. Fresh storage, built on the side.
-        let arenas = self.arenas.empty_like();
+        let arenas = self.core.arenas.empty_like();
         let local = arenas.local_arena();
         let ids = IdTable::new();
         let to_epoch = (from_epoch + 1) % crate::symbol::EPOCHS;
         let mut string_bytes = 0;
-        let mut copy = |id: u32, epoch: u32, s: &str, hash: u64| {
-            let layout = Layout::from_size_align(HEADER + s.len(), align_of::<StrHeader>())
-                .expect("the string fit before");
+        let mut copy = |id: u32, s: &str, hash: u64| {
+            let layout = node::layout(s.len()).expect("the string fit before");
             let node = local.alloc_layout(layout);
-            let sym = Symbol::with_epoch(id, epoch);
-            // SAFETY: a fresh allocation of `layout`, ours alone until published below.
-            unsafe {
-                node.cast::<StrHeader>().write(StrHeader {
-                    id: sym.as_u32(),
-                    len: s.len() as u32,
-                });
-                ptr::copy_nonoverlapping(s.as_ptr(), node.as_ptr().add(HEADER), s.len());
-            }
+            // SAFETY: a fresh allocation of `node::layout(s.len())`, ours alone until published
+            // below; the length fit a u32 when the string was first interned.
+            unsafe { node::write(node, s) };
             ids.set(id, entry::pack(node, s.len()));
-            table.insert_mut(hash, node);
+            table.insert_mut(hash, id);
             string_bytes += s.len();
-            sym
         };
         for (k, s) in self.preinterned.iter().enumerate() {
-            copy(k as u32 + 1, 0, s, hash_str(s));
+            copy(k as u32 + 1, s, hash_str(s));
         }
         let mut new = vec![0u32; end as usize];
-        for (k, &(key, old)) in kept.iter().enumerate() {
-            if let Some(&(_, ahead)) = kept.get(k + PREFETCH_AHEAD) {
-                prefetch(ahead);
+        for (k, &(key, old_id, e)) in kept.iter().enumerate() {
+            if let Some(&(_, _, ahead)) = kept.get(k + PREFETCH_AHEAD) {
+                prefetch(entry::unpack(ahead).0.as_ptr());
             }
-            // SAFETY: a live string node of the old arenas (as above).
-            let header = unsafe { old.cast::<StrHeader>().as_ref() };
-            let old_id = Symbol::from_u32(header.id).map_or(0, Symbol::id);
-            let s = text(old);
-            new[old_id as usize] =
-                copy(p + 1 + k as u32, to_epoch, s, unrotate(key, bits)).as_u32();
+            let id = p + 1 + k as u32;
+            copy(id, text(e), unrotate(key, bits));
+            new[old_id as usize] = Symbol::with_epoch(id, to_epoch).as_u32();
         }
         let next = p + 1 + kept.len() as u32;
         drop(kept);
-        table.set_count_mut(next as usize - 1);
         // 4. Swap in; the old table, id table and arenas are freed whole.
-        self.table = table;
+        self.core.table = table;
         self.ids = ids;
-        self.arenas = arenas;
+        self.core.arenas = arenas;
+        self.core.counters.reset_bytes(string_bytes as u64);
         self.next_id = AtomicU32::new(next);
         self.published = AtomicU32::new(next - 1);
-        self.string_bytes = AtomicUsize::new(string_bytes);
         self.spare = Mutex::new(Vec::new());
         self.spare_len = AtomicUsize::new(0);
         self.epoch = to_epoch;
@@ -160,7 +151,9 @@ impl Interner {
 
     /// Every byte this interner owns: the current table (and a successor being migrated
     /// into), outgrown tables not yet freed (kept for the checkpoint, or waiting in the
-    /// collector), the id table, the arena chunks holding the strings, and the spare-id list.
+    /// collector), the id table (the part of its reserved block that ids used, see
+    /// [`Stats::id_table_bytes`](crate::Stats::id_table_bytes)), the arena chunks holding the
+    /// strings, and the spare-id list.
     ///
     /// ```
     /// let mut i = tern_intern::Interner::new();
@@ -173,13 +166,8 @@ impl Interner {
     /// assert!(i.heap_bytes() < empty * 2, "back near the start");
     /// ```
     pub fn heap_bytes(&self) -> usize {
-        let sh = &self.reclaim.shared;
-        let pending = crate::stats::Shared::get(&sh.retired_bytes)
-            .saturating_sub(crate::stats::Shared::get(&sh.reclaimed_bytes));
-        self.table.heap_bytes()
-            + pending as usize
-            + self.ids.bytes()
-            + self.arenas.total_capacity()
+        self.core.heap_bytes()
+            + self.ids.bytes(self.id_end())
             + sync::lock(&self.spare).capacity() * size_of::<u32>()
     }
 }
@@ -199,22 +187,6 @@ fn order_key(hash: u64, bits: u32) -> u64 {
 #[inline]
 fn unrotate(key: u64, bits: u32) -> u64 {
     key.rotate_left(bits)
-}
-
-/// Asks the CPU to start loading the string at `node` (a hint: never faults, whatever the
-/// address).
-#[inline]
-fn prefetch(node: NonNull<u8>) {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: `_mm_prefetch` is a hint that never dereferences in a way that can fault, and
-    // SSE is part of the x86-64 baseline.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-            node.as_ptr().cast::<i8>(),
-        );
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let _ = node;
 }
 
 impl<T: Hash + Eq + Send + Sync + 'static> ValueInterner<T> {
@@ -256,8 +228,8 @@ impl<T: Hash + Eq + Send + Sync + 'static> ValueInterner<T> {
     pub fn compact(&mut self, mut keep: impl FnMut(&T) -> bool) -> ValueCompaction {
         self.checkpoint();
         let before = self.heap_bytes();
-        let nodes = self.table.nodes_mut();
-        let arenas = self.arenas.empty_like();
+        let nodes = self.core.table.keys();
+        let arenas = self.core.arenas.empty_like();
         let local = arenas.local_arena();
         // Kept values, read in place (they move below).
         let kept: Vec<NonNull<u8>> = nodes
@@ -279,10 +251,9 @@ impl<T: Hash + Eq + Send + Sync + 'static> ValueInterner<T> {
             unsafe { ptr::copy_nonoverlapping(old.as_ptr(), node.as_ptr(), size_of::<T>()) };
             table.insert_mut(hash, node);
         }
-        table.set_count_mut(kept.len());
         let result = (kept.len(), nodes.len() - kept.len());
-        self.table = table;
-        self.arenas = arenas;
+        self.core.table = table;
+        self.core.arenas = arenas;
         self.len = AtomicUsize::new(result.0);
         ValueCompaction {
             kept: result.0,
@@ -296,9 +267,6 @@ impl<T> ValueInterner<T> {
     /// Every byte this interner owns: tables (current, and outgrown ones not yet freed) and
     /// the arena chunks holding the values.
     pub fn heap_bytes(&self) -> usize {
-        let sh = &self.reclaim.shared;
-        let pending = crate::stats::Shared::get(&sh.retired_bytes)
-            .saturating_sub(crate::stats::Shared::get(&sh.reclaimed_bytes));
-        self.table.heap_bytes() + pending as usize + self.arenas.total_capacity()
+        self.core.heap_bytes()
     }
 }

@@ -1,22 +1,48 @@
-//! id → node: a segmented array that never moves.
+//! id → string node: a flat array reserved up front, then segments that never move.
 //!
-//! Segment 0 holds indices `0..B`, segment `k ≥ 1` holds `B << (k-1) .. B << k`, so an index's
-//! segment is found from its leading zeros and no segment is ever copied or freed while the
-//! owner lives. A segment is allocated (zeroed, i.e. all null) by the first writer that needs
-//! it and installed with a CAS; a racing loser frees its own. Each entry is an
-//! `AtomicPtr` to the node, stored with Release *before* the node is published in the hash
-//! table, so any thread that obtained the id (from the table, Acquire) finds the entry.
+//! `resolve` is one load: ids below the flat block's length index a single block of address
+//! space reserved when the interner is built (32 MiB for 4 Mi ids on 64-bit unix). The block
+//! is mapped straight from the kernel (`mmap`, anonymous, with no swap reserved on Linux)
+//! rather than through the global allocator: the kernel hands out zeroed pages on first touch,
+//! so pages nobody wrote cost no memory, whatever `#[global_allocator]` the program uses (an
+//! allocator without its own `alloc_zeroed` would otherwise write zeros over all 32 MiB in
+//! every `Interner::new`). The table costs what its used prefix covers (that is what
+//! [`IdTable::bytes`] counts), and the block never moves or grows. Where mapping is not
+//! available or fails (other platforms, Miri, loom), the block is a small zeroed allocation
+//! instead and more ids go to segments.
+//!
+//! Ids past the block go to segments: segment 0 holds `B` entries, segment `k ≥ 1` holds
+//! `B << (k-1)`, each allocated (zeroed: all null) by the first writer that needs it and
+//! installed with a CAS (a racing loser frees its own); an index's segment is found from its
+//! leading zeros.
+//!
+//! Each entry is an `AtomicPtr` (a packed `tagged::entry`), stored with Release *before* the
+//! id is published in the hash table, so any thread that obtained the id (from the table,
+//! Acquire) finds the entry.
 
 use core::ptr::{self, NonNull};
 
 use crate::sync::{AtomicPtr, Ordering};
+use crate::tagged::null_cells;
 
+/// Entries of a mapped flat block (ids `0..FLAT_MAPPED`; id 0 is never used).
+#[cfg(all(unix, not(loom), not(miri)))]
+const FLAT_MAPPED: usize = if cfg!(target_pointer_width = "64") {
+    1 << 22
+} else {
+    1 << 16
+};
+/// Entries of an allocated flat block (no mapping): small under loom and Miri, so that their
+/// tests reach the segments; 32 KiB elsewhere.
+const FLAT_ALLOCATED: usize = if cfg!(any(loom, miri)) { 4 } else { 1 << 12 };
+/// Page size assumed when counting the touched prefix of the flat block.
+const PAGE: usize = 4096;
 /// log2 of segment 0's length.
 const LOG_B: u32 = if cfg!(any(loom, miri)) { 1 } else { 6 };
 /// Enough segments for every u32 index.
 const SEGMENTS: usize = 33 - LOG_B as usize;
 
-/// Segment `k`'s first index and length.
+/// Segment `k` and the offset in it of index `i` (counted from the end of the flat block).
 #[inline]
 fn segment_of(index: u32) -> (usize, usize) {
     let hi = (index as u64) >> LOG_B;
@@ -39,63 +65,193 @@ fn segment_len(k: usize) -> usize {
 }
 
 pub(crate) struct IdTable {
-    /// Segment `k`, or null before its first use. Set once by CAS (`AcqRel`: Release publishes
-    /// the segment's null-initialised entries).
+    /// Entries `0..flat.len`, never resized.
+    flat: Flat,
+    /// Segment `k` of the entries from `flat.len()` on, or null before its first use. Set
+    /// once by CAS (`AcqRel`: Release publishes the segment's null-initialised entries).
     segments: [AtomicPtr<AtomicPtr<u8>>; SEGMENTS],
 }
 
-// SAFETY: entries are pointers into the owner's arenas, shared read-only; the owner is Send and
-// Sync only when its nodes may be shared. Segments are freed only in `Drop` (exclusive).
-unsafe impl Send for IdTable {}
-// SAFETY: see `Send`; all mutation is through atomics.
-unsafe impl Sync for IdTable {}
+/// The flat block: `len` cells at `cells`, from a mapping or from the global allocator.
+struct Flat {
+    cells: NonNull<AtomicPtr<u8>>,
+    len: usize,
+    mapped: bool,
+}
+
+// SAFETY: `Flat` owns its cells (freed only in `Drop`, which has `&mut`); the cells are atomics,
+// which may be shared and sent; the raw pointer is what makes this not automatic.
+unsafe impl Send for Flat {}
+// SAFETY: see `Send`: every access through `&Flat` is to an atomic cell.
+unsafe impl Sync for Flat {}
+
+impl Flat {
+    fn new() -> Flat {
+        if let Some(f) = Flat::map() {
+            return f;
+        }
+        let b = null_cells(FLAT_ALLOCATED);
+        let len = b.len();
+        let cells = NonNull::from(Box::leak(b)).cast::<AtomicPtr<u8>>();
+        Flat {
+            cells,
+            len,
+            mapped: false,
+        }
+    }
+
+    /// A lazily backed anonymous mapping of `FLAT_MAPPED` null cells, or `None`.
+    #[cfg(all(unix, not(loom), not(miri)))]
+    fn map() -> Option<Flat> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let noreserve = libc::MAP_NORESERVE;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let noreserve = 0;
+        let bytes = FLAT_MAPPED * size_of::<AtomicPtr<u8>>();
+        // SAFETY: an anonymous private mapping at an address of the kernel's choosing touches
+        // no existing memory; the result is checked before use.
+        let p = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | noreserve,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        // Anonymous mappings are zero-filled and page-aligned: `FLAT_MAPPED` valid null
+        // `AtomicPtr`s (all-zero bits are the null pointer).
+        Some(Flat {
+            cells: NonNull::new(p.cast::<AtomicPtr<u8>>())?,
+            len: FLAT_MAPPED,
+            mapped: true,
+        })
+    }
+
+    #[cfg(not(all(unix, not(loom), not(miri))))]
+    fn map() -> Option<Flat> {
+        None
+    }
+
+    /// The cell of `i`.
+    ///
+    /// # Safety
+    ///
+    /// `flat.cell_unchecked(i)` is sound if and only if:
+    /// - `i < flat.len`.
+    #[inline]
+    unsafe fn cell_unchecked(&self, i: usize) -> &AtomicPtr<u8> {
+        // SAFETY: `i < len` (the caller's contract) and the block holds `len` initialised
+        // cells for as long as `self` lives.
+        unsafe { self.cells.add(i).as_ref() }
+    }
+
+    #[inline]
+    fn cell(&self, i: usize) -> Option<&AtomicPtr<u8>> {
+        // SAFETY: checked against `len`.
+        (i < self.len).then(|| unsafe { self.cell_unchecked(i) })
+    }
+}
+
+impl Drop for Flat {
+    fn drop(&mut self) {
+        if self.mapped {
+            #[cfg(all(unix, not(loom), not(miri)))]
+            // SAFETY: the block is the mapping `map` created, `len` cells long, unmapped once;
+            // `&mut self` means no reference into it is left. A failure (impossible for a
+            // whole mapping) would only leak address space.
+            unsafe {
+                libc::munmap(
+                    self.cells.as_ptr().cast(),
+                    self.len * size_of::<AtomicPtr<u8>>(),
+                );
+            }
+        } else {
+            // SAFETY: the block came from `Box::leak` of a slice of `len` cells in `new`, and
+            // is freed once; `&mut self` means no reference into it is left.
+            drop(unsafe {
+                Box::from_raw(ptr::slice_from_raw_parts_mut(self.cells.as_ptr(), self.len))
+            });
+        }
+    }
+}
 
 impl IdTable {
     pub(crate) fn new() -> Self {
         IdTable {
+            flat: Flat::new(),
             segments: core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
     }
 
-    /// The node stored for `index`, or `None` (never written, or an index past the end).
+    /// The entry stored for `index`, or `None` (never written, or an index past the end).
     #[inline]
     pub(crate) fn get(&self, index: u32) -> Option<NonNull<u8>> {
+        NonNull::new(self.get_word(index))
+    }
+
+    /// The entry word stored for `index` (null: never written, or an index past the end).
+    #[inline]
+    pub(crate) fn get_word(&self, index: u32) -> *mut u8 {
+        if (index as usize) < self.flat.len {
+            // SAFETY: just checked.
+            let cell = unsafe { self.flat.cell_unchecked(index as usize) };
+            // Acquire: pairs with the Release store in `set`, so the node's contents are
+            // visible.
+            cell.load(Ordering::Acquire)
+        } else {
+            self.get_segmented(index - self.flat.len as u32)
+        }
+    }
+
+    #[cold]
+    fn get_segmented(&self, index: u32) -> *mut u8 {
         let (k, off) = segment_of(index);
         // Acquire: pairs with the AcqRel CAS installing the segment.
         let seg = self.segments[k].load(Ordering::Acquire);
         if seg.is_null() {
-            return None;
+            return ptr::null_mut();
         }
         // SAFETY: `off < segment_len(k)` by `segment_of`, and the segment has that many
         // initialised entries (it is never freed while `self` lives).
         let entry = unsafe { &*seg.add(off) };
-        // Acquire: pairs with the Release store in `set`, so the node's contents are visible.
-        NonNull::new(entry.load(Ordering::Acquire))
+        // Acquire: as in `get`.
+        entry.load(Ordering::Acquire)
     }
 
-    /// Stores (or clears, with null) the node for `index`.
-    pub(crate) fn set(&self, index: u32, node: *mut u8) {
-        let (k, off) = segment_of(index);
+    /// The cell of `index`, allocating its segment if needed.
+    fn cell(&self, index: u32) -> &AtomicPtr<u8> {
+        if let Some(e) = self.flat.cell(index as usize) {
+            return e;
+        }
+        let (k, off) = segment_of(index - self.flat.len as u32);
         let seg = self.segment(k);
-        // SAFETY: as in `get`.
-        let entry = unsafe { &*seg.add(off) };
-        // Release: pairs with the Acquire load in `get`, publishing the node's contents.
-        entry.store(node, Ordering::Release);
+        // SAFETY: as in `get_segmented`.
+        unsafe { &*seg.add(off) }
+    }
+
+    /// Stores (or clears, with null) the entry for `index`.
+    pub(crate) fn set(&self, index: u32, entry: *mut u8) {
+        // Release: pairs with the Acquire loads in `get`, publishing the node's contents.
+        self.cell(index).store(entry, Ordering::Release);
     }
 
     fn segment(&self, k: usize) -> *mut AtomicPtr<u8> {
-        // Acquire: as in `get`.
+        // Acquire: as in `get_segmented`.
         let seg = self.segments[k].load(Ordering::Acquire);
         if !seg.is_null() {
             return seg;
         }
         let len = segment_len(k);
-        let fresh: Box<[AtomicPtr<u8>]> = crate::raw::null_slots(len);
-        let fresh = Box::into_raw(fresh).cast::<AtomicPtr<u8>>();
+        let fresh = Box::into_raw(null_cells(len)).cast::<AtomicPtr<u8>>();
         // AcqRel/Acquire: on success, the Release half publishes our null-initialised entries
-        // to the Acquire loads of `segments[k]` in `get` and `segment` (the Acquire half reads
-        // only the null we replace). On failure, Acquire pairs with the winner's Release CAS,
-        // so its initialised entries are visible before we store into them.
+        // to the Acquire loads of `segments[k]` in `get_segmented` and `segment` (the Acquire
+        // half reads only the null we replace). On failure, Acquire pairs with the winner's
+        // Release CAS, so its initialised entries are visible before we store into them.
         match self.segments[k].compare_exchange(
             ptr::null_mut(),
             fresh,
@@ -112,9 +268,17 @@ impl IdTable {
         }
     }
 
-    /// Bytes of the allocated segments.
-    pub(crate) fn bytes(&self) -> usize {
-        let mut total = size_of::<Self>();
+    /// Bytes the table occupies when ids below `end` were used: the pages of the flat block
+    /// that those ids touched (the rest of the block is address space, never written), and
+    /// the allocated segments.
+    pub(crate) fn bytes(&self, end: u32) -> usize {
+        let cell = size_of::<AtomicPtr<u8>>();
+        let flat = if self.flat.mapped {
+            ((end as usize).min(self.flat.len) * cell).next_multiple_of(PAGE)
+        } else {
+            self.flat.len * cell
+        };
+        let mut total = size_of::<Self>() + flat;
         for (k, s) in self.segments.iter().enumerate() {
             // Relaxed: a statistic; a segment being installed is counted or not.
             if !s.load(Ordering::Relaxed).is_null() {
@@ -124,8 +288,8 @@ impl IdTable {
         total
     }
 
-    /// Clears every entry from `from` on (exclusive access: used by renumbering).
-    pub(crate) fn clear_from(&mut self, from: u32, to: u32) {
+    /// Clears every entry from `from` to `to` (exclusive access: used by renumbering).
+    pub(crate) fn clear_range(&mut self, from: u32, to: u32) {
         for i in from..to {
             if self.get(i).is_some() {
                 self.set(i, ptr::null_mut());
@@ -166,16 +330,26 @@ mod tests {
     }
 
     #[test]
-    fn set_get_clear() {
-        let t = IdTable::new();
+    fn set_get_clear_in_the_block_and_past_it() {
+        let mut t = IdTable::new();
         let mut x = [7u8; 3];
         let p = x.as_mut_ptr();
-        assert!(t.get(5).is_none());
-        t.set(5, p);
-        assert_eq!(t.get(5).map(NonNull::as_ptr), Some(p));
-        assert!(t.get(4).is_none());
+        let flat = t.flat.len as u32;
+        let past = flat + 5;
+        for i in [1, 5, flat - 1, flat, past] {
+            assert!(t.get(i).is_none());
+            t.set(i, p);
+            assert_eq!(t.get(i).map(NonNull::as_ptr), Some(p));
+        }
+        assert!(t.get(2).is_none());
         t.set(5, ptr::null_mut());
         assert!(t.get(5).is_none());
         assert!(t.get(u32::MAX).is_none());
+        assert!(
+            t.bytes(past + 1) > IdTable::new().bytes(2),
+            "segments count"
+        );
+        t.clear_range(0, past + 1);
+        assert!(t.get(past).is_none() && t.get(1).is_none());
     }
 }

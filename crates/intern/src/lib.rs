@@ -74,52 +74,68 @@
 //!
 //! ## The table
 //!
-//! Open addressing with linear probing over a power-of-two array of `AtomicPtr` slots, grown at
-//! 3/4 load. A slot points to a node in the arenas ([`tern_arena`], one bump arena per thread:
-//! no `malloc` per symbol):
+//! Open addressing with linear probing over a power-of-two array of 4-byte slots, grown at 3/4
+//! load. A slot holds a symbol's id; the id table maps the id to its string, a node in the
+//! arenas ([`tern_arena`], one bump arena per thread: no `malloc` per symbol). Every packed
+//! word is defined in one module (`tagged`), the node in another (`node`):
 //!
 //! ```text
-//!  slot (8 bytes):  [ tag: top 16 bits of the hash | node address (48 bits) ]
-//!                                                     │
-//!  string node:     [ id: u32 | len: u32 | bytes ... ] ◀┘   (4-aligned, in the arena)
-//!
-//!  id table:        segment 0: 64 entries, segment k: 64·2^(k-1) entries, never moved
-//!                   entry (AtomicPtr): [ len (16 bits, 0xFFFF = long) | node address ]
+//!  slot (4 bytes):   [ tag: top 4 bits of the hash | id (28 bits) ]
+//!                                                    │
+//!  id table:         flat[id] ◀──────────────────────┘   one block reserved up front (4 Mi
+//!                    │                                    ids), segments past it; never moved
+//!  entry (8 bytes):  [ length (16 bits; 0: in the node) | node address (48 bits) ]
+//!                                                           │
+//!  string node:      [ bytes ... ] ◀──────────────────────────┘   no header, 1-aligned (the
+//!                                                                  empty string and strings
+//!                                                                  of 64 KiB or more: a u32
+//!                                                                  length first)
 //! ```
 //!
-//! **Hit path** (`intern` of a known string, `get`, and `resolve`): hash (`FxHash`), load the
-//! current table (Acquire), load slots (Acquire) comparing tags, dereference the one node whose
-//! tag matches, compare length and bytes, read the id. No lock, no read-modify-write, no fence,
-//! no guard, no allocation. The hit/miss statistics are counted in a per-thread block with a
-//! Relaxed load and store (no `lock` prefix, no shared line); a thread's first call on an
+//! A string costs its bytes, one slot (4 bytes at 3/8 to 3/4 load) and one entry (8 bytes):
+//! no header, no padding. The [`ValueInterner`] runs on the same table code with 8-byte slots
+//! holding node addresses under a 16-bit tag.
+//!
+//! **Hit path** (`intern` of a known string, `get`): hash (`FxHash`), load the current table
+//! (Acquire), load slots (Acquire) comparing tags, and for the slot whose tag matches load the
+//! id's entry (Acquire): compare the length it carries, then the bytes. No lock, no
+//! read-modify-write, no fence, no guard, no allocation. Misses (and, when switched on with
+//! [`InternerBuilder::count_hits`], hits) are counted in a per-thread block with a Relaxed
+//! load and store (no `lock` prefix, no shared line); a thread's first counted call on an
 //! interner allocates that block once (`tests/alloc.rs` checks that hits allocate nothing
-//! after it). `resolve` is two Acquire loads
-//! (segment, entry); the length is in the entry, so the `&str` is built without touching the
-//! node (strings of 64 KiB and more read it from the header).
+//! after it). **`resolve`** is one Acquire load: the entry at `flat[id]` carries the node's
+//! address and the length, so the `&str` is built without touching the node. The flat block
+//! is one zeroed allocation of 32 MiB of address space: the allocator maps a block that large
+//! lazily, so only the pages the ids written so far touched cost memory (that is what
+//! [`Stats::id_table_bytes`] and [`Interner::heap_bytes`] count); ids past it (over 4 Mi
+//! symbols) go to segments allocated as needed.
 //!
 //! **Miss path**: allocate the node in the calling thread's arena, take an id (reusing an id a
-//! lost race left behind first, see below), store the node in the id table, then CAS the empty
-//! slot to the node. The id-table entry is written *before* the node becomes reachable from the
+//! lost race left behind first, see below), store the node's entry in the id table, then CAS
+//! the empty slot to the id. The entry is written *before* the id becomes reachable from the
 //! hash table, so whoever gets the id can resolve it. If the CAS finds an equal string first
 //! (two threads raced to insert it), the loser clears its id-table entry, keeps its id in a
 //! spare list for the next insert (ids stay dense) and counts its node's bytes as
-//! `race_wasted_bytes`.
+//! `race_wasted_bytes`. Shared read-modify-writes per miss: the id, the slot's CAS and the
+//! published count; the string bytes are counted in the per-thread block, and the id doubles as
+//! the table's load count (ids are dense), so there is no shared occupancy counter.
 //!
 //! ## Growth
 //!
-//! A slot moves only forward: EMPTY → NODE → MOVED, or EMPTY → SEALED, each step a CAS. An
-//! inserter that finds the table over its load limit installs a successor twice as big (CAS on
-//! `next`), then migrates: it claims chunks of 64 slots and for each slot copies the node
-//! pointer into the successor (by rehashing; a copy first looks for the same pointer, so
-//! copying twice is harmless) and then CASes the slot to MOVED (an empty one to SEALED). A
-//! thread that wants to insert while a migration is running helps: it takes chunks, and if
-//! none are left it walks every slot itself, so nobody ever waits for another thread. Only
-//! once every slot of the old table is MOVED or SEALED does anyone insert into the successor,
-//! which is what makes "one string, one symbol" hold across tables. `current` is then swung
-//! to the successor and the old table retired.
+//! A slot moves only forward: EMPTY → NODE → MOVED, or EMPTY → SEALED. An inserter that finds
+//! the table over its load limit installs a successor twice as big (CAS on `next`), then
+//! migrates: it claims stripes of 64 slots and for each slot copies the id into the successor
+//! (rehashing its string; a copy first looks for the same word, so copying twice is harmless)
+//! and then stores MOVED (an empty slot gets SEALED by a CAS, since an inserter may race for it);
+//! a finished stripe is counted once. A thread that wants to insert while a migration is
+//! running helps: it takes stripes, and if none are left but not all are counted it walks
+//! every slot itself, so nobody ever waits for another thread. Only once every slot of the old
+//! table is MOVED or SEALED does anyone insert into the successor, which is what makes "one
+//! string, one symbol" hold across tables. `current` is then swung to the successor and the
+//! old table retired.
 //!
 //! Readers never wait and never write. A migration finalises slots one at a time, so a probe
-//! chain can be half moved: a reader passes over MOVED slots (their nodes are in `next`, but a
+//! chain can be half moved: a reader passes over MOVED slots (their keys are in `next`, but a
 //! string further along the chain may not be copied yet) and, at the chain's end (EMPTY after
 //! a MOVED, or SEALED), continues in `next`; a reader that meets EMPTY with no MOVED before it
 //! has its answer (the string was not inserted before that load).
@@ -188,9 +204,10 @@
 //!
 //! ## Values
 //!
-//! [`ValueInterner<T>`] runs on the same raw table (generic over a key trait, no second table)
-//! and returns [`Interned<'_, T>`]: `Copy`, `Deref<Target = T>`, equality and hashing by
-//! address. `T` must not need dropping (checked at compile time), which is what lets an
+//! [`ValueInterner<T>`] runs on the same raw table (generic over the slot format and a key
+//! trait, no second table) and shares the rest of its machinery with [`Interner`] (one core:
+//! table, counters, reclamation, collector, arenas). It returns [`Interned<'_, T>`]: `Copy`,
+//! `Deref<Target = T>`, equality and hashing by address. `T` must not need dropping (checked at compile time), which is what lets an
 //! interned type contain `Interned` references to other types of the same interner.
 //!
 //! ## Checked by
@@ -198,8 +215,8 @@
 //! loom models (`tests/loom.rs`: racing inserts of one string, inserts across a resize,
 //! lookups and resolves during resize and early reclamation, two tasks with a growth, a
 //! reclaim and a reader mid-probe (under loom a freed table is a tombstone every probe
-//! checks), a lookup behind a half-moved probe chain, a race at the symbol limit,
-//! checkpoint after join, a value race), regression tests for the bugs a review found
+//! checks), a lookup behind a half-moved probe chain, a helper finishing a stripe another
+//! thread holds, a race at the symbol limit, checkpoint after join, a value race), regression tests for the bugs a review found
 //! (`tests/regress.rs`: a re-entrant `Eq` trying to free the table it is probing, panics,
 //! arena refusals and races at the limit leaving no trace), a property test against
 //! `std::collections::HashMap` (`tests/prop.rs`: intern, get, resolve, renumber,
@@ -211,8 +228,9 @@
 //!
 //! ## Limits and panics
 //!
-//! At most `u32::MAX - 1` symbols (ids `1..u32::MAX`); [`InternerBuilder::max_symbols`] and
-//! [`InternerBuilder::max_string_bytes`] set lower limits, reported by
+//! At most 2^28 − 2 symbols (ids `1..=2^28 - 2`; the top 4 bits of a [`Symbol`] are its
+//! epoch); [`InternerBuilder::max_symbols`] and [`InternerBuilder::max_string_bytes`] set lower
+//! limits, reported by
 //! [`Interner::try_intern`] as a [`CapacityError`]. A thread that finds the symbol limit
 //! reached waits for inserts in flight (one may be inserting its very string) before it
 //! reports the limit, so a race never fails spuriously. An insert that unwinds (an arena
@@ -220,9 +238,11 @@
 //! the ids.
 #![warn(missing_docs)]
 
+mod common;
 mod compact;
 mod ids;
 mod interner;
+mod node;
 mod raw;
 mod reader;
 mod reclaim;
@@ -230,6 +250,7 @@ mod serial;
 mod stats;
 mod symbol;
 mod sync;
+mod tagged;
 mod value;
 
 pub use compact::ValueCompaction;
@@ -238,6 +259,17 @@ pub use reader::{Guardable, Guarded, Reader, ValueReader};
 pub use serial::{ImportError, Order, Remap};
 pub use symbol::{PREINTERNED, Symbol, kw, sym};
 pub use value::{Interned, ValueInterner, ValueInternerBuilder};
+
+// Interners are shared between worker threads by reference, and symbols and guarded
+// interners sent to them; make sure these stay `Send + Sync` (the value interner's own
+// `unsafe impl`s require it of `T`).
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Interner>();
+    assert_send_sync::<ValueInterner<u32>>();
+    assert_send_sync::<Guarded<Interner>>();
+    assert_send_sync::<Symbol>();
+};
 
 /// Counters of an [`Interner`], from [`Interner::stats`] (a [`ValueInterner`]'s are
 /// [`ValueStats`]).
@@ -248,7 +280,8 @@ pub use value::{Interned, ValueInterner, ValueInternerBuilder};
 #[non_exhaustive]
 pub struct Stats {
     /// Lookups that found the key (`intern` of a known string, `get` → `Some`, and lost
-    /// insert races, which return the winner).
+    /// insert races, which return the winner), counted only while hit counting is on
+    /// ([`InternerBuilder::count_hits`], off by default).
     pub hits: u64,
     /// Lookups that did not (`intern` that inserted, `get` → `None`).
     pub misses: u64,
@@ -283,7 +316,8 @@ pub struct Stats {
 #[non_exhaustive]
 pub struct ValueStats {
     /// Lookups that found the value (`intern` of a known value, `get` → `Some`, and lost
-    /// insert races).
+    /// insert races), counted only while hit counting is on
+    /// ([`ValueInternerBuilder::count_hits`], off by default).
     pub hits: u64,
     /// Lookups that did not (`intern` that inserted, `get` → `None`).
     pub misses: u64,

@@ -26,7 +26,8 @@ use std::hash::Hasher;
 
 use rustc_hash::FxHasher;
 
-use crate::interner::{CapacityError, node_str};
+use crate::interner::CapacityError;
+use crate::node::entry_str;
 use crate::{Interner, Symbol};
 
 const MAGIC: &[u8; 4] = b"TRNS";
@@ -293,12 +294,12 @@ impl Interner {
         let end = self.next_id_mut();
         let from_epoch = self.epoch();
         let mut entries: Vec<(u32, NonNull<u8>)> = (first..end)
-            .filter_map(|id| Some((id, self.node_of(self.symbol_of(id))?)))
+            .filter_map(|id| Some((id, self.entry_of(self.symbol_of(id))?)))
             .collect();
-        let text = |n: &NonNull<u8>| {
-            // SAFETY: id-table entries are live string nodes of our arenas; `&mut self` keeps
+        let text = |e: &NonNull<u8>| {
+            // SAFETY: id-table entries pack live string nodes of our arenas; `&mut self` keeps
             // them so for the duration.
-            unsafe { node_str(*n) }
+            unsafe { entry_str(*e) }
         };
         match order {
             Order::Lexicographic => entries.sort_by(|a, b| text(&a.1).cmp(text(&b.1))),
@@ -321,8 +322,8 @@ impl Interner {
         for (k, (old, _)) in entries.iter().enumerate() {
             map[*old as usize] = Symbol::with_epoch(first + k as u32, to_epoch).as_u32();
         }
-        let nodes: Vec<NonNull<u8>> = entries.into_iter().map(|e| e.1).collect();
-        self.apply_order(first, &nodes);
+        let order: Vec<NonNull<u8>> = entries.into_iter().map(|e| e.1).collect();
+        self.apply_order(first, &order);
         Remap::dense(map, from_epoch, first)
     }
 

@@ -1,7 +1,7 @@
-//! Statistics counters that keep the hit path free of read-modify-writes.
+//! Statistics counters that keep the hit and miss paths free of shared read-modify-writes.
 //!
-//! Hits and misses are counted per (thread, interner) in a [`ThreadCounters`] block that only
-//! its owning thread writes, with a Relaxed load followed by a Relaxed store (a plain `inc`
+//! Hits, misses and the bytes of inserted strings are counted per (thread, interner) in a
+//! [`ThreadCounters`] block that only its owning thread writes, with a Relaxed load followed by a Relaxed store (a plain `inc`
 //! on x86, no `lock` prefix, no shared cache line). `stats()` sums the blocks with Relaxed
 //! loads, so a snapshot taken while other threads run may miss their latest increments; one
 //! taken after they joined (or under `&mut`) is exact.
@@ -50,40 +50,40 @@ struct ThreadCounters {
     owner: u64,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Bytes of the strings this thread inserted (string interners only).
+    bytes: AtomicU64,
     next: *mut ThreadCounters,
 }
 
 impl ThreadCounters {
-    /// Adds one to a counter only this thread writes.
+    /// Adds `n` to a counter only this thread writes.
     #[inline]
-    fn bump(c: &AtomicU64) {
+    fn bump(c: &AtomicU64, n: u64) {
         // Relaxed load + store, not `fetch_add`: this thread is the only writer, so no
         // increment can be lost, and readers only need some recent value.
-        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        c.store(c.load(Ordering::Relaxed) + n, Ordering::Relaxed);
     }
 }
 
 /// The per-interner side: its id and its list of per-thread blocks.
-pub(crate) struct HitCounters {
+pub(crate) struct Counters {
     /// Whether `hit` counts (set under `&mut` by the owner; see `set_count_hits`).
     count_hits: bool,
     id: u64,
+    /// String bytes counted before the blocks (set under `&mut` by compaction).
+    base_bytes: u64,
     /// Push-only list of blocks (CAS push, Release: publishes the block's fields).
     head: AtomicPtr<ThreadCounters>,
 }
 
-// SAFETY: the blocks are shared read-only except for their own counters (atomics) and are
-// freed only in `Drop` (exclusive). The raw list pointers are what makes this not automatic.
-unsafe impl Send for HitCounters {}
-// SAFETY: see `Send`.
-unsafe impl Sync for HitCounters {}
-
-impl HitCounters {
-    pub(crate) fn new() -> Self {
-        HitCounters {
-            count_hits: true,
+impl Counters {
+    /// Counters for a new interner; hits are counted only if `count_hits`.
+    pub(crate) fn new(count_hits: bool) -> Self {
+        Counters {
+            count_hits,
             // Relaxed: only distinctness is needed.
             id: NEXT_OWNER_ID.fetch_add(1, Ordering::Relaxed),
+            base_bytes: 0,
             head: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -128,6 +128,7 @@ impl HitCounters {
                 owner: token,
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
+                bytes: AtomicU64::new(0),
                 next: ptr::null_mut(),
             }));
             // Relaxed: the CAS below re-checks.
@@ -161,7 +162,7 @@ impl HitCounters {
     #[inline]
     pub(crate) fn hit(&self) {
         if self.count_hits {
-            ThreadCounters::bump(&self.block().hits);
+            ThreadCounters::bump(&self.block().hits, 1);
         }
     }
 
@@ -170,9 +171,42 @@ impl HitCounters {
         self.count_hits = on;
     }
 
+    /// Counts a miss that inserted `bytes` bytes of string (0 for values and lookups).
     #[inline]
-    pub(crate) fn miss(&self) {
-        ThreadCounters::bump(&self.block().misses);
+    pub(crate) fn miss(&self, bytes: usize) {
+        let b = self.block();
+        ThreadCounters::bump(&b.misses, 1);
+        if bytes != 0 {
+            ThreadCounters::bump(&b.bytes, bytes as u64);
+        }
+    }
+
+    /// String bytes inserted, summed over threads (with the base set by `reset_bytes`).
+    pub(crate) fn bytes(&self) -> u64 {
+        let mut total = self.base_bytes;
+        // Acquire: as in `block_slow`.
+        let mut p = self.head.load(Ordering::Acquire);
+        while !p.is_null() {
+            // SAFETY: live until `Drop`.
+            let b = unsafe { &*p };
+            // Relaxed: a statistic with one writer, as in `sum`.
+            total += b.bytes.load(Ordering::Relaxed);
+            p = b.next;
+        }
+        total
+    }
+
+    /// Sets the string byte count to `base` (exclusive access: compaction).
+    pub(crate) fn reset_bytes(&mut self, base: u64) {
+        self.base_bytes = base;
+        let mut p = *self.head.get_mut();
+        while !p.is_null() {
+            // SAFETY: live until `Drop`; `&mut self`: the counters are not in use.
+            let b = unsafe { &*p };
+            // Relaxed: exclusive access.
+            b.bytes.store(0, Ordering::Relaxed);
+            p = b.next;
+        }
     }
 
     /// (hits, misses) summed over threads.
@@ -193,7 +227,7 @@ impl HitCounters {
     }
 }
 
-impl Drop for HitCounters {
+impl Drop for Counters {
     fn drop(&mut self) {
         let mut p = *self.head.get_mut();
         while !p.is_null() {
@@ -204,10 +238,10 @@ impl Drop for HitCounters {
     }
 }
 
-impl core::fmt::Debug for HitCounters {
+impl core::fmt::Debug for Counters {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let (h, m) = self.sum();
-        f.debug_struct("HitCounters")
+        f.debug_struct("Counters")
             .field("hits", &h)
             .field("misses", &m)
             .finish()
@@ -216,6 +250,9 @@ impl core::fmt::Debug for HitCounters {
 
 /// Counters shared with retired tables' drop functions (which run inside the collector, maybe
 /// after the interner is gone), hence behind an `Arc`.
+///
+/// Every access is `Relaxed`: the counters are statistics that publish nothing, a reader
+/// wants some recent value, and `fetch_add` loses no increment whatever the ordering.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     pub(crate) retired_bytes: AtomicU64,
@@ -226,11 +263,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn add(c: &AtomicU64, v: usize) {
-        // Relaxed: statistics; these are on miss/resize paths only.
         c.fetch_add(v as u64, Ordering::Relaxed);
     }
     pub(crate) fn get(c: &AtomicU64) -> u64 {
-        // Relaxed: statistics.
         c.load(Ordering::Relaxed)
     }
 }
@@ -241,13 +276,13 @@ mod tests {
 
     #[test]
     fn counts_per_thread_and_sums() {
-        let c = HitCounters::new();
-        let d = HitCounters::new();
+        let c = Counters::new(true);
+        let d = Counters::new(true);
         for _ in 0..5 {
             c.hit();
-            d.miss();
+            d.miss(0);
         }
-        c.miss();
+        c.miss(7);
         std::thread::scope(|s| {
             s.spawn(|| {
                 for _ in 0..3 {
@@ -256,9 +291,10 @@ mod tests {
             });
         });
         assert_eq!(c.sum(), (8, 1));
+        assert_eq!(c.bytes(), 7);
         assert_eq!(d.sum(), (0, 5));
         // More interners than cache ways: entries get evicted and found again in the list.
-        let many: Vec<HitCounters> = (0..6).map(|_| HitCounters::new()).collect();
+        let many: Vec<Counters> = (0..6).map(|_| Counters::new(true)).collect();
         for round in 0..3 {
             for m in &many {
                 m.hit();

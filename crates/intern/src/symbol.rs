@@ -78,11 +78,24 @@ impl Symbol {
         }
     }
 
-    /// Rebuilds a symbol from [`Symbol::as_u32`]; `None` for 0.
+    /// Rebuilds a symbol from [`Symbol::as_u32`]; `None` when the id bits (the low 28) are 0,
+    /// which no symbol has.
     ///
-    /// Any value is memory-safe: resolving an id the interner never returned panics.
+    /// Any other value is memory-safe: resolving an id the interner never returned panics.
+    ///
+    /// ```
+    /// use tern_intern::{Interner, Symbol};
+    /// let i = Interner::new();
+    /// let s = i.intern("x");
+    /// assert_eq!(Symbol::from_u32(s.as_u32()), Some(s));
+    /// assert_eq!(Symbol::from_u32(0), None);
+    /// assert_eq!(Symbol::from_u32(1 << 28), None); // an epoch, no id
+    /// ```
     #[inline]
     pub const fn from_u32(id: u32) -> Option<Symbol> {
+        if id & ID_MASK == 0 {
+            return None;
+        }
         match NonZeroU32::new(id) {
             Some(n) => Some(Symbol(n)),
             None => None,

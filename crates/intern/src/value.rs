@@ -14,12 +14,13 @@ use tern_arena::Arenas;
 use tern_quiesce::{Collector, Participant};
 
 use crate::ValueStats;
+use crate::common::Core;
 use crate::interner::{CapacityError, CapacityErrorKind};
-use crate::raw::{Present, RawKey, RawTable, RetiredTable};
+use crate::raw::{Present, RawKey, RetiredTable};
 use crate::reader::ValueReader;
-use crate::reclaim::{Reclaim, Retire};
-use crate::stats::{HitCounters, Shared};
+use crate::reclaim::Retire;
 use crate::sync::{AtomicUsize, Ordering};
+use crate::tagged::PtrSlot;
 
 /// A reference to an interned value: `Copy`, pointer-sized, compared and hashed by address
 /// (equal values are interned once, so address equality is value equality within one
@@ -80,16 +81,21 @@ pub(crate) fn hash_value<T: Hash>(v: &T) -> u64 {
     h.finish()
 }
 
+impl<T> ValueKey<T> {
+    const KEYS: Self = ValueKey(PhantomData);
+}
+
 impl<T: Hash + Eq> RawKey for ValueKey<T> {
+    type Format = PtrSlot;
     type Query = T;
 
-    unsafe fn node_hash(node: NonNull<u8>) -> u64 {
+    unsafe fn key_hash(&self, node: NonNull<u8>) -> u64 {
         // SAFETY: the trait's contract: a live, initialised `T`.
         hash_value(unsafe { node.cast::<T>().as_ref() })
     }
 
     #[inline]
-    unsafe fn matches(node: NonNull<u8>, query: &T) -> bool {
+    unsafe fn matches(&self, node: NonNull<u8>, query: &T) -> bool {
         // SAFETY: as above.
         unsafe { node.cast::<T>().as_ref() == query }
     }
@@ -131,12 +137,9 @@ impl<T: Hash + Eq> RawKey for ValueKey<T> {
 /// let v = tern_intern::ValueInterner::<String>::new();
 /// ```
 pub struct ValueInterner<T> {
-    pub(crate) table: RawTable,
+    /// The table (of node addresses), counters, reclamation, collector and arenas.
+    pub(crate) core: Core<PtrSlot>,
     pub(crate) len: AtomicUsize,
-    pub(crate) counters: HitCounters,
-    pub(crate) reclaim: Reclaim,
-    pub(crate) collector: Arc<Collector>,
-    pub(crate) arenas: Arenas,
     /// Invariant in `T` (a covariant `T` would let a `ValueInterner<Ty<'long>>` accept
     /// `Ty<'short>` values through a shorter view) and no ownership of `T` for drop check
     /// (values are never dropped).
@@ -158,9 +161,8 @@ impl<T: Hash + Eq + Send + Sync> Default for ValueInterner<T> {
 impl<T> fmt::Debug for ValueInterner<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValueInterner")
-            // Relaxed: a count.
             .field("len", &self.len.load(Ordering::Relaxed))
-            .field("table", &self.table)
+            .field("table", &self.core.table)
             .finish_non_exhaustive()
     }
 }
@@ -207,7 +209,8 @@ impl<T: Hash + Eq + Send + Sync> ValueInternerBuilder<T> {
         self
     }
 
-    /// Whether hits are counted in [`ValueStats::hits`](crate::ValueStats::hits) (default `true`).
+    /// Whether hits are counted in [`ValueStats::hits`](crate::ValueStats::hits) (default
+    /// `false`, as for [`Interner`](crate::Interner)).
     #[must_use]
     pub fn count_hits(mut self, on: bool) -> Self {
         self.count_hits = on;
@@ -222,15 +225,9 @@ impl<T: Hash + Eq + Send + Sync> ValueInternerBuilder<T> {
                 "ValueInterner<T>: T must not need dropping (values live in bump arenas)"
             );
         }
-        let mut counters = HitCounters::new();
-        counters.set_count_hits(self.count_hits);
         ValueInterner {
-            table: RawTable::with_capacity(self.capacity),
+            core: Core::new(self.capacity, self.count_hits, self.collector, self.arenas),
             len: AtomicUsize::new(0),
-            counters,
-            reclaim: Reclaim::new(),
-            collector: self.collector.unwrap_or_else(|| Arc::new(Collector::new())),
-            arenas: self.arenas.unwrap_or_else(Arenas::for_any_thread),
             _values: PhantomData,
         }
     }
@@ -253,7 +250,7 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
             capacity: 0,
             collector: None,
             arenas: None,
-            count_hits: true,
+            count_hits: false,
             _values: PhantomData,
         }
     }
@@ -333,8 +330,8 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
     ) -> Result<Interned<'_, T>, CapacityError> {
         let hash = hash_value(&v);
         // SAFETY: the table only holds `T` nodes of our arenas, live while `self` is.
-        if let Some(node) = unsafe { self.table.find::<ValueKey<T>>(hash, &v) } {
-            self.counters.hit();
+        if let Some(node) = unsafe { self.core.table.find(&ValueKey::KEYS, hash, &v) } {
+            self.core.counters.hit();
             // SAFETY: as above.
             return Ok(Interned(unsafe { node.cast::<T>().as_ref() }));
         }
@@ -346,13 +343,13 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
     #[inline]
     pub fn get(&self, v: &T) -> Option<Interned<'_, T>> {
         // SAFETY: as in `try_intern`.
-        let found = unsafe { self.table.find::<ValueKey<T>>(hash_value(v), v) };
+        let found = unsafe { self.core.table.find(&ValueKey::KEYS, hash_value(v), v) };
         if let Some(node) = found {
-            self.counters.hit();
+            self.core.counters.hit();
             // SAFETY: as in `try_intern`.
             Some(Interned(unsafe { node.cast::<T>().as_ref() }))
         } else {
-            self.counters.miss();
+            self.core.counters.miss(0);
             None
         }
     }
@@ -368,6 +365,7 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
         let layout = Layout::from_size_align(size_of::<T>().max(1), align_of::<T>().max(2))
             .map_err(|_| CapacityError::new(CapacityErrorKind::TooLong))?;
         let node = self
+            .core
             .arenas
             // Through the arena set, not the raw Bump: counted in its per-worker stats
             // and held to its allocation limit.
@@ -379,23 +377,26 @@ impl<T: Hash + Eq + Send + Sync> ValueInterner<T> {
         let query = unsafe { node.cast::<T>().as_ref() };
         let retire = |t: RetiredTable| {
             // SAFETY: the caller's contract for `to`.
-            unsafe { self.reclaim.retire(&self.collector, t, to) }
+            unsafe { self.core.retire(t, to) }
         };
+        // Relaxed: only an estimate of the table's load, to decide when to grow.
+        let load = self.len.load(Ordering::Relaxed) + 1;
         // SAFETY: `node` is an initialised `T` equal to `query`, in our arenas (live as long as
-        // `self`); old tables go to `Reclaim` (freed after readers are gone).
-        match unsafe { self.table.insert::<ValueKey<T>>(hash, node, query, &retire) } {
+        // `self`), written before the table's CAS publishes it; old tables go to `Reclaim`
+        // (freed after readers are gone).
+        match unsafe {
+            self.core
+                .table
+                .insert(&ValueKey::KEYS, hash, node, query, load, &retire)
+        } {
             Ok(()) => {
-                // Relaxed: a count.
                 self.len.fetch_add(1, Ordering::Relaxed);
-                self.counters.miss();
+                self.core.counters.miss(0);
                 Ok(Interned(query))
             }
             Err(Present(winner)) => {
                 // Our copy stays in the arena unused (no drop glue by the compile-time check).
-                let sh = &self.reclaim.shared;
-                Shared::add(&sh.race_wasted_bytes, layout.size());
-                Shared::add(&sh.races_lost, 1);
-                self.counters.hit();
+                self.core.lost_race(layout.size());
                 // SAFETY: a live `T` node of this table.
                 Ok(Interned(unsafe { winner.cast::<T>().as_ref() }))
             }
@@ -417,28 +418,28 @@ impl<T> ValueInterner<T> {
 
     /// The collector (register participants on it).
     pub fn collector(&self) -> &Collector {
-        &self.collector
+        &self.core.collector
     }
 
     /// The arena set holding the values.
     pub fn arenas(&self) -> &Arenas {
-        &self.arenas
+        &self.core.arenas
     }
 
     /// The collector's shared handle (to build more structures on it).
     pub fn shared_collector(&self) -> &Arc<Collector> {
-        &self.collector
+        &self.core.collector
     }
 
     /// Pass boundary: frees every outgrown table (see
     /// [`Interner::checkpoint`](crate::Interner::checkpoint)).
     pub fn checkpoint(&mut self) {
-        self.reclaim.checkpoint(&mut self.collector);
+        self.core.checkpoint();
     }
 
     /// As [`Interner::free_outgrown`](crate::Interner::free_outgrown).
     pub fn free_outgrown(&mut self) -> usize {
-        self.reclaim.free_private()
+        self.core.free_outgrown()
     }
 
     /// As [`Interner::reclaim`](crate::Interner::reclaim).
@@ -447,29 +448,28 @@ impl<T> ValueInterner<T> {
     ///
     /// When a destructor of something else retired to the collector panics (after all ran).
     pub fn reclaim(&self) -> usize {
-        self.collector.try_reclaim()
+        self.core.reclaim()
     }
 
     /// As [`Interner::set_count_hits`](crate::Interner::set_count_hits).
     pub fn set_count_hits(&mut self, on: bool) {
-        self.counters.set_count_hits(on);
+        self.core.set_count_hits(on);
     }
 
     /// Counters; see [`ValueStats`].
     pub fn stats(&self) -> ValueStats {
-        let (hits, misses) = self.counters.sum();
-        let sh = &self.reclaim.shared;
+        let t = self.core.table_stats();
         ValueStats {
-            hits,
-            misses,
-            races_lost: Shared::get(&sh.races_lost),
-            resizes: self.table.resizes() as u64,
+            hits: t.hits,
+            misses: t.misses,
+            races_lost: t.races_lost,
+            resizes: t.resizes,
             len: self.len(),
-            table_slots: self.table.slots(),
-            table_bytes: self.table.table_bytes(),
-            retired_bytes: Shared::get(&sh.retired_bytes),
-            reclaimed_bytes: Shared::get(&sh.reclaimed_bytes),
-            race_wasted_bytes: Shared::get(&sh.race_wasted_bytes),
+            table_slots: t.table_slots,
+            table_bytes: t.table_bytes,
+            retired_bytes: t.retired_bytes,
+            reclaimed_bytes: t.reclaimed_bytes,
+            race_wasted_bytes: t.race_wasted_bytes,
         }
     }
 
@@ -486,7 +486,7 @@ impl<T> ValueInterner<T> {
     /// assert_eq!(all, [1, 2, 3]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = Interned<'_, T>> + '_ {
-        self.table.nodes().into_iter().map(|n| {
+        self.core.table.keys().into_iter().map(|n| {
             // SAFETY: table nodes are live, initialised `T`s in our arenas, which live as long
             // as `&self`.
             Interned(unsafe { n.cast::<T>().as_ref() })
@@ -496,16 +496,7 @@ impl<T> ValueInterner<T> {
     /// Gives the collector and arenas back. The values stay in the arenas, but every
     /// `Interned` borrowed `self`, so none is left to reach them.
     pub fn into_parts(self) -> (Arc<Collector>, Arenas) {
-        let ValueInterner {
-            table,
-            counters,
-            reclaim,
-            collector,
-            arenas,
-            ..
-        } = self;
-        drop((table, counters, reclaim));
-        (collector, arenas)
+        self.core.into_parts()
     }
 }
 
@@ -522,7 +513,7 @@ mod tests {
 
     #[test]
     fn hash_conses_recursive_types() {
-        let tys: ValueInterner<Ty<'_>> = ValueInterner::new();
+        let tys: ValueInterner<Ty<'_>> = ValueInterner::builder().count_hits(true).build();
         let unit = tys.intern(Ty::Unit);
         let n = if cfg!(miri) { 40 } else { 500 };
         let ints: Vec<_> = (0..n).map(|k| tys.intern(Ty::Int(k as u8))).collect();

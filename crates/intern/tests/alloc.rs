@@ -4,42 +4,15 @@
 //! test harness's allocations on other threads cannot disturb it.
 #![cfg(not(loom))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use tern_intern::{Interner, Symbol, ValueInterner};
-
-struct PerThread;
-
-thread_local! {
-    /// Allocations made by this thread (const-initialised: touching it never allocates).
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for PerThread {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // `try_with`: never fails for a const thread-local without drop glue, but be safe.
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: the caller's contract is `System`'s.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: as above.
-        unsafe { System.realloc(p, l, new) }
-    }
-}
+use tern_tests::alloc::{CountingAlloc, thread_calls};
 
 #[global_allocator]
-static GLOBAL: PerThread = PerThread;
+static GLOBAL: CountingAlloc = CountingAlloc::new();
 
+/// Allocations made by this thread.
 fn allocs() -> u64 {
-    ALLOCS.with(Cell::get)
+    thread_calls()
 }
 
 /// The first operation of a thread on an interner registers its statistics block (one
@@ -76,4 +49,18 @@ fn value_hit_path_does_not_allocate() {
         assert!(v.get(&(k, k * 3)) == Some(*x));
     }
     assert_eq!(allocs(), before, "a value hit allocated");
+}
+
+/// A new interner asks the global allocator for little: the id table's 32 MiB flat block is
+/// mapped from the kernel, so an allocator without a lazily zeroing `alloc_zeroed` of its own
+/// does not write (and make resident) all of it in every `Interner::new`. Other tests of this
+/// binary may allocate meanwhile; the bound leaves them room and still catches the block.
+#[test]
+#[cfg_attr(miri, ignore = "Miri uses a small allocated block")]
+fn a_new_interner_requests_little_heap() {
+    let before = GLOBAL.live_bytes();
+    let i = Interner::new();
+    let grown = GLOBAL.live_bytes().saturating_sub(before);
+    assert!(grown < 8 << 20, "Interner::new holds {grown} bytes of heap");
+    drop(i);
 }

@@ -3,7 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use tern_intern::{Interner, PREINTERNED, ValueInterner, kw};
+use tern_intern::{Interner, PREINTERNED, ValueInterner};
 
 /// A symbol from before a compaction that moved it panics in debug builds, with a message
 /// naming the symbol and the compaction; mapped through the remap it resolves.
@@ -26,7 +26,7 @@ fn a_stale_symbol_panics_in_debug_builds() {
     assert_eq!(i.resolve(remap.get(b).unwrap()), "beta");
     assert_eq!(remap.get(a), None);
     // Pre-interned symbols never go stale.
-    assert_eq!(i.resolve(kw::Fn), "fn");
+    assert_eq!(i.resolve(tern_intern::kw::Fn), "fn");
 }
 
 /// The same strings get the same ids after a compaction, whatever order (and threads) they

@@ -11,48 +11,23 @@
 //! raw identifiers, lifetimes and string literals.
 #![cfg(not(loom))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ra_ap_rustc_lexer::{FrontmatterAllowed, LiteralKind, TokenKind, tokenize};
 use tern_intern::{Guarded, Interner, PREINTERNED, Symbol};
+use tern_tests::alloc::CountingAlloc;
+use tern_tests::corpus;
 
 /// Live heap bytes of the whole test binary.
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc::new();
 
-// SAFETY: forwards to `System` unchanged; only adds bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // Relaxed: a statistic.
-        LIVE.fetch_add(l.size().cast_signed(), Ordering::Relaxed);
-        // SAFETY: the caller's contract is `System`'s.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // Relaxed: a statistic.
-        LIVE.fetch_sub(l.size().cast_signed(), Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        // Relaxed: a statistic.
-        LIVE.fetch_add(
-            new.cast_signed() - l.size().cast_signed(),
-            Ordering::Relaxed,
-        );
-        // SAFETY: as above.
-        unsafe { System.realloc(p, l, new) }
-    }
+fn live() -> usize {
+    GLOBAL.live_bytes()
 }
 
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Tests in this binary run on parallel harness threads but share `LIVE`: each holds this lock
+/// Tests in this binary run on parallel harness threads but share the allocator's count: each holds this lock
 /// for its whole run so that its heap accounting sees only its own allocations.
 static HEAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -60,12 +35,10 @@ static HEAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// put for 20 ms, at most 2 s): a joined scoped thread may still be freeing its thread-locals.
 fn settle() {
     let end = Instant::now() + Duration::from_secs(2);
-    // Relaxed: statistics.
-    let mut last = LIVE.load(Ordering::Relaxed);
+    let mut last = live();
     while Instant::now() < end {
         std::thread::sleep(Duration::from_millis(20));
-        // Relaxed: statistics.
-        let now = LIVE.load(Ordering::Relaxed);
+        let now = live();
         if now == last {
             return;
         }
@@ -78,39 +51,11 @@ fn heap_lock() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn rs_files(root: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(root) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name != "target" && !name.starts_with('.') {
-                rs_files(&p, out);
-            }
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// Identifier-like tokens of real Rust source, up to about `budget` bytes of source.
 fn corpus(budget: usize) -> Vec<String> {
-    let mut roots = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")];
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    if let Some(Ok(rd)) = home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
-        let mut regs: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        regs.sort();
-        roots.extend(regs);
-    }
-    let mut files = Vec::new();
-    for r in &roots {
-        rs_files(r, &mut files);
-    }
+    // This workspace first, then the registry crates.
+    let mut files = corpus::rust_files(&corpus::workspace_root());
+    files.extend(corpus::registry_files());
     let mut toks = Vec::new();
     let mut used = 0;
     for f in files {
@@ -172,8 +117,7 @@ fn run(secs: f64, bytes: usize, threads: usize) {
     let mut early_reclaimed = 0;
     loop {
         settle();
-        // Relaxed: the test is single-threaded here.
-        let baseline = LIVE.load(Ordering::Relaxed);
+        let baseline = live();
         {
             // Odd rounds free outgrown tables during the pass (early reclamation through the
             // workers' quiescent states); even rounds keep them until the drop.
@@ -252,12 +196,10 @@ fn run(secs: f64, bytes: usize, threads: usize) {
         // destructors (std's and tern-arena's per-thread caches) may still be running, so
         // give them a moment before comparing.
         let wait = Instant::now() + Duration::from_secs(2);
-        // Relaxed: statistics; the loop only waits for the exiting threads' frees.
-        while LIVE.load(Ordering::Relaxed) != baseline && Instant::now() < wait {
+        while live() != baseline && Instant::now() < wait {
             std::thread::sleep(Duration::from_millis(1));
         }
-        // Relaxed: as above.
-        let after = LIVE.load(Ordering::Relaxed);
+        let after = live();
         assert_eq!(
             after, baseline,
             "heap not back to baseline after drop (round {rounds})"
@@ -303,9 +245,11 @@ fn stress_small() {
     run(0.0, 256 << 10, 2);
 }
 
-/// Memory per symbol (counting allocator: tables, id segments, arena chunks, headers, string
-/// bytes) and rough single-thread timings beside a `std` `HashMap<&str, u32>` with `FxHash`
-/// (hashbrown inside) in the same run. Prints figures; asserts nothing about speed. The
+/// Memory per symbol (counting allocator: tables, arena chunks, string bytes, but not the id
+/// table's flat block, which is mapped from the kernel outside the allocator; `heap_bytes`
+/// beside it counts that block's touched pages) and rough single-thread timings beside a `std`
+/// `HashMap<&str, u32>` with `FxHash` (hashbrown inside) in the same run. Prints figures;
+/// asserts nothing about speed. The
 /// criterion benches in `benches/` are the reference numbers.
 #[test]
 #[ignore = "reads ~20 MB of sources; prints figures"]
@@ -319,30 +263,28 @@ fn memory_per_symbol() {
     let toks = corpus(bytes);
     let distinct: HashSet<&str> = toks.iter().map(String::as_str).collect();
     let avg = distinct.iter().map(|s| s.len()).sum::<usize>() as f64 / distinct.len() as f64;
-    // Relaxed: single-threaded.
-    let baseline = LIVE.load(Ordering::Relaxed);
+    let baseline = live();
     let mut interner = Interner::new();
     let t0 = Instant::now();
     for t in &toks {
         black_box(interner.intern(t));
     }
     let first = t0.elapsed();
-    // Relaxed: single-threaded.
-    let live = LIVE.load(Ordering::Relaxed) - baseline;
+    let used = live() - baseline;
     let n = interner.len();
     println!(
-        "memory: {} tokens, {} distinct (avg {avg:.1} B), {n} symbols: {live} B live = {:.1} B/symbol",
+        "memory: {} tokens, {} distinct (avg {avg:.1} B), {n} symbols: {used} B live = {:.1} B/symbol",
         toks.len(),
         distinct.len(),
-        live as f64 / n as f64
+        used as f64 / n as f64
     );
     println!("memory: {:?}", interner.stats());
     interner.checkpoint();
-    // Relaxed: single-threaded.
-    let live = LIVE.load(Ordering::Relaxed) - baseline;
+    let used = live() - baseline;
     println!(
-        "memory after checkpoint (outgrown tables freed): {live} B = {:.1} B/symbol",
-        live as f64 / n as f64
+        "memory after checkpoint (outgrown tables freed): {used} B = {:.1} B/symbol; heap_bytes {:.1} B/symbol",
+        used as f64 / n as f64,
+        interner.heap_bytes() as f64 / n as f64
     );
     let per = |d: Duration| d.as_nanos() as f64 / toks.len() as f64;
     let mut floor: HashMap<&str, u32, rustc_hash::FxBuildHasher> = HashMap::default();
