@@ -234,7 +234,7 @@ impl Cx<'_> {
         match item.kind {
             ItemKind::Use(tree) => {
                 let mut prefix = Vec::new();
-                self.flatten_use(out, m, tree, tree.prefix.global, &mut prefix);
+                self.flatten_use(out, m, tree, tree.prefix.is_global(), &mut prefix);
             }
             ItemKind::ExternCrate { name, rename } => {
                 let bound = rename.unwrap_or(name);
@@ -299,7 +299,9 @@ impl Cx<'_> {
         d.module = Some(id);
         let text = self.text;
         let path_attr = item.attrs.iter().find_map(|a| {
-            let [seg] = a.path.segments else { return None };
+            let [seg] = a.path.segments() else {
+                return None;
+            };
             if seg.ident.sym != self.kw.path {
                 return None;
             }
@@ -355,7 +357,7 @@ impl Cx<'_> {
         prefix: &mut Vec<Symbol>,
     ) {
         let base = prefix.len();
-        prefix.extend(tree.prefix.segments.iter().map(|s| s.ident.sym));
+        prefix.extend(tree.prefix.segments().iter().map(|s| s.ident.sym));
         match tree.kind {
             UseTreeKind::Simple(rename) => {
                 // `use a::b::{self}` binds `b`; a trailing `self` is dropped.

@@ -249,14 +249,14 @@ impl Lower<'_, '_> {
 
     fn path(&mut self, p: &Path<'_>) -> TyId {
         let mut prev = None;
-        for seg in p.segments {
+        for seg in p.segments() {
             let (args, paren) = match seg.args {
                 None => (None, false),
                 Some(a) => (self.generic_args(a), matches!(a, GenericArgs::Paren { .. })),
             };
             prev = Some(self.store.node(TyNode::Seg {
                 prev,
-                global: prev.is_none() && p.global,
+                global: prev.is_none() && p.is_global(),
                 name: seg.ident.sym,
                 args,
                 paren,

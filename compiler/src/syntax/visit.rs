@@ -422,7 +422,7 @@ pub fn walk_param_bound<'a, V: Visitor<'a>>(v: &mut V, bound: &'a GenericBound<'
 }
 
 pub fn walk_path<'a, V: Visitor<'a>>(v: &mut V, path: &'a Path<'a>) {
-    walk_list(v, path.segments, V::visit_path_segment);
+    walk_list(v, path.segments(), V::visit_path_segment);
 }
 
 pub fn walk_path_segment<'a, V: Visitor<'a>>(v: &mut V, segment: &'a PathSegment<'a>) {

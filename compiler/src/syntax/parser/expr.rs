@@ -18,8 +18,8 @@ use super::ty::{AllowPlus, PathMode};
 use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::ast::{
     Arm, Attribute, BinOp, Block, BlockKind, Closure, ClosureParam, Delim, Expr, ExprField,
-    ExprKind, Ident, Lifetime, Lit, Local, MacCall, Path, PathSegment, QSelf, RangeLimits, Span,
-    Stmt, StructExpr, StructRest, UnOp,
+    ExprKind, Ident, Lifetime, Lit, Local, MacCall, Path, QSelf, RangeLimits, Span, Stmt,
+    StructExpr, StructRest, UnOp,
 };
 use crate::syntax::token::{LitKind, TokenKind as T};
 use crate::syntax::{Intern, kw};
@@ -721,18 +721,8 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// The one-segment path expression naming the identifier at `i`.
     fn ident_path_expr(&mut self, i: usize) -> Expr<'a> {
         let ident = self.ident_of(i);
-        let segs = self
-            .arena
-            .alloc_slice_copy(&[PathSegment { ident, args: None }]);
         Expr {
-            kind: ExprKind::Path(
-                None,
-                Path {
-                    global: false,
-                    segments: segs,
-                    span: ident.span,
-                },
-            ),
+            kind: ExprKind::Path(None, Path::ident(ident)),
             span: ident.span,
         }
     }

@@ -63,7 +63,7 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
     match e.kind {
         ExprKind::Lit(l) => name(i, l.sym),
         ExprKind::Path(_, p) => p
-            .segments
+            .segments()
             .iter()
             .map(|s| name(i, s.ident.sym))
             .collect::<Vec<_>>()
@@ -110,7 +110,7 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
         ExprKind::Paren(a) => show(a, i),
         ExprKind::Closure(c) => format!("(closure {})", show(c.body, i)),
         ExprKind::Struct(s) => {
-            format!("(struct {})", name(i, s.path.segments[0].ident.sym))
+            format!("(struct {})", name(i, s.path.segments()[0].ident.sym))
         }
         ExprKind::If { .. } => "if".into(),
         ExprKind::Match(..) => "match".into(),
@@ -473,7 +473,7 @@ fn signature_types_and_their_paths() {
         item.for_each_signature_type(|ty| {
             ty.for_each_path(|q, path| {
                 let text: Vec<String> = path
-                    .segments
+                    .segments()
                     .iter()
                     .map(|s| name(&p.interner, s.ident.sym))
                     .collect();

@@ -7,7 +7,7 @@ use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
     BareFnParam, BareFnTy, BoundModifiers, Expr, ExprKind, GenericArg, GenericArgs, GenericBound,
-    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QSelf, Ty,
+    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QSelf, Span, Ty,
     TyKind, UnOp, WherePredicate,
 };
 use crate::syntax::token::TokenKind as T;
@@ -50,12 +50,19 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let global = self.eat2(T::Colon, T::Colon);
         let seg_start = self.sc.segs.len();
         self.parse_path_segments(mode)?;
-        let segments = finish(self.arena, &mut self.sc.segs, seg_start);
-        Ok(Path {
-            global,
-            segments,
-            span: self.span_from(start),
-        })
+        let span = self.span_from(start);
+        Ok(self.finish_path(global, seg_start, span))
+    }
+
+    /// The path of the segments pushed since `seg_start` (popped): inline when there is one,
+    /// else copied into the arena.
+    pub(super) fn finish_path(&mut self, global: bool, seg_start: usize, span: Span) -> Path<'a> {
+        let arena = self.arena;
+        let path = Path::new(global, &self.sc.segs[seg_start..], span, |s| {
+            arena.alloc_slice_copy(s)
+        });
+        self.sc.segs.truncate(seg_start);
+        path
     }
 
     /// Segments separated by `::`, pushed on the segment stack.
@@ -67,7 +74,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             let ident = self.ident_of(self.pos);
             self.bump();
             let args = self.parse_seg_args(mode)?;
-            self.sc.segs.push(PathSegment { ident, args });
+            self.sc.segs.push(PathSegment::new(ident, args));
             if self.at_path_sep() && self.nth_in(2, PATH_SEGMENT) {
                 self.pos += 2;
                 continue;
@@ -135,7 +142,10 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let ty = self.parse_ty()?;
         // `Item = T`, `Item<'a> = T`, `N = 3`, `Item: Bound`
         let single = match ty.kind {
-            TyKind::Path(None, p) if !p.global && p.segments.len() == 1 => Some(p.segments[0]),
+            TyKind::Path(None, p) if !p.is_global() => match p.segments() {
+                [seg] => Some(*seg),
+                _ => None,
+            },
             _ => None,
         };
         if let Some(seg) = single {
