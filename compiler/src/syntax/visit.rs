@@ -223,7 +223,7 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
             if let Some(ident) = c.ident {
                 v.visit_ident(ident);
             }
-            v.visit_generics(&c.generics);
+            v.visit_generics(c.generics);
             v.visit_ty(c.ty);
             walk_opt_expr(v, c.expr);
         }
@@ -241,33 +241,33 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
         }
         ItemKind::TyAlias(t) => {
             v.visit_ident(t.ident);
-            v.visit_generics(&t.generics);
+            v.visit_generics(t.generics);
             walk_bounds(v, t.bounds);
             walk_opt_ty(v, t.ty);
         }
         ItemKind::Enum(e) => {
             v.visit_ident(e.ident);
-            v.visit_generics(&e.generics);
+            v.visit_generics(e.generics);
             walk_list(v, e.variants, V::visit_variant);
         }
         ItemKind::Struct(s) | ItemKind::Union(s) => {
             v.visit_ident(s.ident);
-            v.visit_generics(&s.generics);
+            v.visit_generics(s.generics);
             v.visit_variant_data(&s.data);
         }
         ItemKind::Trait(t) => {
             v.visit_ident(t.ident);
-            v.visit_generics(&t.generics);
+            v.visit_generics(t.generics);
             walk_bounds(v, t.supertraits);
             walk_items(v, t.items);
         }
         ItemKind::TraitAlias(t) => {
             v.visit_ident(t.ident);
-            v.visit_generics(&t.generics);
+            v.visit_generics(t.generics);
             walk_bounds(v, t.bounds);
         }
         ItemKind::Impl(i) => {
-            v.visit_generics(&i.generics);
+            v.visit_generics(i.generics);
             if let Some(t) = &i.trait_ {
                 v.visit_trait_ref(t);
             }
@@ -311,7 +311,7 @@ pub fn walk_use_tree<'a, V: Visitor<'a>>(v: &mut V, tree: &'a UseTree<'a>) {
 
 pub fn walk_fn<'a, V: Visitor<'a>>(v: &mut V, func: &'a FnItem<'a>) {
     v.visit_ident(func.ident);
-    v.visit_generics(&func.generics);
+    v.visit_generics(func.generics);
     walk_list(v, func.sig.params, V::visit_param);
     walk_opt_ty(v, func.sig.output);
     if let Some(body) = func.body {

@@ -685,7 +685,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             })?
             .items;
         Ok(self.mk(
-            ExprKind::Struct(self.arena.alloc(StructExpr {
+            ExprKind::Struct(self.alloc(StructExpr {
                 qself,
                 path,
                 fields,

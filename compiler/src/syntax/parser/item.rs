@@ -448,7 +448,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         self.expect(T::Semi)?;
         Ok(ItemKind::Const(self.alloc(ConstItem {
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             ty: self.alloc(ty),
             expr,
         })))
@@ -512,7 +512,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         Ok(ItemKind::TyAlias(self.alloc(TyAlias {
             defaultness,
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             bounds,
             ty,
         })))

@@ -40,8 +40,8 @@ use tern_arena::Kind;
 
 use super::ast::{
     Arm, Attribute, ClosureParam, Expr, ExprField, FieldDef, FieldPat, GenericArg, GenericBound,
-    GenericParam, Ident, Item, Lifetime, Lit, Param, Pat, PathSegment, SourceFile, Span, Stmt, Ty,
-    UseTree, Variant, WherePredicate,
+    GenericParam, Generics, Ident, Item, Lifetime, Lit, Param, Pat, PathSegment, SourceFile, Span,
+    Stmt, Ty, UseTree, Variant, WherePredicate,
 };
 use super::ast::{BareFnParam, Delim, Delimited};
 use super::diag::DiagSink;
@@ -332,6 +332,15 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     }
 
     #[inline]
+    /// `g` in the arena, or the shared empty generics.
+    fn generics_ref(&self, g: Generics<'a>) -> &'a Generics<'a> {
+        if g.is_empty() {
+            Generics::NONE
+        } else {
+            self.alloc(g)
+        }
+    }
+
     fn alloc<T: Copy>(&self, v: T) -> &'a T {
         self.arena.alloc(v)
     }

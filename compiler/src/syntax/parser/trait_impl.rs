@@ -30,7 +30,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 self.expect(T::Semi)?;
                 return Ok(ItemKind::TraitAlias(self.alloc(TraitAlias {
                     ident,
-                    generics,
+                    generics: self.generics_ref(generics),
                     bounds,
                 })));
             }
@@ -45,7 +45,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 safety,
                 auto,
                 ident,
-                generics,
+                generics: self.generics_ref(generics),
                 supertraits,
                 items,
             })));
@@ -79,7 +79,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             defaultness,
             safety,
             constness,
-            generics,
+            generics: self.generics_ref(generics),
             negative,
             trait_,
             self_ty: self.alloc(self_ty),
