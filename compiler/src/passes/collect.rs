@@ -27,7 +27,8 @@ use rustc_hash::FxHashMap;
 
 use crate::syntax::Symbol;
 use crate::syntax::ast::{
-    AttrArgs, ExprKind, Item, ItemKind, ModItem, SourceFile, UseTree, UseTreeKind, VariantData,
+    AttrArgs, ExprKind, ExternCrate, Item, ItemKind, MacroItem, ModItem, SourceFile, UseTree,
+    UseTreeKind, VariantData,
 };
 use crate::syntax::token::LitKind;
 
@@ -236,7 +237,7 @@ impl Cx<'_> {
                 let mut prefix = Vec::new();
                 self.flatten_use(out, m, tree, tree.prefix.is_global(), &mut prefix);
             }
-            ItemKind::ExternCrate { name, rename } => {
+            ItemKind::ExternCrate(&ExternCrate { name, rename }) => {
                 let bound = rename.unwrap_or(name);
                 if bound.sym != self.kw.underscore {
                     define(out, bound.sym, Some(DefKind::ExternCrate), None);
@@ -264,7 +265,8 @@ impl Cx<'_> {
             ItemKind::Union(s) => define(out, s.ident.sym, Some(DefKind::Union), None),
             ItemKind::Trait(t) => define(out, t.ident.sym, Some(DefKind::Trait), None),
             ItemKind::TraitAlias(t) => define(out, t.ident.sym, Some(DefKind::TraitAlias), None),
-            ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => {
+            ItemKind::MacroRules(&MacroItem { ident, .. })
+            | ItemKind::MacroDef(&MacroItem { ident, .. }) => {
                 out.modules[m as usize]
                     .defs
                     .entry(ident.sym)

@@ -786,7 +786,7 @@ impl Item<'_> {
     /// macro invocations have none; `const _` has none).
     pub fn name(&self) -> Option<Ident> {
         match self.kind {
-            ItemKind::ExternCrate { name, rename } => Some(rename.unwrap_or(name)),
+            ItemKind::ExternCrate(&ExternCrate { name, rename }) => Some(rename.unwrap_or(name)),
             ItemKind::Static(s) => Some(s.ident),
             ItemKind::Const(c) => c.ident,
             ItemKind::Fn(f) => Some(f.ident),
@@ -796,7 +796,7 @@ impl Item<'_> {
             ItemKind::Struct(s) | ItemKind::Union(s) => Some(s.ident),
             ItemKind::Trait(t) => Some(t.ident),
             ItemKind::TraitAlias(t) => Some(t.ident),
-            ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => Some(ident),
+            ItemKind::MacroRules(m) | ItemKind::MacroDef(m) => Some(m.ident),
             ItemKind::Use(_)
             | ItemKind::ForeignMod(_)
             | ItemKind::Impl(_)
@@ -815,10 +815,7 @@ impl Item<'_> {
 #[derive(Clone, Copy, Debug)]
 pub enum ItemKind<'a> {
     /// `extern crate name as rename;`
-    ExternCrate {
-        name: Ident,
-        rename: Option<Ident>,
-    },
+    ExternCrate(&'a ExternCrate),
     /// `use tree;`
     Use(&'a UseTree<'a>),
     Static(&'a StaticItem<'a>),
@@ -836,15 +833,9 @@ pub enum ItemKind<'a> {
     TraitAlias(&'a TraitAlias<'a>),
     Impl(&'a ImplItem<'a>),
     /// `macro_rules! name { ... }`
-    MacroRules {
-        ident: Ident,
-        body: Delimited,
-    },
+    MacroRules(&'a MacroItem),
     /// `macro name(..) { .. }` (declarative macros 2.0)
-    MacroDef {
-        ident: Ident,
-        body: Delimited,
-    },
+    MacroDef(&'a MacroItem),
     /// `m! { ... }` or `m!(...);` at item level
     MacCall(&'a MacCall<'a>),
     /// Placeholder for an item that failed to parse (never at top level:
@@ -852,11 +843,26 @@ pub enum ItemKind<'a> {
     Err,
 }
 
+/// `extern crate name as rename;` (out of line: [`ItemKind`]'s variants are one pointer, so
+/// that an [`Item`] is 56 bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct ExternCrate {
+    pub name: Ident,
+    pub rename: Option<Ident>,
+}
+
+/// A macro definition: `macro_rules! name { ... }` or `macro name(..) { .. }`.
+#[derive(Clone, Copy, Debug)]
+pub struct MacroItem {
+    pub ident: Ident,
+    pub body: Delimited,
+}
+
 impl ItemKind<'_> {
     /// A word naming the kind.
     pub fn name(&self) -> &'static str {
         match self {
-            ItemKind::ExternCrate { .. } => "extern crate",
+            ItemKind::ExternCrate(_) => "extern crate",
             ItemKind::Use(_) => "use",
             ItemKind::Static(_) => "static",
             ItemKind::Const(_) => "const",
@@ -870,8 +876,8 @@ impl ItemKind<'_> {
             ItemKind::Trait(_) => "trait",
             ItemKind::TraitAlias(_) => "trait alias",
             ItemKind::Impl(_) => "impl",
-            ItemKind::MacroRules { .. } => "macro_rules",
-            ItemKind::MacroDef { .. } => "macro",
+            ItemKind::MacroRules(_) => "macro_rules",
+            ItemKind::MacroDef(_) => "macro",
             ItemKind::MacCall(_) => "macro call",
             ItemKind::Err => "error",
         }
@@ -1141,6 +1147,6 @@ const _: () = {
     assert!(size_of::<Expr<'static>>() == 56);
     assert!(size_of::<Ty<'static>>() == 48);
     assert!(size_of::<Pat<'static>>() == 72);
-    assert!(size_of::<Item<'static>>() == 72);
+    assert!(size_of::<Item<'static>>() == 56);
     assert!(size_of::<Stmt<'static>>() == 16);
 };

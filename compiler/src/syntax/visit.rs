@@ -207,10 +207,10 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
     walk_attrs(v, item.attrs);
     v.visit_vis(&item.vis);
     match &item.kind {
-        ItemKind::ExternCrate { name, rename } => {
-            v.visit_ident(*name);
-            if let Some(r) = rename {
-                v.visit_ident(*r);
+        ItemKind::ExternCrate(e) => {
+            v.visit_ident(e.name);
+            if let Some(r) = e.rename {
+                v.visit_ident(r);
             }
         }
         ItemKind::Use(tree) => v.visit_use_tree(tree),
@@ -274,8 +274,8 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
             v.visit_ty(i.self_ty);
             walk_items(v, i.items);
         }
-        ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => {
-            v.visit_ident(*ident);
+        ItemKind::MacroRules(m) | ItemKind::MacroDef(m) => {
+            v.visit_ident(m.ident);
         }
         ItemKind::MacCall(mac) => v.visit_mac_call(mac),
         ItemKind::Err => {}
@@ -821,8 +821,8 @@ mod tests {
             self.names.insert((l.span.lo, l.span.hi));
         }
         fn visit_item(&mut self, item: &'a Item<'a>) {
-            if let ItemKind::MacroRules { body, .. } | ItemKind::MacroDef { body, .. } = item.kind {
-                self.unparsed(body);
+            if let ItemKind::MacroRules(m) | ItemKind::MacroDef(m) = item.kind {
+                self.unparsed(m.body);
             }
             walk_item(self, item);
         }
