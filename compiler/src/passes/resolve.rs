@@ -392,7 +392,7 @@ impl<'a> Visitor<'a> for Walk<'_, '_, '_> {
         match &ty.kind {
             // The part after `>::` names an associated item: not a path of
             // its own.
-            TyKind::Path(Some(q), _) => self.visit_qself(q),
+            TyKind::QPath(q) => self.visit_qself(q.qself),
             _ => visit::walk_ty(self, ty),
         }
     }

@@ -350,11 +350,11 @@ impl Lower<'_, '_> {
 
     fn ty(&mut self, ty: &Ty<'_>) -> TyId {
         let node = match ty.kind {
-            TyKind::Path(None, ref p) => TyNode::Path(self.path(p)),
-            TyKind::Path(Some(q), ref p) => {
-                let self_ty = self.ty(q.ty);
-                let as_trait = q.as_trait.as_ref().map(|t| self.path(t));
-                let path = self.path(p);
+            TyKind::Path(ref p) => TyNode::Path(self.path(p)),
+            TyKind::QPath(q) => {
+                let self_ty = self.ty(q.qself.ty);
+                let as_trait = q.qself.as_trait.as_ref().map(|t| self.path(t));
+                let path = self.path(&q.path);
                 TyNode::QPath {
                     self_ty,
                     as_trait,

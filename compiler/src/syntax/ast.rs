@@ -233,6 +233,13 @@ pub struct QSelf<'a> {
     pub as_trait: Option<Path<'a>>,
 }
 
+/// A qualified path: `<T as Trait>::rest`.
+#[derive(Clone, Copy, Debug)]
+pub struct QPath<'a> {
+    pub qself: &'a QSelf<'a>,
+    pub path: Path<'a>,
+}
+
 /// Generic arguments of a path segment.
 #[derive(Clone, Copy, Debug)]
 pub enum GenericArgs<'a> {
@@ -381,7 +388,9 @@ pub struct Ty<'a> {
 #[derive(Clone, Copy, Debug)]
 pub enum TyKind<'a> {
     /// `a::B<C>` or `<T as Trait>::X`
-    Path(Option<&'a QSelf<'a>>, Path<'a>),
+    Path(Path<'a>),
+    /// `<T as Trait>::X`, `<T>::X`
+    QPath(&'a QPath<'a>),
     /// `&'a mut T`
     Ref {
         lifetime: Option<Lifetime>,
@@ -638,15 +647,8 @@ pub enum ExprKind<'a> {
     /// `[e; n]`
     Repeat(&'a Expr<'a>, &'a Expr<'a>),
     Call(&'a Expr<'a>, &'a [Expr<'a>]),
-    /// `receiver.method::<turbofish>(args)`; the method's name and generic
-    /// arguments are separate fields rather than a [`PathSegment`], whose
-    /// padding would make every [`Expr`] 64 bytes instead of 56.
-    MethodCall {
-        receiver: &'a Expr<'a>,
-        method: Ident,
-        turbofish: Option<&'a GenericArgs<'a>>,
-        args: &'a [Expr<'a>],
-    },
+    /// `receiver.method::<turbofish>(args)`
+    MethodCall(&'a MethodCall<'a>),
     Tuple(&'a [Expr<'a>]),
     Binary(BinOp, &'a Expr<'a>, &'a Expr<'a>),
     Unary(UnOp, &'a Expr<'a>),
@@ -659,17 +661,8 @@ pub enum ExprKind<'a> {
         then: &'a Block<'a>,
         els: Option<&'a Expr<'a>>,
     },
-    While {
-        cond: &'a Expr<'a>,
-        body: &'a Block<'a>,
-        label: Option<Lifetime>,
-    },
-    ForLoop {
-        pat: &'a Pat<'a>,
-        iter: &'a Expr<'a>,
-        body: &'a Block<'a>,
-        label: Option<Lifetime>,
-    },
+    While(&'a WhileLoop<'a>),
+    ForLoop(&'a ForLoop<'a>),
     Loop {
         body: &'a Block<'a>,
         label: Option<Lifetime>,
@@ -696,7 +689,9 @@ pub enum ExprKind<'a> {
     },
     /// `_` in destructuring assignments.
     Underscore,
-    Path(Option<&'a QSelf<'a>>, Path<'a>),
+    Path(Path<'a>),
+    /// `<T as Trait>::f`, `<T>::C`
+    QPath(&'a QPath<'a>),
     /// `&e`, `&mut e`, `&raw const e`
     AddrOf {
         raw: bool,
@@ -713,7 +708,7 @@ pub enum ExprKind<'a> {
     Become(&'a Expr<'a>),
     MacCall(&'a MacCall<'a>),
     /// A struct literal; boxed in the arena because it is the largest
-    /// variant and rare (inline, it would grow every [`Expr`] past the 56
+    /// variant and rare (inline, it would grow every [`Expr`] past the 40
     /// bytes asserted at the end of this file).
     Struct(&'a StructExpr<'a>),
     Paren(&'a Expr<'a>),
@@ -723,6 +718,37 @@ pub enum ExprKind<'a> {
     Verbatim(Delimited),
     /// Placeholder left where an error was recovered from.
     Err,
+}
+
+// The variants below are out of line because they are the only ones wider than 24 bytes: with
+// every other variant at most 24 bytes, `ExprKind` keeps its tag in the spare values of the
+// byte `Path` leaves free, and an `Expr` is 40 bytes instead of 56 (asserted at the end of
+// this file).
+
+/// `receiver.method::<turbofish>(args)`.
+#[derive(Clone, Copy, Debug)]
+pub struct MethodCall<'a> {
+    pub receiver: &'a Expr<'a>,
+    pub method: Ident,
+    pub turbofish: Option<&'a GenericArgs<'a>>,
+    pub args: &'a [Expr<'a>],
+}
+
+/// `'label: while cond { body }`.
+#[derive(Clone, Copy, Debug)]
+pub struct WhileLoop<'a> {
+    pub cond: &'a Expr<'a>,
+    pub body: &'a Block<'a>,
+    pub label: Option<Lifetime>,
+}
+
+/// `'label: for pat in iter { body }`.
+#[derive(Clone, Copy, Debug)]
+pub struct ForLoop<'a> {
+    pub pat: &'a Pat<'a>,
+    pub iter: &'a Expr<'a>,
+    pub body: &'a Block<'a>,
+    pub label: Option<Lifetime>,
 }
 
 // ---------------------------------------------------------------- statements
@@ -1137,15 +1163,17 @@ const _: () = {
 
 // Node sizes on 64-bit targets, checked at compile time so that a field added
 // to a hot node is a decision, not an accident: every `Vec`/slice of them and
-// every arena page scales with these. Today's sizes: `Expr` 56 bytes (the
-// `MethodCall` and `Struct` variants are laid out to stay there), `Ty` 48,
-// `Pat` 72, `Item` 72, `Stmt` 16.
+// every arena page scales with these. Today's sizes: `Expr` and `Ty` 40 bytes
+// (their kinds are 32: the tag lives in `Path`'s spare byte, so every variant
+// other than `Path` must fit in the 24 bytes beside it, and the wider ones are
+// out of line), `Pat` 72,
+// `Item` 56 (`ItemKind` is one pointer), `Stmt` 16, `Path` 32.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
     assert!(size_of::<Path<'static>>() == 32);
     assert!(size_of::<PathSegment<'static>>() == 24);
-    assert!(size_of::<Expr<'static>>() == 56);
-    assert!(size_of::<Ty<'static>>() == 48);
+    assert!(size_of::<Expr<'static>>() == 40);
+    assert!(size_of::<Ty<'static>>() == 40);
     assert!(size_of::<Pat<'static>>() == 72);
     assert!(size_of::<Item<'static>>() == 56);
     assert!(size_of::<Stmt<'static>>() == 16);

@@ -40,10 +40,10 @@
 
 use super::ast::{
     Arm, AttrArgs, Attribute, Block, Closure, Expr, ExprField, ExprKind, FieldDef, FieldPat,
-    FnItem, GenericArg, GenericArgs, GenericBound, GenericParam, GenericParamKind, Generics, Ident,
-    Item, ItemKind, Lifetime, Local, MacCall, Param, ParamKind, Pat, PatKind, Path, PathSegment,
-    QSelf, SourceFile, Stmt, StructRest, Ty, TyKind, UseTree, UseTreeKind, Variant, VariantData,
-    Visibility, WherePredicate,
+    FnItem, ForLoop, GenericArg, GenericArgs, GenericBound, GenericParam, GenericParamKind,
+    Generics, Ident, Item, ItemKind, Lifetime, Local, MacCall, MethodCall, Param, ParamKind, Pat,
+    PatKind, Path, PathSegment, QSelf, SourceFile, Stmt, StructRest, Ty, TyKind, UseTree,
+    UseTreeKind, Variant, VariantData, Visibility, WherePredicate, WhileLoop,
 };
 
 /// One method per node kind, each defaulting to its `walk_*` function.
@@ -482,9 +482,10 @@ pub fn walk_qself<'a, V: Visitor<'a>>(v: &mut V, qself: &'a QSelf<'a>) {
 
 pub fn walk_ty<'a, V: Visitor<'a>>(v: &mut V, ty: &'a Ty<'a>) {
     match &ty.kind {
-        TyKind::Path(qself, path) => {
-            walk_opt_qself(v, *qself);
-            v.visit_path(path);
+        TyKind::Path(path) => v.visit_path(path),
+        TyKind::QPath(q) => {
+            v.visit_qself(q.qself);
+            v.visit_path(&q.path);
         }
         TyKind::Ref { lifetime, ty, .. } => {
             if let Some(l) = lifetime {
@@ -572,12 +573,12 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             v.visit_expr(callee);
             walk_list(v, args, V::visit_expr);
         }
-        ExprKind::MethodCall {
+        ExprKind::MethodCall(MethodCall {
             receiver,
             method,
             turbofish,
             args,
-        } => {
+        }) => {
             v.visit_expr(receiver);
             v.visit_ident(*method);
             if let Some(t) = turbofish {
@@ -613,17 +614,17 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             v.visit_block(then);
             walk_opt_expr(v, *els);
         }
-        ExprKind::While { cond, body, label } => {
+        ExprKind::While(WhileLoop { cond, body, label }) => {
             walk_opt_label(v, *label);
             v.visit_expr(cond);
             v.visit_block(body);
         }
-        ExprKind::ForLoop {
+        ExprKind::ForLoop(ForLoop {
             pat,
             iter,
             body,
             label,
-        } => {
+        }) => {
             walk_opt_label(v, *label);
             v.visit_pat(pat);
             v.visit_expr(iter);
@@ -649,9 +650,10 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             walk_opt_expr(v, *lo);
             walk_opt_expr(v, *hi);
         }
-        ExprKind::Path(qself, path) => {
-            walk_opt_qself(v, *qself);
-            v.visit_path(path);
+        ExprKind::Path(path) => v.visit_path(path),
+        ExprKind::QPath(q) => {
+            v.visit_qself(q.qself);
+            v.visit_path(&q.path);
         }
         ExprKind::Break { label, expr } => {
             walk_opt_label(v, *label);
@@ -770,13 +772,18 @@ impl<'a> Ty<'a> {
 
         impl<'a, F: FnMut(Option<&'a QSelf<'a>>, &'a Path<'a>)> Visitor<'a> for Paths<F> {
             fn visit_ty(&mut self, ty: &'a Ty<'a>) {
-                if let TyKind::Path(qself, path) = &ty.kind {
+                match &ty.kind {
+                    TyKind::Path(path) => {
+                        (self.0)(None, path);
+                        walk_path(self, path);
+                    }
                     // The type's own path comes with its qualified self.
-                    (self.0)(*qself, path);
-                    walk_opt_qself(self, *qself);
-                    walk_path(self, path);
-                } else {
-                    walk_ty(self, ty);
+                    TyKind::QPath(q) => {
+                        (self.0)(Some(q.qself), &q.path);
+                        self.visit_qself(q.qself);
+                        walk_path(self, &q.path);
+                    }
+                    _ => walk_ty(self, ty),
                 }
             }
             fn visit_path(&mut self, path: &'a Path<'a>) {

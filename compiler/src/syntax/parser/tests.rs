@@ -4,7 +4,8 @@
 use tern_arena::Arenas;
 
 use crate::syntax::ast::{
-    BinOp, Expr, ExprKind, Item, ItemKind, PatKind, Stmt, TyKind, UnOp, UseTreeKind, Visibility,
+    BinOp, Expr, ExprKind, Item, ItemKind, MethodCall, PatKind, QPath, Stmt, TyKind, UnOp,
+    UseTreeKind, Visibility,
 };
 use crate::syntax::{Diagnostic, FileId, LocalInterner, Symbol, parse_file};
 
@@ -62,7 +63,7 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
     };
     match e.kind {
         ExprKind::Lit(l) => name(i, l.sym),
-        ExprKind::Path(_, p) => p
+        ExprKind::Path(p) | ExprKind::QPath(&QPath { path: p, .. }) => p
             .segments()
             .iter()
             .map(|s| name(i, s.ident.sym))
@@ -91,12 +92,12 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
         ExprKind::Field(a, f) | ExprKind::TupleField(a, f) => {
             format!("(. {} {})", show(a, i), name(i, f.sym))
         }
-        ExprKind::MethodCall {
+        ExprKind::MethodCall(&MethodCall {
             receiver,
             method,
             turbofish,
             args,
-        } => format!(
+        }) => format!(
             "(call {}.{}{}{})",
             show(receiver, i),
             name(i, method.sym),

@@ -64,7 +64,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         };
         let first = self.parse_ty()?;
         let (trait_, self_ty) = if self.eat(T::KwFor) {
-            let TyKind::Path(None, path) = first.kind else {
+            let TyKind::Path(path) = first.kind else {
                 let lo = first.span.lo;
                 return Err(self.error_at(lo, "expected a trait path before `for`".to_owned()));
             };

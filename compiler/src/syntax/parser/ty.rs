@@ -142,7 +142,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let ty = self.parse_ty()?;
         // `Item = T`, `Item<'a> = T`, `N = 3`, `Item: Bound`
         let single = match ty.kind {
-            TyKind::Path(None, p) if !p.is_global() => match p.segments() {
+            TyKind::Path(p) if !p.is_global() => match p.segments() {
                 [seg] => Some(*seg),
                 _ => None,
             },
@@ -290,7 +290,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let start = self.pos;
         let path = self.parse_path(PathMode::Expr)?;
         Ok(self.alloc(Expr {
-            kind: ExprKind::Path(None, path),
+            kind: ExprKind::Path(path),
             span: self.span_from(start),
         }))
     }
@@ -473,7 +473,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                         // `(Trait) + Send`: a bare trait object.
                         self.bump();
                         let bstart = self.sc.bounds.len();
-                        if let TyKind::Path(None, path) = inner.kind {
+                        if let TyKind::Path(path) = inner.kind {
                             self.sc.bounds.push(GenericBound::Trait {
                                 modifiers: BoundModifiers::default(),
                                 for_lifetimes: &[],
@@ -594,7 +594,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             }
             T::Lt => {
                 let (qself, path) = self.parse_qpath(PathMode::Type)?;
-                TyKind::Path(Some(qself), path)
+                self.path_ty_kind(Some(qself), path)
             }
             _ if self.at_path_start() => {
                 let path = self.parse_path(PathMode::Type)?;
@@ -617,7 +617,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                         bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                     }
                 } else {
-                    TyKind::Path(None, path)
+                    TyKind::Path(path)
                 }
             }
             _ => return Err(self.expected("type")),
