@@ -27,7 +27,8 @@ use rustc_hash::FxHashMap;
 
 use crate::syntax::Symbol;
 use crate::syntax::ast::{
-    AttrArgs, ExprKind, Item, ItemKind, ModItem, SourceFile, UseTree, UseTreeKind, VariantData,
+    AttrArgs, ExprKind, ExternCrate, Item, ItemKind, MacroItem, ModItem, SourceFile, UseTree,
+    UseTreeKind, VariantData,
 };
 use crate::syntax::token::LitKind;
 
@@ -234,9 +235,9 @@ impl Cx<'_> {
         match item.kind {
             ItemKind::Use(tree) => {
                 let mut prefix = Vec::new();
-                self.flatten_use(out, m, tree, tree.prefix.global, &mut prefix);
+                self.flatten_use(out, m, tree, tree.prefix.is_global(), &mut prefix);
             }
-            ItemKind::ExternCrate { name, rename } => {
+            ItemKind::ExternCrate(&ExternCrate { name, rename }) => {
                 let bound = rename.unwrap_or(name);
                 if bound.sym != self.kw.underscore {
                     define(out, bound.sym, Some(DefKind::ExternCrate), None);
@@ -264,7 +265,8 @@ impl Cx<'_> {
             ItemKind::Union(s) => define(out, s.ident.sym, Some(DefKind::Union), None),
             ItemKind::Trait(t) => define(out, t.ident.sym, Some(DefKind::Trait), None),
             ItemKind::TraitAlias(t) => define(out, t.ident.sym, Some(DefKind::TraitAlias), None),
-            ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => {
+            ItemKind::MacroRules(&MacroItem { ident, .. })
+            | ItemKind::MacroDef(&MacroItem { ident, .. }) => {
                 out.modules[m as usize]
                     .defs
                     .entry(ident.sym)
@@ -299,7 +301,9 @@ impl Cx<'_> {
         d.module = Some(id);
         let text = self.text;
         let path_attr = item.attrs.iter().find_map(|a| {
-            let [seg] = a.path.segments else { return None };
+            let [seg] = a.path.segments() else {
+                return None;
+            };
             if seg.ident.sym != self.kw.path {
                 return None;
             }
@@ -355,7 +359,7 @@ impl Cx<'_> {
         prefix: &mut Vec<Symbol>,
     ) {
         let base = prefix.len();
-        prefix.extend(tree.prefix.segments.iter().map(|s| s.ident.sym));
+        prefix.extend(tree.prefix.segments().iter().map(|s| s.ident.sym));
         match tree.kind {
             UseTreeKind::Simple(rename) => {
                 // `use a::b::{self}` binds `b`; a trailing `self` is dropped.

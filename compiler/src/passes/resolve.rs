@@ -392,19 +392,19 @@ impl<'a> Visitor<'a> for Walk<'_, '_, '_> {
         match &ty.kind {
             // The part after `>::` names an associated item: not a path of
             // its own.
-            TyKind::Path(Some(q), _) => self.visit_qself(q),
+            TyKind::QPath(q) => self.visit_qself(q.qself),
             _ => visit::walk_ty(self, ty),
         }
     }
 
     fn visit_path(&mut self, p: &'a Path<'a>) {
         self.segs.clear();
-        self.segs.extend(p.segments.iter().map(|s| s.ident.sym));
+        self.segs.extend(p.segments().iter().map(|s| s.ident.sym));
         let r = match self.segs.first() {
-            Some(first) if !p.global && self.generics.contains(first) => Res::Local,
+            Some(first) if !p.is_global() && self.generics.contains(first) => Res::Local,
             _ => self
                 .r
-                .path_from(self.module, p.global, self.segs, 0, self.memo),
+                .path_from(self.module, p.is_global(), self.segs, 0, self.memo),
         };
         Resolver::count(&mut self.out, r, self.segs, self.unresolved);
         visit::walk_path(self, p);

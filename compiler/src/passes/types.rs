@@ -249,14 +249,14 @@ impl Lower<'_, '_> {
 
     fn path(&mut self, p: &Path<'_>) -> TyId {
         let mut prev = None;
-        for seg in p.segments {
+        for seg in p.segments() {
             let (args, paren) = match seg.args {
                 None => (None, false),
                 Some(a) => (self.generic_args(a), matches!(a, GenericArgs::Paren { .. })),
             };
             prev = Some(self.store.node(TyNode::Seg {
                 prev,
-                global: prev.is_none() && p.global,
+                global: prev.is_none() && p.is_global(),
                 name: seg.ident.sym,
                 args,
                 paren,
@@ -350,11 +350,11 @@ impl Lower<'_, '_> {
 
     fn ty(&mut self, ty: &Ty<'_>) -> TyId {
         let node = match ty.kind {
-            TyKind::Path(None, ref p) => TyNode::Path(self.path(p)),
-            TyKind::Path(Some(q), ref p) => {
-                let self_ty = self.ty(q.ty);
-                let as_trait = q.as_trait.as_ref().map(|t| self.path(t));
-                let path = self.path(p);
+            TyKind::Path(ref p) => TyNode::Path(self.path(p)),
+            TyKind::QPath(q) => {
+                let self_ty = self.ty(q.qself.ty);
+                let as_trait = q.qself.as_trait.as_ref().map(|t| self.path(t));
+                let path = self.path(&q.path);
                 TyNode::QPath {
                     self_ty,
                     as_trait,

@@ -7,6 +7,8 @@
 //! Macro invocations and attribute arguments are kept as [`Delimited`] token
 //! ranges (span and token count), never parsed inside.
 
+use core::fmt;
+
 use super::Symbol;
 use super::token::LitKind;
 
@@ -109,19 +111,117 @@ pub enum AttrArgs<'a> {
 // ---------------------------------------------------------------- paths
 
 /// A path such as `::std::vec::Vec<T>` or `Fn(u8) -> u8`.
-#[derive(Clone, Copy, Debug)]
+///
+/// Most paths have one segment (`x`, `u8`, `Vec<T>`, `Some`): such a path keeps its segment
+/// inline, where a one-element arena slice would cost 24 more bytes (about 40 MB of a 470 MB
+/// AST for 112 MB of registry crates). The path is still 32 bytes: whether it starts with `::`
+/// is kept in the inline segment's spare byte, or in which kind of slice it holds.
+/// [`Path::segments`] gives the segments as a slice either way.
+///
+/// Paths of [`UseTree`] prefixes may have no segments (`use {a, b};`, `use ::*;`); every
+/// other path has at least one.
+#[derive(Clone, Copy)]
 pub struct Path<'a> {
-    /// Starts with `::`.
-    pub global: bool,
-    pub segments: &'a [PathSegment<'a>],
+    segments: Segments<'a>,
     pub span: Span,
 }
 
+/// A path's segments. 24 bytes: the slice variants fit in the bytes before
+/// [`PathSegment::global`], whose spare values tell them apart from [`Segments::One`].
+#[derive(Clone, Copy)]
+enum Segments<'a> {
+    /// Exactly one segment (with its own `global` flag).
+    One(PathSegment<'a>),
+    /// Zero or at least two segments, not global.
+    Many(&'a [PathSegment<'a>]),
+    /// Zero or at least two segments, after a leading `::`.
+    GlobalMany(&'a [PathSegment<'a>]),
+}
+
+impl<'a> Path<'a> {
+    /// A path of `segments` (copied when there are several: the slice is usually the parser's
+    /// scratch stack), starting with `::` if `global`.
+    pub fn new(
+        global: bool,
+        segments: &[PathSegment<'a>],
+        span: Span,
+        alloc: impl FnOnce(&[PathSegment<'a>]) -> &'a [PathSegment<'a>],
+    ) -> Self {
+        let segments = match *segments {
+            [seg] => Segments::One(PathSegment { global, ..seg }),
+            _ if global => Segments::GlobalMany(alloc(segments)),
+            _ => Segments::Many(alloc(segments)),
+        };
+        Path { segments, span }
+    }
+
+    /// The one-segment path `ident`, spanning the identifier.
+    pub fn ident(ident: Ident) -> Self {
+        Path {
+            segments: Segments::One(PathSegment::new(ident, None)),
+            span: ident.span,
+        }
+    }
+
+    /// Whether the path starts with `::`.
+    pub fn is_global(&self) -> bool {
+        match self.segments {
+            Segments::One(seg) => seg.global,
+            Segments::Many(_) => false,
+            Segments::GlobalMany(_) => true,
+        }
+    }
+
+    /// The segments, in order.
+    pub fn segments(&self) -> &[PathSegment<'a>] {
+        match &self.segments {
+            Segments::One(seg) => core::slice::from_ref(seg),
+            Segments::Many(s) | Segments::GlobalMany(s) => s,
+        }
+    }
+}
+
+impl fmt::Debug for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Path")
+            .field("global", &self.is_global())
+            .field("segments", &self.segments())
+            .field("span", &self.span)
+            .finish()
+    }
+}
+
 /// One segment with its generic arguments, if any.
-#[derive(Clone, Copy, Debug)]
+///
+/// `repr(C)` fixes the layout [`Path`] relies on: the `global` byte last, after 20 bytes of
+/// which the first 16 can hold a slice.
+#[derive(Clone, Copy)]
+#[repr(C)]
 pub struct PathSegment<'a> {
-    pub ident: Ident,
     pub args: Option<&'a GenericArgs<'a>>,
+    pub ident: Ident,
+    /// Set only on the inline segment of a one-segment global path (see [`Path`]).
+    global: bool,
+}
+
+impl<'a> PathSegment<'a> {
+    /// The segment `ident` with generic arguments `args`.
+    pub fn new(ident: Ident, args: Option<&'a GenericArgs<'a>>) -> Self {
+        PathSegment {
+            args,
+            ident,
+            global: false,
+        }
+    }
+}
+
+impl fmt::Debug for PathSegment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PathSegment")
+            .field("ident", &self.ident)
+            .field("args", &self.args)
+            .finish()
+    }
 }
 
 /// `<T as Trait>` or `<T>` in front of a qualified path.
@@ -131,6 +231,13 @@ pub struct QSelf<'a> {
     /// The `as Trait` part; the path after `>::` is in the accompanying
     /// [`Path`].
     pub as_trait: Option<Path<'a>>,
+}
+
+/// A qualified path: `<T as Trait>::rest`.
+#[derive(Clone, Copy, Debug)]
+pub struct QPath<'a> {
+    pub qself: &'a QSelf<'a>,
+    pub path: Path<'a>,
 }
 
 /// Generic arguments of a path segment.
@@ -175,10 +282,26 @@ pub enum GenericArg<'a> {
 // ---------------------------------------------------------------- generics
 
 /// Generic parameters and the where clause.
+///
+/// Items hold them by reference: most items have none, and share [`Generics::NONE`] instead
+/// of carrying 32 bytes of empty slices (a third of a `const` item).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Generics<'a> {
     pub params: &'a [GenericParam<'a>],
     pub where_clause: &'a [WherePredicate<'a>],
+}
+
+impl Generics<'_> {
+    /// No parameters and no where clause.
+    pub const NONE: &'static Generics<'static> = &Generics {
+        params: &[],
+        where_clause: &[],
+    };
+
+    /// Whether there are neither parameters nor a where clause.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty() && self.where_clause.is_empty()
+    }
 }
 
 /// One generic parameter.
@@ -265,7 +388,9 @@ pub struct Ty<'a> {
 #[derive(Clone, Copy, Debug)]
 pub enum TyKind<'a> {
     /// `a::B<C>` or `<T as Trait>::X`
-    Path(Option<&'a QSelf<'a>>, Path<'a>),
+    Path(Path<'a>),
+    /// `<T as Trait>::X`, `<T>::X`
+    QPath(&'a QPath<'a>),
     /// `&'a mut T`
     Ref {
         lifetime: Option<Lifetime>,
@@ -522,15 +647,8 @@ pub enum ExprKind<'a> {
     /// `[e; n]`
     Repeat(&'a Expr<'a>, &'a Expr<'a>),
     Call(&'a Expr<'a>, &'a [Expr<'a>]),
-    /// `receiver.method::<turbofish>(args)`; the method's name and generic
-    /// arguments are separate fields rather than a [`PathSegment`], whose
-    /// padding would make every [`Expr`] 64 bytes instead of 56.
-    MethodCall {
-        receiver: &'a Expr<'a>,
-        method: Ident,
-        turbofish: Option<&'a GenericArgs<'a>>,
-        args: &'a [Expr<'a>],
-    },
+    /// `receiver.method::<turbofish>(args)`
+    MethodCall(&'a MethodCall<'a>),
     Tuple(&'a [Expr<'a>]),
     Binary(BinOp, &'a Expr<'a>, &'a Expr<'a>),
     Unary(UnOp, &'a Expr<'a>),
@@ -543,17 +661,8 @@ pub enum ExprKind<'a> {
         then: &'a Block<'a>,
         els: Option<&'a Expr<'a>>,
     },
-    While {
-        cond: &'a Expr<'a>,
-        body: &'a Block<'a>,
-        label: Option<Lifetime>,
-    },
-    ForLoop {
-        pat: &'a Pat<'a>,
-        iter: &'a Expr<'a>,
-        body: &'a Block<'a>,
-        label: Option<Lifetime>,
-    },
+    While(&'a WhileLoop<'a>),
+    ForLoop(&'a ForLoop<'a>),
     Loop {
         body: &'a Block<'a>,
         label: Option<Lifetime>,
@@ -580,7 +689,9 @@ pub enum ExprKind<'a> {
     },
     /// `_` in destructuring assignments.
     Underscore,
-    Path(Option<&'a QSelf<'a>>, Path<'a>),
+    Path(Path<'a>),
+    /// `<T as Trait>::f`, `<T>::C`
+    QPath(&'a QPath<'a>),
     /// `&e`, `&mut e`, `&raw const e`
     AddrOf {
         raw: bool,
@@ -597,7 +708,7 @@ pub enum ExprKind<'a> {
     Become(&'a Expr<'a>),
     MacCall(&'a MacCall<'a>),
     /// A struct literal; boxed in the arena because it is the largest
-    /// variant and rare (inline, it would grow every [`Expr`] past the 56
+    /// variant and rare (inline, it would grow every [`Expr`] past the 40
     /// bytes asserted at the end of this file).
     Struct(&'a StructExpr<'a>),
     Paren(&'a Expr<'a>),
@@ -607,6 +718,37 @@ pub enum ExprKind<'a> {
     Verbatim(Delimited),
     /// Placeholder left where an error was recovered from.
     Err,
+}
+
+// The variants below are out of line because they are the only ones wider than 24 bytes: with
+// every other variant at most 24 bytes, `ExprKind` keeps its tag in the spare values of the
+// byte `Path` leaves free, and an `Expr` is 40 bytes instead of 56 (asserted at the end of
+// this file).
+
+/// `receiver.method::<turbofish>(args)`.
+#[derive(Clone, Copy, Debug)]
+pub struct MethodCall<'a> {
+    pub receiver: &'a Expr<'a>,
+    pub method: Ident,
+    pub turbofish: Option<&'a GenericArgs<'a>>,
+    pub args: &'a [Expr<'a>],
+}
+
+/// `'label: while cond { body }`.
+#[derive(Clone, Copy, Debug)]
+pub struct WhileLoop<'a> {
+    pub cond: &'a Expr<'a>,
+    pub body: &'a Block<'a>,
+    pub label: Option<Lifetime>,
+}
+
+/// `'label: for pat in iter { body }`.
+#[derive(Clone, Copy, Debug)]
+pub struct ForLoop<'a> {
+    pub pat: &'a Pat<'a>,
+    pub iter: &'a Expr<'a>,
+    pub body: &'a Block<'a>,
+    pub label: Option<Lifetime>,
 }
 
 // ---------------------------------------------------------------- statements
@@ -670,7 +812,7 @@ impl Item<'_> {
     /// macro invocations have none; `const _` has none).
     pub fn name(&self) -> Option<Ident> {
         match self.kind {
-            ItemKind::ExternCrate { name, rename } => Some(rename.unwrap_or(name)),
+            ItemKind::ExternCrate(&ExternCrate { name, rename }) => Some(rename.unwrap_or(name)),
             ItemKind::Static(s) => Some(s.ident),
             ItemKind::Const(c) => c.ident,
             ItemKind::Fn(f) => Some(f.ident),
@@ -680,7 +822,7 @@ impl Item<'_> {
             ItemKind::Struct(s) | ItemKind::Union(s) => Some(s.ident),
             ItemKind::Trait(t) => Some(t.ident),
             ItemKind::TraitAlias(t) => Some(t.ident),
-            ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => Some(ident),
+            ItemKind::MacroRules(m) | ItemKind::MacroDef(m) => Some(m.ident),
             ItemKind::Use(_)
             | ItemKind::ForeignMod(_)
             | ItemKind::Impl(_)
@@ -699,10 +841,7 @@ impl Item<'_> {
 #[derive(Clone, Copy, Debug)]
 pub enum ItemKind<'a> {
     /// `extern crate name as rename;`
-    ExternCrate {
-        name: Ident,
-        rename: Option<Ident>,
-    },
+    ExternCrate(&'a ExternCrate),
     /// `use tree;`
     Use(&'a UseTree<'a>),
     Static(&'a StaticItem<'a>),
@@ -720,15 +859,9 @@ pub enum ItemKind<'a> {
     TraitAlias(&'a TraitAlias<'a>),
     Impl(&'a ImplItem<'a>),
     /// `macro_rules! name { ... }`
-    MacroRules {
-        ident: Ident,
-        body: Delimited,
-    },
+    MacroRules(&'a MacroItem),
     /// `macro name(..) { .. }` (declarative macros 2.0)
-    MacroDef {
-        ident: Ident,
-        body: Delimited,
-    },
+    MacroDef(&'a MacroItem),
     /// `m! { ... }` or `m!(...);` at item level
     MacCall(&'a MacCall<'a>),
     /// Placeholder for an item that failed to parse (never at top level:
@@ -736,11 +869,26 @@ pub enum ItemKind<'a> {
     Err,
 }
 
+/// `extern crate name as rename;` (out of line: [`ItemKind`]'s variants are one pointer, so
+/// that an [`Item`] is 56 bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct ExternCrate {
+    pub name: Ident,
+    pub rename: Option<Ident>,
+}
+
+/// A macro definition: `macro_rules! name { ... }` or `macro name(..) { .. }`.
+#[derive(Clone, Copy, Debug)]
+pub struct MacroItem {
+    pub ident: Ident,
+    pub body: Delimited,
+}
+
 impl ItemKind<'_> {
     /// A word naming the kind.
     pub fn name(&self) -> &'static str {
         match self {
-            ItemKind::ExternCrate { .. } => "extern crate",
+            ItemKind::ExternCrate(_) => "extern crate",
             ItemKind::Use(_) => "use",
             ItemKind::Static(_) => "static",
             ItemKind::Const(_) => "const",
@@ -754,8 +902,8 @@ impl ItemKind<'_> {
             ItemKind::Trait(_) => "trait",
             ItemKind::TraitAlias(_) => "trait alias",
             ItemKind::Impl(_) => "impl",
-            ItemKind::MacroRules { .. } => "macro_rules",
-            ItemKind::MacroDef { .. } => "macro",
+            ItemKind::MacroRules(_) => "macro_rules",
+            ItemKind::MacroDef(_) => "macro",
             ItemKind::MacCall(_) => "macro call",
             ItemKind::Err => "error",
         }
@@ -797,7 +945,7 @@ pub struct StaticItem<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct ConstItem<'a> {
     pub ident: Option<Ident>,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub ty: &'a Ty<'a>,
     pub expr: Option<&'a Expr<'a>>,
 }
@@ -830,7 +978,7 @@ pub struct FnItem<'a> {
     /// `default fn` (specialization).
     pub defaultness: bool,
     pub ident: Ident,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub sig: FnSig<'a>,
     pub body: Option<&'a Block<'a>>,
 }
@@ -890,7 +1038,7 @@ pub struct ForeignMod<'a> {
 pub struct TyAlias<'a> {
     pub defaultness: bool,
     pub ident: Ident,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub bounds: &'a [GenericBound<'a>],
     pub ty: Option<&'a Ty<'a>>,
 }
@@ -899,7 +1047,7 @@ pub struct TyAlias<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct EnumItem<'a> {
     pub ident: Ident,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub variants: &'a [Variant<'a>],
 }
 
@@ -952,7 +1100,7 @@ pub struct FieldDef<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct StructItem<'a> {
     pub ident: Ident,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub data: VariantData<'a>,
 }
 
@@ -962,7 +1110,7 @@ pub struct TraitItem<'a> {
     pub safety: Safety,
     pub auto: bool,
     pub ident: Ident,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub supertraits: &'a [GenericBound<'a>],
     pub items: &'a [Item<'a>],
 }
@@ -971,7 +1119,7 @@ pub struct TraitItem<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct TraitAlias<'a> {
     pub ident: Ident,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub bounds: &'a [GenericBound<'a>],
 }
 
@@ -981,7 +1129,7 @@ pub struct ImplItem<'a> {
     pub defaultness: bool,
     pub safety: Safety,
     pub constness: bool,
-    pub generics: Generics<'a>,
+    pub generics: &'a Generics<'a>,
     pub negative: bool,
     pub trait_: Option<Path<'a>>,
     pub self_ty: &'a Ty<'a>,
@@ -1015,14 +1163,18 @@ const _: () = {
 
 // Node sizes on 64-bit targets, checked at compile time so that a field added
 // to a hot node is a decision, not an accident: every `Vec`/slice of them and
-// every arena page scales with these. Today's sizes: `Expr` 56 bytes (the
-// `MethodCall` and `Struct` variants are laid out to stay there), `Ty` 48,
-// `Pat` 72, `Item` 72, `Stmt` 16.
+// every arena page scales with these. Today's sizes: `Expr` and `Ty` 40 bytes
+// (their kinds are 32: the tag lives in `Path`'s spare byte, so every variant
+// other than `Path` must fit in the 24 bytes beside it, and the wider ones are
+// out of line), `Pat` 72,
+// `Item` 56 (`ItemKind` is one pointer), `Stmt` 16, `Path` 32.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
-    assert!(size_of::<Expr<'static>>() == 56);
-    assert!(size_of::<Ty<'static>>() == 48);
+    assert!(size_of::<Path<'static>>() == 32);
+    assert!(size_of::<PathSegment<'static>>() == 24);
+    assert!(size_of::<Expr<'static>>() == 40);
+    assert!(size_of::<Ty<'static>>() == 40);
     assert!(size_of::<Pat<'static>>() == 72);
-    assert!(size_of::<Item<'static>>() == 72);
+    assert!(size_of::<Item<'static>>() == 56);
     assert!(size_of::<Stmt<'static>>() == 16);
 };

@@ -40,10 +40,10 @@
 
 use super::ast::{
     Arm, AttrArgs, Attribute, Block, Closure, Expr, ExprField, ExprKind, FieldDef, FieldPat,
-    FnItem, GenericArg, GenericArgs, GenericBound, GenericParam, GenericParamKind, Generics, Ident,
-    Item, ItemKind, Lifetime, Local, MacCall, Param, ParamKind, Pat, PatKind, Path, PathSegment,
-    QSelf, SourceFile, Stmt, StructRest, Ty, TyKind, UseTree, UseTreeKind, Variant, VariantData,
-    Visibility, WherePredicate,
+    FnItem, ForLoop, GenericArg, GenericArgs, GenericBound, GenericParam, GenericParamKind,
+    Generics, Ident, Item, ItemKind, Lifetime, Local, MacCall, MethodCall, Param, ParamKind, Pat,
+    PatKind, Path, PathSegment, QSelf, SourceFile, Stmt, StructRest, Ty, TyKind, UseTree,
+    UseTreeKind, Variant, VariantData, Visibility, WherePredicate, WhileLoop,
 };
 
 /// One method per node kind, each defaulting to its `walk_*` function.
@@ -207,10 +207,10 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
     walk_attrs(v, item.attrs);
     v.visit_vis(&item.vis);
     match &item.kind {
-        ItemKind::ExternCrate { name, rename } => {
-            v.visit_ident(*name);
-            if let Some(r) = rename {
-                v.visit_ident(*r);
+        ItemKind::ExternCrate(e) => {
+            v.visit_ident(e.name);
+            if let Some(r) = e.rename {
+                v.visit_ident(r);
             }
         }
         ItemKind::Use(tree) => v.visit_use_tree(tree),
@@ -223,7 +223,7 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
             if let Some(ident) = c.ident {
                 v.visit_ident(ident);
             }
-            v.visit_generics(&c.generics);
+            v.visit_generics(c.generics);
             v.visit_ty(c.ty);
             walk_opt_expr(v, c.expr);
         }
@@ -241,41 +241,41 @@ pub fn walk_item<'a, V: Visitor<'a>>(v: &mut V, item: &'a Item<'a>) {
         }
         ItemKind::TyAlias(t) => {
             v.visit_ident(t.ident);
-            v.visit_generics(&t.generics);
+            v.visit_generics(t.generics);
             walk_bounds(v, t.bounds);
             walk_opt_ty(v, t.ty);
         }
         ItemKind::Enum(e) => {
             v.visit_ident(e.ident);
-            v.visit_generics(&e.generics);
+            v.visit_generics(e.generics);
             walk_list(v, e.variants, V::visit_variant);
         }
         ItemKind::Struct(s) | ItemKind::Union(s) => {
             v.visit_ident(s.ident);
-            v.visit_generics(&s.generics);
+            v.visit_generics(s.generics);
             v.visit_variant_data(&s.data);
         }
         ItemKind::Trait(t) => {
             v.visit_ident(t.ident);
-            v.visit_generics(&t.generics);
+            v.visit_generics(t.generics);
             walk_bounds(v, t.supertraits);
             walk_items(v, t.items);
         }
         ItemKind::TraitAlias(t) => {
             v.visit_ident(t.ident);
-            v.visit_generics(&t.generics);
+            v.visit_generics(t.generics);
             walk_bounds(v, t.bounds);
         }
         ItemKind::Impl(i) => {
-            v.visit_generics(&i.generics);
+            v.visit_generics(i.generics);
             if let Some(t) = &i.trait_ {
                 v.visit_trait_ref(t);
             }
             v.visit_ty(i.self_ty);
             walk_items(v, i.items);
         }
-        ItemKind::MacroRules { ident, .. } | ItemKind::MacroDef { ident, .. } => {
-            v.visit_ident(*ident);
+        ItemKind::MacroRules(m) | ItemKind::MacroDef(m) => {
+            v.visit_ident(m.ident);
         }
         ItemKind::MacCall(mac) => v.visit_mac_call(mac),
         ItemKind::Err => {}
@@ -311,7 +311,7 @@ pub fn walk_use_tree<'a, V: Visitor<'a>>(v: &mut V, tree: &'a UseTree<'a>) {
 
 pub fn walk_fn<'a, V: Visitor<'a>>(v: &mut V, func: &'a FnItem<'a>) {
     v.visit_ident(func.ident);
-    v.visit_generics(&func.generics);
+    v.visit_generics(func.generics);
     walk_list(v, func.sig.params, V::visit_param);
     walk_opt_ty(v, func.sig.output);
     if let Some(body) = func.body {
@@ -422,7 +422,7 @@ pub fn walk_param_bound<'a, V: Visitor<'a>>(v: &mut V, bound: &'a GenericBound<'
 }
 
 pub fn walk_path<'a, V: Visitor<'a>>(v: &mut V, path: &'a Path<'a>) {
-    walk_list(v, path.segments, V::visit_path_segment);
+    walk_list(v, path.segments(), V::visit_path_segment);
 }
 
 pub fn walk_path_segment<'a, V: Visitor<'a>>(v: &mut V, segment: &'a PathSegment<'a>) {
@@ -482,9 +482,10 @@ pub fn walk_qself<'a, V: Visitor<'a>>(v: &mut V, qself: &'a QSelf<'a>) {
 
 pub fn walk_ty<'a, V: Visitor<'a>>(v: &mut V, ty: &'a Ty<'a>) {
     match &ty.kind {
-        TyKind::Path(qself, path) => {
-            walk_opt_qself(v, *qself);
-            v.visit_path(path);
+        TyKind::Path(path) => v.visit_path(path),
+        TyKind::QPath(q) => {
+            v.visit_qself(q.qself);
+            v.visit_path(&q.path);
         }
         TyKind::Ref { lifetime, ty, .. } => {
             if let Some(l) = lifetime {
@@ -572,12 +573,12 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             v.visit_expr(callee);
             walk_list(v, args, V::visit_expr);
         }
-        ExprKind::MethodCall {
+        ExprKind::MethodCall(MethodCall {
             receiver,
             method,
             turbofish,
             args,
-        } => {
+        }) => {
             v.visit_expr(receiver);
             v.visit_ident(*method);
             if let Some(t) = turbofish {
@@ -613,17 +614,17 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             v.visit_block(then);
             walk_opt_expr(v, *els);
         }
-        ExprKind::While { cond, body, label } => {
+        ExprKind::While(WhileLoop { cond, body, label }) => {
             walk_opt_label(v, *label);
             v.visit_expr(cond);
             v.visit_block(body);
         }
-        ExprKind::ForLoop {
+        ExprKind::ForLoop(ForLoop {
             pat,
             iter,
             body,
             label,
-        } => {
+        }) => {
             walk_opt_label(v, *label);
             v.visit_pat(pat);
             v.visit_expr(iter);
@@ -649,9 +650,10 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             walk_opt_expr(v, *lo);
             walk_opt_expr(v, *hi);
         }
-        ExprKind::Path(qself, path) => {
-            walk_opt_qself(v, *qself);
-            v.visit_path(path);
+        ExprKind::Path(path) => v.visit_path(path),
+        ExprKind::QPath(q) => {
+            v.visit_qself(q.qself);
+            v.visit_path(&q.path);
         }
         ExprKind::Break { label, expr } => {
             walk_opt_label(v, *label);
@@ -770,13 +772,18 @@ impl<'a> Ty<'a> {
 
         impl<'a, F: FnMut(Option<&'a QSelf<'a>>, &'a Path<'a>)> Visitor<'a> for Paths<F> {
             fn visit_ty(&mut self, ty: &'a Ty<'a>) {
-                if let TyKind::Path(qself, path) = &ty.kind {
+                match &ty.kind {
+                    TyKind::Path(path) => {
+                        (self.0)(None, path);
+                        walk_path(self, path);
+                    }
                     // The type's own path comes with its qualified self.
-                    (self.0)(*qself, path);
-                    walk_opt_qself(self, *qself);
-                    walk_path(self, path);
-                } else {
-                    walk_ty(self, ty);
+                    TyKind::QPath(q) => {
+                        (self.0)(Some(q.qself), &q.path);
+                        self.visit_qself(q.qself);
+                        walk_path(self, &q.path);
+                    }
+                    _ => walk_ty(self, ty),
                 }
             }
             fn visit_path(&mut self, path: &'a Path<'a>) {
@@ -821,8 +828,8 @@ mod tests {
             self.names.insert((l.span.lo, l.span.hi));
         }
         fn visit_item(&mut self, item: &'a Item<'a>) {
-            if let ItemKind::MacroRules { body, .. } | ItemKind::MacroDef { body, .. } = item.kind {
-                self.unparsed(body);
+            if let ItemKind::MacroRules(m) | ItemKind::MacroDef(m) = item.kind {
+                self.unparsed(m.body);
             }
             walk_item(self, item);
         }

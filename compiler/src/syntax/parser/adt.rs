@@ -17,7 +17,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             self.expect(T::Semi)?;
             return Ok(StructItem {
                 ident,
-                generics,
+                generics: self.generics_ref(generics),
                 data: VariantData::Tuple(fields),
             });
         }
@@ -25,14 +25,14 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         if allow_tuple && self.eat(T::Semi) {
             return Ok(StructItem {
                 ident,
-                generics,
+                generics: self.generics_ref(generics),
                 data: VariantData::Unit,
             });
         }
         let fields = self.parse_named_fields()?;
         Ok(StructItem {
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             data: VariantData::Struct(fields),
         })
     }
@@ -115,7 +115,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             .items;
         Ok(ItemKind::Enum(self.alloc(EnumItem {
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             variants,
         })))
     }

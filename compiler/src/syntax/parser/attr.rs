@@ -2,7 +2,7 @@
 
 use super::{PResult, Parser, finish};
 use crate::syntax::Intern;
-use crate::syntax::ast::{AttrArgs, AttrStyle, Attribute, Path, PathSegment, Visibility};
+use crate::syntax::ast::{AttrArgs, AttrStyle, Attribute, Path, Visibility};
 use crate::syntax::token::TokenKind as T;
 use tern_arena::Kind;
 
@@ -108,15 +108,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             if k1 == T::KwCrate {
                 return Ok(Visibility::Crate);
             }
-            let segments = self.arena.alloc_slice_copy(&[PathSegment {
-                ident: self.ident_of(seg_pos),
-                args: None,
-            }]);
-            let path = Path {
-                global: false,
-                segments,
-                span: self.toks[seg_pos].span(),
-            };
+            let path = Path::ident(self.ident_of(seg_pos));
             return Ok(Visibility::Restricted(self.alloc(path)));
         }
         if k1 == T::KwIn {

@@ -18,8 +18,8 @@ use super::ty::{AllowPlus, PathMode};
 use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::ast::{
     Arm, Attribute, BinOp, Block, BlockKind, Closure, ClosureParam, Delim, Expr, ExprField,
-    ExprKind, Ident, Lifetime, Lit, Local, MacCall, Path, PathSegment, QSelf, RangeLimits, Span,
-    Stmt, StructExpr, StructRest, UnOp,
+    ExprKind, ForLoop, Ident, Lifetime, Lit, Local, MacCall, MethodCall, Path, QPath, QSelf,
+    RangeLimits, Span, Stmt, StructExpr, StructRest, UnOp, WhileLoop,
 };
 use crate::syntax::token::{LitKind, TokenKind as T};
 use crate::syntax::{Intern, kw};
@@ -408,15 +408,13 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 };
                 if self.at(T::OpenParen) {
                     let call_args = self.parse_call_args()?;
-                    Ok(self.mk(
-                        ExprKind::MethodCall {
-                            receiver: e,
-                            method: ident,
-                            turbofish: args,
-                            args: call_args,
-                        },
-                        start,
-                    ))
+                    let call = self.alloc(MethodCall {
+                        receiver: e,
+                        method: ident,
+                        turbofish: args,
+                        args: call_args,
+                    });
+                    Ok(self.mk(ExprKind::MethodCall(call), start))
                 } else if args.is_some() {
                     Err(self.expected("`(`"))
                 } else {
@@ -630,7 +628,8 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 if self.at(T::OpenBrace) && !r.no_struct {
                     return self.parse_struct_lit(Some(qself), path, start);
                 }
-                Ok(self.mk(ExprKind::Path(Some(qself), path), start))
+                let q = self.alloc(QPath { qself, path });
+                Ok(self.mk(ExprKind::QPath(q), start))
             }
             _ if self.at_path_start() => {
                 let path = self.parse_path(PathMode::Expr)?;
@@ -643,7 +642,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 if self.at(T::OpenBrace) && !r.no_struct {
                     return self.parse_struct_lit(None, path, start);
                 }
-                Ok(self.mk(ExprKind::Path(None, path), start))
+                Ok(self.mk(ExprKind::Path(path), start))
             }
             _ => Err(self.expected("expression")),
         }
@@ -685,7 +684,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             })?
             .items;
         Ok(self.mk(
-            ExprKind::Struct(self.arena.alloc(StructExpr {
+            ExprKind::Struct(self.alloc(StructExpr {
                 qself,
                 path,
                 fields,
@@ -721,18 +720,8 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     /// The one-segment path expression naming the identifier at `i`.
     fn ident_path_expr(&mut self, i: usize) -> Expr<'a> {
         let ident = self.ident_of(i);
-        let segs = self
-            .arena
-            .alloc_slice_copy(&[PathSegment { ident, args: None }]);
         Expr {
-            kind: ExprKind::Path(
-                None,
-                Path {
-                    global: false,
-                    segments: segs,
-                    span: ident.span,
-                },
-            ),
+            kind: ExprKind::Path(Path::ident(ident)),
             span: ident.span,
         }
     }
@@ -808,7 +797,8 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         self.expect(T::KwWhile)?;
         let cond = self.parse_expr_no_struct()?;
         let body = self.parse_block()?;
-        Ok(self.mk(ExprKind::While { cond, body, label }, start))
+        let w = self.alloc(WhileLoop { cond, body, label });
+        Ok(self.mk(ExprKind::While(w), start))
     }
 
     fn parse_for(&mut self, label: Option<Lifetime>, start: usize) -> PResult<&'a Expr<'a>> {
@@ -817,15 +807,13 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         self.expect(T::KwIn)?;
         let iter = self.parse_expr_no_struct()?;
         let body = self.parse_block()?;
-        Ok(self.mk(
-            ExprKind::ForLoop {
-                pat: self.alloc(pat),
-                iter,
-                body,
-                label,
-            },
-            start,
-        ))
+        let f = self.alloc(ForLoop {
+            pat: self.alloc(pat),
+            iter,
+            body,
+            label,
+        });
+        Ok(self.mk(ExprKind::ForLoop(f), start))
     }
 
     /// `if c {} else if d {} else {}`, built iteratively so long `else if`
@@ -1050,8 +1038,8 @@ fn is_block_like(e: &Expr<'_>) -> bool {
         ExprKind::If { .. }
             | ExprKind::Match(..)
             | ExprKind::Loop { .. }
-            | ExprKind::While { .. }
-            | ExprKind::ForLoop { .. }
+            | ExprKind::While(_)
+            | ExprKind::ForLoop(_)
             | ExprKind::Block { .. }
     )
 }

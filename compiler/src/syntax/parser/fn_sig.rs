@@ -87,7 +87,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         Ok(ItemKind::Fn(self.alloc(FnItem {
             defaultness,
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             sig: FnSig {
                 constness: q.constness,
                 asyncness: q.asyncness,

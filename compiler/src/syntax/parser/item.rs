@@ -7,8 +7,8 @@ use super::token_set::{IDENT, MACRO_PATH_SEGMENT};
 use super::{Closer, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
-    Attribute, ConstItem, Delim, ForeignMod, Item, ItemKind, MacCall, ModBody, ModItem, Safety,
-    StaticItem, TyAlias, Visibility,
+    Attribute, ConstItem, Delim, ExternCrate, ForeignMod, Item, ItemKind, MacCall, MacroItem,
+    ModBody, ModItem, Safety, StaticItem, TyAlias, Visibility,
 };
 use crate::syntax::kw;
 use crate::syntax::token::TokenKind as T;
@@ -319,7 +319,9 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                     None
                 };
                 self.expect(T::Semi)?;
-                Ok(ItemKind::ExternCrate { name, rename })
+                Ok(ItemKind::ExternCrate(
+                    self.alloc(ExternCrate { name, rename }),
+                ))
             }
             ItemHead::ForeignMod => self.parse_foreign_mod(),
             ItemHead::Static => self.parse_static(),
@@ -344,7 +346,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 let ident = self.parse_ident()?;
                 let body = self.parse_delimited()?;
                 self.expect_semi_after(body.delim)?;
-                Ok(ItemKind::MacroRules { ident, body })
+                Ok(ItemKind::MacroRules(self.alloc(MacroItem { ident, body })))
             }
             ItemHead::MacroDef => {
                 self.bump();
@@ -356,7 +358,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                     body.span = body.span.to(b2.span);
                     body.tokens = (self.pos - start) as u32;
                 }
-                Ok(ItemKind::MacroDef { ident, body })
+                Ok(ItemKind::MacroDef(self.alloc(MacroItem { ident, body })))
             }
             ItemHead::MacCall => {
                 let mac = self.parse_mac_call()?;
@@ -448,7 +450,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         self.expect(T::Semi)?;
         Ok(ItemKind::Const(self.alloc(ConstItem {
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             ty: self.alloc(ty),
             expr,
         })))
@@ -512,7 +514,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         Ok(ItemKind::TyAlias(self.alloc(TyAlias {
             defaultness,
             ident,
-            generics,
+            generics: self.generics_ref(generics),
             bounds,
             ty,
         })))

@@ -40,10 +40,10 @@ use tern_arena::Kind;
 
 use super::ast::{
     Arm, Attribute, ClosureParam, Expr, ExprField, FieldDef, FieldPat, GenericArg, GenericBound,
-    GenericParam, Ident, Item, Lifetime, Lit, Param, Pat, PathSegment, SourceFile, Span, Stmt, Ty,
-    UseTree, Variant, WherePredicate,
+    GenericParam, Generics, Ident, Item, Lifetime, Lit, Param, Pat, PathSegment, SourceFile, Span,
+    Stmt, Ty, UseTree, Variant, WherePredicate,
 };
-use super::ast::{BareFnParam, Delim, Delimited};
+use super::ast::{BareFnParam, Delim, Delimited, ExprKind, Path, QPath, QSelf, TyKind};
 use super::diag::DiagSink;
 use super::token::{Token, TokenKind as T};
 use super::{Intern, LexStats, MAX_NESTING, STACK_BUDGET, Symbol};
@@ -332,6 +332,31 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
     }
 
     #[inline]
+    /// The expression kind of a path, qualified if `qself` is given.
+    fn path_expr_kind(&self, qself: Option<&'a QSelf<'a>>, path: Path<'a>) -> ExprKind<'a> {
+        match qself {
+            None => ExprKind::Path(path),
+            Some(qself) => ExprKind::QPath(self.alloc(QPath { qself, path })),
+        }
+    }
+
+    /// The type kind of a path, qualified if `qself` is given.
+    fn path_ty_kind(&self, qself: Option<&'a QSelf<'a>>, path: Path<'a>) -> TyKind<'a> {
+        match qself {
+            None => TyKind::Path(path),
+            Some(qself) => TyKind::QPath(self.alloc(QPath { qself, path })),
+        }
+    }
+
+    /// `g` in the arena, or the shared empty generics.
+    fn generics_ref(&self, g: Generics<'a>) -> &'a Generics<'a> {
+        if g.is_empty() {
+            Generics::NONE
+        } else {
+            self.alloc(g)
+        }
+    }
+
     fn alloc<T: Copy>(&self, v: T) -> &'a T {
         self.arena.alloc(v)
     }

@@ -196,7 +196,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             }
             T::Dot if self.at_dots().is_some() => {
                 let lo = self.alloc(Expr {
-                    kind: ExprKind::Path(qself, path),
+                    kind: self.path_expr_kind(qself, path),
                     span: self.span_from(start),
                 });
                 self.parse_range_rest(lo)
@@ -308,14 +308,14 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             T::Lt => {
                 let (qself, path) = self.parse_qpath(PathMode::Expr)?;
                 Ok(self.alloc(Expr {
-                    kind: ExprKind::Path(Some(qself), path),
+                    kind: self.path_expr_kind(Some(qself), path),
                     span: self.span_from(start),
                 }))
             }
             _ => {
                 let path = self.parse_path(PathMode::Expr)?;
                 Ok(self.alloc(Expr {
-                    kind: ExprKind::Path(None, path),
+                    kind: ExprKind::Path(path),
                     span: self.span_from(start),
                 }))
             }

@@ -4,7 +4,8 @@
 use tern_arena::Arenas;
 
 use crate::syntax::ast::{
-    BinOp, Expr, ExprKind, Item, ItemKind, PatKind, Stmt, TyKind, UnOp, UseTreeKind, Visibility,
+    BinOp, Expr, ExprKind, Item, ItemKind, MethodCall, PatKind, QPath, Stmt, TyKind, UnOp,
+    UseTreeKind, Visibility,
 };
 use crate::syntax::{Diagnostic, FileId, LocalInterner, Symbol, parse_file};
 
@@ -62,8 +63,8 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
     };
     match e.kind {
         ExprKind::Lit(l) => name(i, l.sym),
-        ExprKind::Path(_, p) => p
-            .segments
+        ExprKind::Path(p) | ExprKind::QPath(&QPath { path: p, .. }) => p
+            .segments()
             .iter()
             .map(|s| name(i, s.ident.sym))
             .collect::<Vec<_>>()
@@ -91,12 +92,12 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
         ExprKind::Field(a, f) | ExprKind::TupleField(a, f) => {
             format!("(. {} {})", show(a, i), name(i, f.sym))
         }
-        ExprKind::MethodCall {
+        ExprKind::MethodCall(&MethodCall {
             receiver,
             method,
             turbofish,
             args,
-        } => format!(
+        }) => format!(
             "(call {}.{}{}{})",
             show(receiver, i),
             name(i, method.sym),
@@ -110,7 +111,7 @@ fn show(e: &Expr<'_>, i: &LocalInterner) -> String {
         ExprKind::Paren(a) => show(a, i),
         ExprKind::Closure(c) => format!("(closure {})", show(c.body, i)),
         ExprKind::Struct(s) => {
-            format!("(struct {})", name(i, s.path.segments[0].ident.sym))
+            format!("(struct {})", name(i, s.path.segments()[0].ident.sym))
         }
         ExprKind::If { .. } => "if".into(),
         ExprKind::Match(..) => "match".into(),
@@ -473,7 +474,7 @@ fn signature_types_and_their_paths() {
         item.for_each_signature_type(|ty| {
             ty.for_each_path(|q, path| {
                 let text: Vec<String> = path
-                    .segments
+                    .segments()
                     .iter()
                     .map(|s| name(&p.interner, s.ident.sym))
                     .collect();

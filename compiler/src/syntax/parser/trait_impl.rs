@@ -30,7 +30,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 self.expect(T::Semi)?;
                 return Ok(ItemKind::TraitAlias(self.alloc(TraitAlias {
                     ident,
-                    generics,
+                    generics: self.generics_ref(generics),
                     bounds,
                 })));
             }
@@ -45,7 +45,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 safety,
                 auto,
                 ident,
-                generics,
+                generics: self.generics_ref(generics),
                 supertraits,
                 items,
             })));
@@ -64,7 +64,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         };
         let first = self.parse_ty()?;
         let (trait_, self_ty) = if self.eat(T::KwFor) {
-            let TyKind::Path(None, path) = first.kind else {
+            let TyKind::Path(path) = first.kind else {
                 let lo = first.span.lo;
                 return Err(self.error_at(lo, "expected a trait path before `for`".to_owned()));
             };
@@ -79,7 +79,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             defaultness,
             safety,
             constness,
-            generics,
+            generics: self.generics_ref(generics),
             negative,
             trait_,
             self_ty: self.alloc(self_ty),

@@ -7,7 +7,7 @@ use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
     BareFnParam, BareFnTy, BoundModifiers, Expr, ExprKind, GenericArg, GenericArgs, GenericBound,
-    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QSelf, Ty,
+    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QSelf, Span, Ty,
     TyKind, UnOp, WherePredicate,
 };
 use crate::syntax::token::TokenKind as T;
@@ -50,12 +50,19 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let global = self.eat2(T::Colon, T::Colon);
         let seg_start = self.sc.segs.len();
         self.parse_path_segments(mode)?;
-        let segments = finish(self.arena, &mut self.sc.segs, seg_start);
-        Ok(Path {
-            global,
-            segments,
-            span: self.span_from(start),
-        })
+        let span = self.span_from(start);
+        Ok(self.finish_path(global, seg_start, span))
+    }
+
+    /// The path of the segments pushed since `seg_start` (popped): inline when there is one,
+    /// else copied into the arena.
+    pub(super) fn finish_path(&mut self, global: bool, seg_start: usize, span: Span) -> Path<'a> {
+        let arena = self.arena;
+        let path = Path::new(global, &self.sc.segs[seg_start..], span, |s| {
+            arena.alloc_slice_copy(s)
+        });
+        self.sc.segs.truncate(seg_start);
+        path
     }
 
     /// Segments separated by `::`, pushed on the segment stack.
@@ -67,7 +74,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             let ident = self.ident_of(self.pos);
             self.bump();
             let args = self.parse_seg_args(mode)?;
-            self.sc.segs.push(PathSegment { ident, args });
+            self.sc.segs.push(PathSegment::new(ident, args));
             if self.at_path_sep() && self.nth_in(2, PATH_SEGMENT) {
                 self.pos += 2;
                 continue;
@@ -135,7 +142,10 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let ty = self.parse_ty()?;
         // `Item = T`, `Item<'a> = T`, `N = 3`, `Item: Bound`
         let single = match ty.kind {
-            TyKind::Path(None, p) if !p.global && p.segments.len() == 1 => Some(p.segments[0]),
+            TyKind::Path(p) if !p.is_global() => match p.segments() {
+                [seg] => Some(*seg),
+                _ => None,
+            },
             _ => None,
         };
         if let Some(seg) = single {
@@ -280,7 +290,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         let start = self.pos;
         let path = self.parse_path(PathMode::Expr)?;
         Ok(self.alloc(Expr {
-            kind: ExprKind::Path(None, path),
+            kind: ExprKind::Path(path),
             span: self.span_from(start),
         }))
     }
@@ -463,7 +473,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                         // `(Trait) + Send`: a bare trait object.
                         self.bump();
                         let bstart = self.sc.bounds.len();
-                        if let TyKind::Path(None, path) = inner.kind {
+                        if let TyKind::Path(path) = inner.kind {
                             self.sc.bounds.push(GenericBound::Trait {
                                 modifiers: BoundModifiers::default(),
                                 for_lifetimes: &[],
@@ -584,7 +594,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             }
             T::Lt => {
                 let (qself, path) = self.parse_qpath(PathMode::Type)?;
-                TyKind::Path(Some(qself), path)
+                self.path_ty_kind(Some(qself), path)
             }
             _ if self.at_path_start() => {
                 let path = self.parse_path(PathMode::Type)?;
@@ -607,7 +617,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                         bounds: finish(self.arena, &mut self.sc.bounds, bstart),
                     }
                 } else {
-                    TyKind::Path(None, path)
+                    TyKind::Path(path)
                 }
             }
             _ => return Err(self.expected("type")),

@@ -1,9 +1,9 @@
 //! `use` trees: `a::b::{c, d as e, f::*}`.
 
 use super::token_set::PATH_SEGMENT;
-use super::{Elem, PResult, Parser, finish};
+use super::{Elem, PResult, Parser};
 use crate::syntax::Intern;
-use crate::syntax::ast::{Path, PathSegment, Span, UseTree, UseTreeKind};
+use crate::syntax::ast::{PathSegment, Span, UseTree, UseTreeKind};
 use crate::syntax::token::TokenKind as T;
 use tern_arena::Kind;
 
@@ -30,7 +30,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 k if PATH_SEGMENT.contains(k) => {
                     let ident = self.ident_of(self.pos);
                     self.bump();
-                    self.sc.segs.push(PathSegment { ident, args: None });
+                    self.sc.segs.push(PathSegment::new(ident, None));
                     if self.eat2(T::Colon, T::Colon) {
                         continue;
                     }
@@ -44,15 +44,11 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 _ => return Err(self.expected("a use path")),
             }
         };
-        let segments = finish(self.arena, &mut self.sc.segs, seg_start);
-        let prefix = Path {
-            global,
-            segments,
-            span: Span {
-                lo: path_lo,
-                hi: self.prev_hi().max(path_lo),
-            },
+        let span = Span {
+            lo: path_lo,
+            hi: self.prev_hi().max(path_lo),
         };
+        let prefix = self.finish_path(global, seg_start, span);
         Ok(UseTree {
             prefix,
             kind,
