@@ -23,6 +23,7 @@ bytes) of one iteration, so:
 import argparse
 import datetime as dt
 import json
+import statistics
 import os
 import sys
 from collections import defaultdict
@@ -279,6 +280,28 @@ def pair_targets(pairs):
     return rows
 
 
+def ternc_targets(t):
+    """Issue 10 rows from scripts/ternc_targets.py: AST memory and 1-thread parse speed,
+    judged on the reporting half (the tuning half's figure beside it)."""
+    rows = []
+    rep, tun = t["reporting"], t["tuning"]
+    rows.append((
+        "ternc AST bytes per source byte, reporting half",
+        f"{rep['ratio']:.2f} (tuning half {tun['ratio']:.2f}, both {t['both']['ratio']:.2f})",
+        "≤ 3", "PASS" if rep["ratio"] <= 3 else "MISS",
+        "scripts/ternc_targets.py: AST arenas' used bytes ÷ source bytes"))
+    if rep.get("parse_mb_s"):
+        v, vt = rep["parse_mb_s"], tun.get("parse_mb_s") or [0]
+        med = statistics.median(v)
+        rows.append((
+            "ternc parse MB/s, 1 thr, reporting half",
+            f"{med:.1f} (min {min(v):.1f}, max {max(v):.1f}; {len(v)} runs; tuning half "
+            f"{statistics.median(vt):.1f})",
+            "≥ 200", "PASS" if med >= 200 else "MISS",
+            "scripts/ternc_targets.py: the parse pass of `ternc --threads 1 --json`"))
+    return rows
+
+
 def pairs_section(pairs):
     """Issue 10's section: the split, each target, every pair, the memory points."""
     half = pairs.get("half", "?")
@@ -369,6 +392,7 @@ def main():
     ap.add_argument("--criterion", required=True)
     ap.add_argument("--memory")
     ap.add_argument("--pairs", help="intern_pairs' JSON (TERN_BENCH_PAIRS_JSON)")
+    ap.add_argument("--ternc", help="scripts/ternc_targets.py's JSON (TERN_BENCH_TERNC_JSON)")
     ap.add_argument("--machine", default="")
     ap.add_argument("--command", default="")
     ap.add_argument("--notes", default="")
@@ -381,6 +405,10 @@ def main():
     if args.memory and os.path.exists(args.memory):
         with open(args.memory) as f:
             memory = json.load(f)
+    ternc = None
+    if args.ternc and os.path.exists(args.ternc):
+        with open(args.ternc) as f:
+            ternc = json.load(f)
     pairs = None
     if args.pairs and os.path.exists(args.pairs):
         with open(args.pairs) as f:
@@ -409,6 +437,9 @@ def main():
         out.append(f"| {issue} | {what} | {val} | {lim} | **{res}** | {how} |")
     if pairs:
         for what, val, lim, res, how in pair_targets(pairs):
+            out.append(f"| 10 | {what} | {val} | {lim} | **{res}** | {how} |")
+    if ternc:
+        for what, val, lim, res, how in ternc_targets(ternc):
             out.append(f"| 10 | {what} | {val} | {lim} | **{res}** | {how} |")
     if args.previous:
         out += previous_runs(Targets(data, memory).build(), args.previous)

@@ -16,19 +16,22 @@
 #                                   targets count only on the reporting half)
 #   TERN_PAIRS=7                    pairs per intern_pairs target
 #
+# `ternc_targets` is not a criterion bench: scripts/ternc_targets.py measures ternc's AST
+# memory and 1-thread parse speed on each registry half.
+#
 # The report (benches/report.py) reads criterion's target/criterion/**/new/*.json,
-# intern_memory's and intern_pairs' JSON, prints one table per group with the ratio
+# intern_memory's, intern_pairs' and ternc_targets' JSON, prints one table per group with the ratio
 # to the group's floor or peer, and every target of issues 2-5 and 10 as PASS or MISS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(reclaim arena intern intern_memory intern_pairs frontend)
+ALL=(reclaim arena intern intern_memory intern_pairs frontend ternc_targets)
 report_only=0
 benches=()
 for a in "$@"; do
     case "$a" in
         --report-only) report_only=1 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) benches+=("$a") ;;
     esac
 done
@@ -40,6 +43,7 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 export CRITERION_HOME="$target/criterion"
 export TERN_BENCH_MEMORY_JSON="$target/tern-bench-intern-memory.json"
 export TERN_BENCH_PAIRS_JSON="$target/tern-bench-intern-pairs.json"
+export TERN_BENCH_TERNC_JSON="$target/tern-bench-ternc-targets.json"
 export TERN_HALF="${TERN_HALF:-reporting}"
 mkdir -p "$CRITERION_HOME"
 
@@ -52,13 +56,21 @@ if [ "$report_only" -eq 0 ]; then
             intern) rm -rf "$CRITERION_HOME"/intern_* ;;
             intern_memory) rm -f "$TERN_BENCH_MEMORY_JSON" ;;
             intern_pairs) rm -f "$TERN_BENCH_PAIRS_JSON" ;;
+            ternc_targets) rm -f "$TERN_BENCH_TERNC_JSON" ;;
             frontend) rm -rf "$CRITERION_HOME"/frontend ;;
         esac
         {
             printf '=== cargo bench -p tern-benches --bench %s (started %s UTC, tree %s, load average %s)\n' \
                 "$b" "$(date -u +%H:%M:%S)" "$(git describe --always --dirty 2>/dev/null || echo '?')" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)"
-            cargo bench -p tern-benches --bench "$b"
+            if [ "$b" = ternc_targets ]; then
+                # Not a criterion bench: ternc's AST memory and parse speed per registry half.
+                cargo build --release -p tern-compiler
+                python3 scripts/ternc_targets.py --ternc "$target/release/ternc" \
+                    --json "$TERN_BENCH_TERNC_JSON"
+            else
+                cargo bench -p tern-benches --bench "$b"
+            fi
             printf '=== %s done at %s UTC, load average %s\n' \
                 "$b" "$(date -u +%H:%M:%S)" "$(cut -d' ' -f1-3 /proc/loadavg)"
         } 2>&1 | tee "$target/tern-bench-$b.log"
@@ -107,7 +119,7 @@ fi
 previous=()
 for p in ${TERN_BENCH_PREVIOUS:-}; do previous+=(--previous "$p"); done
 python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
-    --pairs "$TERN_BENCH_PAIRS_JSON" \
+    --pairs "$TERN_BENCH_PAIRS_JSON" --ternc "$TERN_BENCH_TERNC_JSON" \
     "${previous[@]}" --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
 # Sections measured by their own harnesses (after the marker line) are kept as they are.
 marker='<!-- Sections below come from their own harnesses'

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""AST memory of `ternc` (issue 10): AST arena bytes per source byte, per registry half.
+"""`ternc`'s own targets of issue 10, per registry half: AST memory and parse speed.
 
-usage: scripts/ast_memory.py [--ternc PATH] [--threads N] [--json OUT]
+usage: scripts/ternc_targets.py [--ternc PATH] [--threads N] [--parse-runs N] [--json OUT]
 
-Runs `ternc --json` on each half of the registry crates (split as in `scripts/coldstart.py`:
-FNV-1a 64 of the crate name without its version, even = tuning, odd = reporting) and on
-both together, and prints for each: files, source bytes, AST bytes (the `used` bytes of the
-AST arenas, summed over the workers: every node and slice the parser allocated) and their
-ratio. The target (at most 3 AST bytes per source byte) is judged on the reporting half.
+Both figures come from `ternc --json` on each half of the registry crates (split as in
+`scripts/coldstart.py`: FNV-1a 64 of the crate name without its version, even = tuning,
+odd = reporting) and on both together. Targets are judged on the reporting half.
+
+- AST memory: the `used` bytes of the AST arenas, summed over the workers (every node and
+  slice the parser allocated), per source byte; at most 3.
+- Parse speed: the `parse` pass's MB/s with `--threads 1` (lexing, interning and parsing
+  every file on one core), the median of `--parse-runs` runs (default 5) alternating between
+  the halves; at least 200 MB/s.
 
 The figure is deterministic: the same files give the same AST whatever the thread count
 or schedule (each file's nodes go to one worker's arena, and the arenas' used bytes count
@@ -16,6 +20,7 @@ what was allocated, not the chunks' spare capacity).
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -25,16 +30,25 @@ import coldstart  # noqa: E402  (the same registry walk and halves)
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 3.0
+PARSE_LIMIT = 200.0
 
 
-def measure(ternc: str, threads: int, paths: list) -> dict:
+def run(ternc: str, threads: int, paths: list) -> dict:
     out = subprocess.run(
         [ternc, "--threads", str(threads), "--json", *map(str, paths)],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    d = json.loads(out)
+    return json.loads(out)
+
+
+def parse_mb_s(d: dict) -> float:
+    return next(p["mb_per_s"] for p in d["passes"] if p["name"] == "parse")
+
+
+def measure(ternc: str, threads: int, paths: list) -> dict:
+    d = run(ternc, threads, paths)
     ast = sum(a["used"] for a in d["ast_arenas"])
     return {"files": d["files"], "bytes": d["bytes"], "ast_bytes": ast, "ratio": ast / d["bytes"]}
 
@@ -43,13 +57,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ternc", default=str(ROOT / "target" / "release" / "ternc"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--parse-runs", type=int, default=5)
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     if not Path(args.ternc).exists():
-        sys.exit(f"ast_memory: no ternc at {args.ternc} (cargo build --release -p tern-compiler)")
+        sys.exit(f"ternc_targets: no ternc at {args.ternc} (cargo build --release -p tern-compiler)")
     crates = coldstart.registry_crates()
     if not crates:
-        sys.exit(f"ast_memory: no crates under {coldstart.registry_src()} (run any cargo build first)")
+        sys.exit(f"ternc_targets: no crates under {coldstart.registry_src()} (run any cargo build first)")
     halves = {
         "tuning": [c for c in crates if coldstart.half(c.name) == "tuning"],
         "reporting": [c for c in crates if coldstart.half(c.name) == "reporting"],
@@ -68,6 +83,19 @@ def main() -> None:
     rep = results["reporting"]["ratio"]
     verdict = "PASS" if rep <= LIMIT else "MISS"
     print(f"ast: reporting half {rep:.2f} AST bytes per source byte (limit {LIMIT}): {verdict}")
+    speeds = {"tuning": [], "reporting": []}
+    for _ in range(args.parse_runs):
+        for name in speeds:
+            speeds[name].append(parse_mb_s(run(args.ternc, 1, halves[name])))
+    for name, v in speeds.items():
+        results[name]["parse_mb_s"] = v
+        print(
+            f"parse: {name:9} 1 thread, {len(v)} runs: median {statistics.median(v):.1f} MB/s "
+            f"(min {min(v):.1f}, max {max(v):.1f})"
+        )
+    med = statistics.median(speeds["reporting"])
+    verdict = "PASS" if med >= PARSE_LIMIT else "MISS"
+    print(f"parse: reporting half {med:.1f} MB/s on 1 thread (limit {PARSE_LIMIT:.0f}): {verdict}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
 
