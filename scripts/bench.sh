@@ -60,8 +60,10 @@ if [ "$report_only" -eq 0 ]; then
             frontend) rm -rf "$CRITERION_HOME"/frontend ;;
         esac
         {
-            printf '=== cargo bench -p tern-benches --bench %s (started %s UTC, tree %s, load average %s)\n' \
-                "$b" "$(date -u +%H:%M:%S)" "$(git describe --always --dirty 2>/dev/null || echo '?')" \
+            what="cargo bench -p tern-benches --bench $b"
+            [ "$b" = ternc_targets ] && what="scripts/ternc_targets.py (ternc_targets)"
+            printf '=== %s (started %s UTC, tree %s, load average %s)\n' \
+                "$what" "$(date -u +%H:%M:%S)" "$(git describe --always --dirty 2>/dev/null || echo '?')" \
                 "$(cut -d' ' -f1-3 /proc/loadavg)"
             if [ "$b" = ternc_targets ]; then
                 # Not a criterion bench: ternc's AST memory and parse speed per registry half.

@@ -13,10 +13,10 @@
 //! - `peak B/sym`: the highest live count during the inserts (growth copies);
 //! - for tern, the figure is taken after `checkpoint` (outgrown tables freed),
 //!   with the figure before it beside, and it is `Interner::heap_bytes`: tern
-//!   reserves its id table as one 32 MiB zeroed block that the allocator maps
-//!   lazily, so the counting allocator sees 32 MiB where only the pages the ids
-//!   touched are memory; `heap_bytes` counts those pages (its peak is the
-//!   allocator's peak less the same untouched part).
+//!   maps its id table's flat block (32 MiB of address space) from the kernel,
+//!   outside the global allocator, so the counting allocator does not see the
+//!   pages the ids touched; `heap_bytes` counts them (its peak is the
+//!   allocator's peak plus the same pages).
 //!
 //! `TERN_BENCH_MEMORY_JSON=path` also writes the rows as JSON for
 //! `benches/report.py`. Run with
@@ -70,14 +70,18 @@ fn measure<T>(
     ALLOC.reset_peak();
     let mut t = build(input);
     let before = ALLOC.live_bytes() - base;
-    // `finish` returns the structure's own count of its bytes when the allocator's count
-    // includes reserved address space (tern's id table).
+    // `finish` returns the structure's own count of its bytes when the allocator does not
+    // see all of them (tern's id table is mapped from the kernel).
     let own = finish(&mut t);
     let allocated = ALLOC.live_bytes() - base;
     let live = own.unwrap_or(allocated);
-    let untouched = allocated - live;
-    let checkpointed = own.map(|_| before - untouched);
-    let peak = ALLOC.peak_bytes() - base - untouched;
+    // Bytes held outside the allocator; the same before the checkpoint and at the peak (the
+    // mapped block only grows by the ids' pages, all touched before the count).
+    let outside = live.checked_sub(allocated).unwrap_or_else(|| {
+        panic!("{name}: counts {live} bytes, fewer than the {allocated} it allocated")
+    });
+    let checkpointed = own.map(|_| before + outside);
+    let peak = ALLOC.peak_bytes() - base + outside;
     drop(t);
     Row {
         name,
