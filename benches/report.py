@@ -174,6 +174,23 @@ class Targets:
         r = get(self.data, g, a, t)
         return None if r is None else per_unit(r)
 
+    def issue10(self):
+        """Issue 10's rows that come from the criterion benches: the retire-all checkpoint
+        against the keep-all floor, and the arena per allocation on the pool worker
+        against one `Bump` on the same thread (the same rows as issue 3's, restated)."""
+        self.rows = []
+        d = self.ratio
+        for t in (1, 2):
+            self.add(10, f"retire everything, free at checkpoint, ÷ keep all then drop, {t} thr",
+                     d("reclaim_retire", "tern_retire_checkpoint", "floor_box_keep_all_then_drop", t, t),
+                     "≤", 1.2, f"reclaim_retire tern_retire_checkpoint/{t} ÷ floor_box_keep_all_then_drop/{t}")
+        for g in ("arena_obj16", "arena_obj32", "arena_obj64", "arena_slice"):
+            self.add(10, f"{g}: per allocation, pool worker, ÷ one Bump on the same thread",
+                     d(g, "tern_alloc", "floor_one_bump"), "≤", 1.1, f"{g} tern_alloc/1 ÷ floor_one_bump/1")
+            self.add(10, f"{g}: aggregate throughput 2 thr ÷ 1", d(g, "tern_alloc", "tern_alloc", 2, 1, mode="rate"),
+                     "≥", 1.8, f"{g} rate tern_alloc/2 ÷ tern_alloc/1")
+        return self.rows
+
     def build(self):
         d = self.ratio
         # Issue 2: tern-quiesce.
@@ -393,6 +410,7 @@ def main():
     ap.add_argument("--memory")
     ap.add_argument("--pairs", help="intern_pairs' JSON (TERN_BENCH_PAIRS_JSON)")
     ap.add_argument("--ternc", help="scripts/ternc_targets.py's JSON (TERN_BENCH_TERNC_JSON)")
+    ap.add_argument("--cold", help="scripts/coldstart.py's JSON (TERN_BENCH_COLD_JSON)")
     ap.add_argument("--machine", default="")
     ap.add_argument("--command", default="")
     ap.add_argument("--notes", default="")
@@ -409,6 +427,10 @@ def main():
     if args.ternc and os.path.exists(args.ternc):
         with open(args.ternc) as f:
             ternc = json.load(f)
+    cold = None
+    if args.cold and os.path.exists(args.cold):
+        with open(args.cold) as f:
+            cold = json.load(f)
     pairs = None
     if args.pairs and os.path.exists(args.pairs):
         with open(args.pairs) as f:
@@ -441,6 +463,16 @@ def main():
     if ternc:
         for what, val, lim, res, how in ternc_targets(ternc):
             out.append(f"| 10 | {what} | {val} | {lim} | **{res}** | {how} |")
+    if cold:
+        r = cold["ratios"]
+        med = statistics.median(r)
+        out.append(
+            f"| 10 | ternc cold start ÷ warm, {cold['corpus']} corpus, {cold['threads']} thr | "
+            f"{med:.2f} (min {min(r):.2f}, max {max(r):.2f}; {len(r)} pairs) | ≤ 3 | "
+            f"**{'PASS' if med <= 3 else 'MISS'}** | scripts/coldstart.py: page cache evicted per "
+            f"file (posix_fadvise), then the same run warm |")
+    for _, what, val, lim, res, how in Targets(data, memory).issue10():
+        out.append(f"| 10 | {what} | {val} | {lim} | **{res}** | {how} |")
     if args.previous:
         out += previous_runs(Targets(data, memory).build(), args.previous)
     out += ["", "## Tables", ""]

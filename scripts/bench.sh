@@ -17,7 +17,8 @@
 #   TERN_PAIRS=7                    pairs per intern_pairs target
 #
 # `ternc_targets` is not a criterion bench: scripts/ternc_targets.py measures ternc's AST
-# memory and 1-thread parse speed on each registry half.
+# memory and 1-thread parse speed on each registry half, scripts/coldstart.py its cold
+# start (page cache evicted per file) against a warm run.
 #
 # The report (benches/report.py) reads criterion's target/criterion/**/new/*.json,
 # intern_memory's, intern_pairs' and ternc_targets' JSON, prints one table per group with the ratio
@@ -44,6 +45,7 @@ export CRITERION_HOME="$target/criterion"
 export TERN_BENCH_MEMORY_JSON="$target/tern-bench-intern-memory.json"
 export TERN_BENCH_PAIRS_JSON="$target/tern-bench-intern-pairs.json"
 export TERN_BENCH_TERNC_JSON="$target/tern-bench-ternc-targets.json"
+export TERN_BENCH_COLD_JSON="$target/tern-bench-coldstart.json"
 export TERN_HALF="${TERN_HALF:-reporting}"
 mkdir -p "$CRITERION_HOME"
 
@@ -56,7 +58,7 @@ if [ "$report_only" -eq 0 ]; then
             intern) rm -rf "$CRITERION_HOME"/intern_* ;;
             intern_memory) rm -f "$TERN_BENCH_MEMORY_JSON" ;;
             intern_pairs) rm -f "$TERN_BENCH_PAIRS_JSON" ;;
-            ternc_targets) rm -f "$TERN_BENCH_TERNC_JSON" ;;
+            ternc_targets) rm -f "$TERN_BENCH_TERNC_JSON" "$TERN_BENCH_COLD_JSON" ;;
             frontend) rm -rf "$CRITERION_HOME"/frontend ;;
         esac
         {
@@ -70,6 +72,9 @@ if [ "$report_only" -eq 0 ]; then
                 cargo build --release -p tern-compiler
                 python3 scripts/ternc_targets.py --ternc "$target/release/ternc" \
                     --json "$TERN_BENCH_TERNC_JSON"
+                # Cold start: the default corpus read from the disk ÷ the same run warm.
+                python3 scripts/coldstart.py --ternc "$target/release/ternc" --pairs 3 \
+                    --json "$TERN_BENCH_COLD_JSON"
             else
                 cargo bench -p tern-benches --bench "$b"
             fi
@@ -121,7 +126,7 @@ fi
 previous=()
 for p in ${TERN_BENCH_PREVIOUS:-}; do previous+=(--previous "$p"); done
 python3 benches/report.py --criterion "$CRITERION_HOME" --memory "$TERN_BENCH_MEMORY_JSON" \
-    --pairs "$TERN_BENCH_PAIRS_JSON" --ternc "$TERN_BENCH_TERNC_JSON" \
+    --pairs "$TERN_BENCH_PAIRS_JSON" --ternc "$TERN_BENCH_TERNC_JSON" --cold "$TERN_BENCH_COLD_JSON" \
     "${previous[@]}" --machine "$machine" --command "$cmd" --notes "$notes" > benches/RESULTS.md.new
 # Sections measured by their own harnesses (after the marker line) are kept as they are.
 marker='<!-- Sections below come from their own harnesses'

@@ -2,7 +2,7 @@
 """Cold-start pairs for `ternc` (issue 10, row B): cold and warm runs of the same binary.
 
 usage: scripts/coldstart.py [--pairs N] [--corpus default|tuning|reporting]
-                            [--ternc PATH] [--threads N] [--no-eviction-check]
+                            [--ternc PATH] [--threads N] [--no-eviction-check] [--json OUT]
 
 Each pair evicts every corpus file from the page cache (`posix_fadvise(POSIX_FADV_DONTNEED)`
 per file: no root needed, nothing else on the machine is dropped), runs `ternc` (cold), then
@@ -127,7 +127,8 @@ def run_ternc(ternc: str, threads: int, paths: list) -> dict:
 
 def main() -> None:
     args = sys.argv[1:]
-    opts = {"--pairs": "5", "--corpus": "default", "--ternc": str(ROOT / "target/release/ternc"), "--threads": "2"}
+    opts = {"--pairs": "5", "--corpus": "default", "--ternc": str(ROOT / "target/release/ternc"), "--threads": "2",
+            "--json": ""}
     check = True
     while args:
         a = args.pop(0)
@@ -180,6 +181,11 @@ def main() -> None:
         f"cold/warm load pass: min {min(load_ratios):.2f}  median {statistics.median(load_ratios):.2f}"
         f"  max {max(load_ratios):.2f}"
     )
+    if opts["--json"]:
+        Path(opts["--json"]).write_text(json.dumps({
+            "corpus": corpus, "threads": threads, "files": cold["files"], "bytes": cold["bytes"],
+            "ratios": ratios, "load_ratios": load_ratios,
+        }, indent=1) + "\n")
 
 
 if __name__ == "__main__":
