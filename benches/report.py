@@ -346,8 +346,8 @@ def pairs_section(pairs):
     if mem and mem.get("parts"):
         table, ids, strings, cap, used = mem["parts"]
         out += ["", "Where tern's bytes go, averaged over the memory points (B/symbol): "
-                f"table {table:.1}, id table {ids:.1}, string bytes {strings:.1}, arena capacity "
-                f"{cap:.1} of which handed out {used:.1} (bump-chunk slack {cap - used:.1})."]
+                f"table {table:.1f}, id table {ids:.1f}, string bytes {strings:.1f}, arena capacity "
+                f"{cap:.1f} of which handed out {used:.1f} (bump-chunk slack {cap - used:.1f})."]
     if mem and mem.get("points"):
         out += ["", f"Memory per symbol (tern `heap_bytes() / len()` after `checkpoint`; string-interner by",
                 f"the counting allocator; average string {mem['avg_string']:.1f} B):", "",
