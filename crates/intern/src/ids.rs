@@ -35,7 +35,8 @@ const FLAT_MAPPED: usize = if cfg!(target_pointer_width = "64") {
 /// Entries of an allocated flat block (no mapping): small under loom and Miri, so that their
 /// tests reach the segments; 32 KiB elsewhere.
 const FLAT_ALLOCATED: usize = if cfg!(any(loom, miri)) { 4 } else { 1 << 12 };
-/// Page size assumed when counting the touched prefix of the flat block.
+/// Smallest page size assumed when counting the touched prefix of the flat block (the real one
+/// is asked of the system when the block is mapped).
 const PAGE: usize = 4096;
 /// log2 of segment 0's length.
 const LOG_B: u32 = if cfg!(any(loom, miri)) { 1 } else { 6 };
@@ -77,6 +78,8 @@ struct Flat {
     cells: NonNull<AtomicPtr<u8>>,
     len: usize,
     mapped: bool,
+    /// The system's page size (the unit in which touched parts of a mapping cost memory).
+    page: usize,
 }
 
 // SAFETY: `Flat` owns its cells (freed only in `Drop`, which has `&mut`); the cells are atomics,
@@ -97,6 +100,7 @@ impl Flat {
             cells,
             len,
             mapped: false,
+            page: PAGE,
         }
     }
 
@@ -123,12 +127,29 @@ impl Flat {
         if p == libc::MAP_FAILED {
             return None;
         }
+        let Some(cells) = NonNull::new(p.cast::<AtomicPtr<u8>>()) else {
+            // Address 0 (only where the system lets a mapping start there): not usable as
+            // `NonNull`; give it back and fall back to an allocated block.
+            // SAFETY: the mapping just created, `bytes` long, not yet shared.
+            unsafe { libc::munmap(p, bytes) };
+            return None;
+        };
+        // No transparent huge pages: with them set to `always`, the first id's write would
+        // make a whole 2 MiB page resident in every interner. Advisory: a failure is harmless.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        // SAFETY: advice on the mapping just created; it changes no contents.
+        unsafe {
+            libc::madvise(p, bytes, libc::MADV_NOHUGEPAGE)
+        };
+        // SAFETY: `sysconf` only reads a system constant.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         // Anonymous mappings are zero-filled and page-aligned: `FLAT_MAPPED` valid null
         // `AtomicPtr`s (all-zero bits are the null pointer).
         Some(Flat {
-            cells: NonNull::new(p.cast::<AtomicPtr<u8>>())?,
+            cells,
             len: FLAT_MAPPED,
             mapped: true,
+            page: usize::try_from(page).unwrap_or(PAGE).max(PAGE),
         })
     }
 
@@ -234,6 +255,25 @@ impl IdTable {
         unsafe { &*seg.add(off) }
     }
 
+    /// Clears the entry for `index` if its cell exists (allocates nothing: an index whose
+    /// segment was never installed has no entry to clear).
+    pub(crate) fn clear(&self, index: u32) {
+        let cell = if let Some(c) = self.flat.cell(index as usize) {
+            c
+        } else {
+            let (k, off) = segment_of(index - self.flat.len as u32);
+            // Acquire: as in `get_segmented`.
+            let seg = self.segments[k].load(Ordering::Acquire);
+            if seg.is_null() {
+                return;
+            }
+            // SAFETY: as in `get_segmented`.
+            unsafe { &*seg.add(off) }
+        };
+        // Release: as in `set` (a reader that sees null treats the id as unused).
+        cell.store(ptr::null_mut(), Ordering::Release);
+    }
+
     /// Stores (or clears, with null) the entry for `index`.
     pub(crate) fn set(&self, index: u32, entry: *mut u8) {
         // Release: pairs with the Acquire loads in `get`, publishing the node's contents.
@@ -274,7 +314,7 @@ impl IdTable {
     pub(crate) fn bytes(&self, end: u32) -> usize {
         let cell = size_of::<AtomicPtr<u8>>();
         let flat = if self.flat.mapped {
-            ((end as usize).min(self.flat.len) * cell).next_multiple_of(PAGE)
+            ((end as usize).min(self.flat.len) * cell).next_multiple_of(self.flat.page)
         } else {
             self.flat.len * cell
         };

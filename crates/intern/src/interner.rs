@@ -260,7 +260,7 @@ pub struct Interner {
 }
 
 /// Ids run from 1 to `2^28 - 2`: `next_id` must stay within the id bits.
-const MAX_SYMBOLS: u32 = ID_MASK - 1;
+pub(crate) const MAX_SYMBOLS: u32 = ID_MASK - 1;
 
 impl Default for Interner {
     fn default() -> Self {
@@ -658,8 +658,8 @@ impl Interner {
         unsafe { node::write(node, s) };
         // Before the table: whoever gets `id` from the table must find the entry. Until the
         // id is published (or the race lost), an unwind clears it and returns the id.
-        self.ids.set(id, packed);
         let guard = UnpublishedId { interner: self, id };
+        self.ids.set(id, packed);
         let retire = |t: RetiredTable| {
             // SAFETY: the caller's contract for `to`.
             unsafe { self.core.retire(t, to) };
@@ -859,7 +859,9 @@ struct UnpublishedId<'a> {
 
 impl Drop for UnpublishedId<'_> {
     fn drop(&mut self) {
-        self.interner.ids.set(self.id, ptr::null_mut());
+        // `clear`, not `set`: it allocates nothing, so it cannot panic again while a panic in
+        // the `set` of this id's entry (a segment that could not be allocated) unwinds.
+        self.interner.ids.clear(self.id);
         self.interner.give_back_id(self.id);
     }
 }

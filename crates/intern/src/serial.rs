@@ -26,7 +26,7 @@ use std::hash::Hasher;
 
 use rustc_hash::FxHasher;
 
-use crate::interner::CapacityError;
+use crate::interner::{CapacityError, MAX_SYMBOLS};
 use crate::node::entry_str;
 use crate::{Interner, Symbol};
 
@@ -412,6 +412,11 @@ impl Interner {
                 return Err(ImportError::BadId);
             }
             prev = prev.checked_add(gap).ok_or(ImportError::BadId)?;
+            // Ids live in a symbol's low 28 bits (at most `MAX_SYMBOLS`): a larger one would
+            // carry an epoch.
+            if prev > MAX_SYMBOLS {
+                return Err(ImportError::BadId);
+            }
             ids.push(prev);
         }
         let mut lens = Vec::with_capacity(n);
@@ -526,5 +531,31 @@ mod tests {
         assert_eq!(Interner::new().import(b"NOPE"), Err(ImportError::BadMagic));
         let other = Interner::builder().preinterned(&[]).build();
         assert_eq!(other.import(&bytes), Err(ImportError::PreinternedMismatch));
+    }
+
+    #[test]
+    fn import_refuses_ids_past_the_id_bits() {
+        let a = Interner::new();
+        a.intern("x");
+        let good = a.export();
+        let p = a.preinterned().len() as u32;
+        let mut head = Vec::new();
+        head.extend_from_slice(MAGIC);
+        put_varint(&mut head, u64::from(VERSION));
+        put_varint(&mut head, u64::from(p));
+        let fingerprint = &good[head.len()..head.len() + 8];
+        // 2^28 + 5 would be id 5 of epoch 1; 2^28 has no id bits at all; 2^28 - 1 is one past
+        // the largest id.
+        for bad in [(1u32 << 28) + 5, 1 << 28, (1 << 28) - 1] {
+            let mut b = head.clone();
+            b.extend_from_slice(fingerprint);
+            put_varint(&mut b, 1);
+            put_varint(&mut b, u64::from(bad - p));
+            put_varint(&mut b, 1);
+            b.extend_from_slice(b"x");
+            let i = Interner::new();
+            assert_eq!(i.import(&b).err(), Some(ImportError::BadId), "id {bad:#x}");
+            assert_eq!(i.len(), i.preinterned().len(), "nothing interned for {bad:#x}");
+        }
     }
 }

@@ -72,6 +72,7 @@ impl Symbol {
     /// The symbol with id `id` (at least 1, at most [`ID_MASK`]) in epoch `epoch`.
     #[inline]
     pub(crate) const fn with_epoch(id: u32, epoch: u32) -> Symbol {
+        assert!(id & ID_MASK != 0, "ids start at 1");
         match NonZeroU32::new((epoch % EPOCHS) << ID_BITS | (id & ID_MASK)) {
             Some(n) => Symbol(n),
             None => panic!("ids start at 1"),
@@ -105,6 +106,7 @@ impl Symbol {
     /// Used by [`symbols!`](crate::symbols) to declare pre-interned constants.
     #[doc(hidden)]
     pub const fn __pre_interned(id: u32) -> Symbol {
+        assert!(id & ID_MASK == id, "pre-interned ids must fit the id bits");
         match NonZeroU32::new(id) {
             Some(n) => Symbol(n),
             None => panic!("pre-interned ids start at 1"),

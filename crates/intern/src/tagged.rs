@@ -16,7 +16,8 @@
 //! 2-aligned).
 //!
 //! Pointers keep their provenance through `map_addr`: tags and lengths live in the address's
-//! unused high bits on `x86_64`, whose user-space addresses stay below 2^47 unless a program
+//! unused high bits on 64-bit `x86_64` (not the x32 ABI, whose pointers are 32 bits), whose
+//! user-space addresses stay below 2^47 unless a program
 //! asks the kernel for more (5-level paging) or turns on linear address masking; such an
 //! address makes packing panic with a clear message, before the insert takes an id. Other
 //! targets pack nothing: on aarch64 the top byte may carry a tag of its own (Android's
@@ -167,14 +168,14 @@ const PTR_SEALED: usize = 1;
 /// Address of the MOVED marker for pointer slots.
 const PTR_MOVED: usize = 3;
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
 mod high {
     //! The unused top 16 bits of `x86_64` user-space pointers.
     pub(super) const SHIFT: u32 = 48;
     pub(super) const ADDR_MASK: usize = (1 << SHIFT) - 1;
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
 mod high {
     //! No pointer bits taken.
     pub(super) const ADDR_MASK: usize = usize::MAX;
@@ -236,12 +237,12 @@ impl SlotFormat for PtrSlot {
         // tags use only the high bits).
         word.addr() & 1 != 0
     }
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
     #[inline]
     fn tag(hash: u64) -> usize {
         ((hash >> high::SHIFT) as usize) << high::SHIFT
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
     #[inline]
     fn tag(_hash: u64) -> usize {
         0
@@ -294,11 +295,11 @@ pub(crate) mod entry {
     /// Whether the entry of a string of `len` bytes carries its length.
     #[inline]
     pub(crate) fn holds_len(len: usize) -> bool {
-        cfg!(target_arch = "x86_64") && len != 0 && len < LONG
+        cfg!(all(target_arch = "x86_64", target_pointer_width = "64")) && len != 0 && len < LONG
     }
 
     /// The entry for `node` holding a string of `len` bytes.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
     #[inline]
     pub(crate) fn pack(node: NonNull<u8>, len: usize) -> *mut u8 {
         let p = node.as_ptr();
@@ -309,7 +310,7 @@ pub(crate) mod entry {
 
     /// The length an entry word holds, or `None` (the entry is unused, or the length is in
     /// the node): the fast path of `resolve`, one shift.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
     #[inline]
     pub(crate) fn len_of(e: *mut u8) -> Option<usize> {
         let len = e.addr() >> super::high::SHIFT;
@@ -317,7 +318,7 @@ pub(crate) mod entry {
     }
 
     /// The node of an entry, and the length if the entry holds it.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
     #[inline]
     pub(crate) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
         let p = e.as_ptr();
@@ -327,35 +328,35 @@ pub(crate) mod entry {
     }
 
     /// The node address of an entry word, with the entry's provenance.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
     #[inline]
     pub(crate) fn node_of(e: *mut u8) -> *mut u8 {
         e.map_addr(|a| a & super::high::ADDR_MASK)
     }
 
     /// Off `x86_64`: no bits taken, the entry is the node.
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
     #[inline]
     pub(crate) fn pack(node: NonNull<u8>, _len: usize) -> *mut u8 {
         node.as_ptr()
     }
 
     /// Off `x86_64`: the length is always read from the node.
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
     #[inline]
     pub(crate) fn len_of(_e: *mut u8) -> Option<usize> {
         None
     }
 
     /// Off `x86_64`: the length is always read from the node.
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
     #[inline]
     pub(crate) fn unpack(e: NonNull<u8>) -> (NonNull<u8>, Option<usize>) {
         (e, None)
     }
 
     /// Off `x86_64`: the entry is the node.
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
     #[inline]
     pub(crate) fn node_of(e: *mut u8) -> *mut u8 {
         e
@@ -387,7 +388,7 @@ mod tests {
         let p = NonNull::from(&mut x).cast::<u8>();
         let (n, len) = entry::unpack(NonNull::new(entry::pack(p, 5)).unwrap());
         assert_eq!(n, p);
-        if cfg!(target_arch = "x86_64") {
+        if cfg!(all(target_arch = "x86_64", target_pointer_width = "64")) {
             assert_eq!(len, Some(5));
             for in_node in [0, entry::LONG, 70_000] {
                 let (_, l) = entry::unpack(NonNull::new(entry::pack(p, in_node)).unwrap());
