@@ -555,7 +555,11 @@ mod tests {
             b.extend_from_slice(b"x");
             let i = Interner::new();
             assert_eq!(i.import(&b).err(), Some(ImportError::BadId), "id {bad:#x}");
-            assert_eq!(i.len(), i.preinterned().len(), "nothing interned for {bad:#x}");
+            assert_eq!(
+                i.len(),
+                i.preinterned().len(),
+                "nothing interned for {bad:#x}"
+            );
         }
     }
 }
