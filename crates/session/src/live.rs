@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn insert_contains_clear() {
         let mut s = LiveSymbols::new();
-        let ids = [1u32, 2, 4096, 4097, 70_000, 1 << 27];
+        // The last id reaches a late segment: 2^27 bits (16 MiB) natively; Miri tracks every
+        // byte of a segment and ran out of memory on that one, so it stops at 2^17.
+        let last = if cfg!(miri) { 1 << 17 } else { 1 << 27 };
+        let ids = [1u32, 2, 4096, 4097, 70_000, last];
         for &id in &ids {
             let sym = Symbol::from_u32(id).unwrap();
             assert!(!s.contains(sym));
