@@ -84,7 +84,7 @@
 //!                                                    │
 //!  id table:         flat[id] ◀──────────────────────┘   one block reserved up front (4 Mi
 //!                    │                                    ids), segments past it; never moved
-//!  entry (8 bytes):  [ length (16 bits; 0: in the node) | node address (48 bits) ]
+//!  entry (8 bytes):  [ length (16 bits; 0: in the node) | node address (48 bits) ]  (x86_64)
 //!                                                           │
 //!  string node:      [ bytes ... ] ◀──────────────────────────┘   no header, 1-aligned (the
 //!                                                                  empty string and strings
@@ -105,10 +105,12 @@
 //! interner allocates that block once (`tests/alloc.rs` checks that hits allocate nothing
 //! after it). **`resolve`** is one Acquire load: the entry at `flat[id]` carries the node's
 //! address and the length, so the `&str` is built without touching the node. The flat block
-//! is one zeroed allocation of 32 MiB of address space: the allocator maps a block that large
-//! lazily, so only the pages the ids written so far touched cost memory (that is what
+//! is 32 MiB of address space mapped from the kernel (on unix; a small allocated block
+//! elsewhere), outside the global allocator: only the pages the ids written so far touched
+//! cost memory, whatever allocator the program installs (that is what
 //! [`Stats::id_table_bytes`] and [`Interner::heap_bytes`] count); ids past it (over 4 Mi
-//! symbols) go to segments allocated as needed.
+//! symbols) go to segments allocated as needed. Lengths and tags ride in pointers' top 16 bits
+//! on 64-bit `x86_64` only; elsewhere every node carries its length and value slots no tag.
 //!
 //! **Miss path**: allocate the node in the calling thread's arena, take an id (reusing an id a
 //! lost race left behind first, see below), store the node's entry in the id table, then CAS

@@ -96,8 +96,7 @@ impl SlotFormat for IdSlot {
         #[cfg(not(loom))]
         {
             // SAFETY: `AtomicU32` has the in-memory representation of `u32`, for which all-zero
-            // bits are 0 (EMPTY): every element is a valid EMPTY cell. Zeroed memory comes
-            // straight from the allocator (`calloc`: large blocks are fresh zero pages).
+            // bits are 0 (EMPTY): every element is a valid EMPTY cell.
             unsafe { Box::<[AtomicU32]>::new_zeroed_slice(n).assume_init() }
         }
         #[cfg(loom)]
