@@ -231,17 +231,25 @@ impl IdTable {
 
     #[cold]
     fn get_segmented(&self, index: u32) -> *mut u8 {
+        match self.installed_cell(index) {
+            // Acquire: as in `get`.
+            Some(entry) => entry.load(Ordering::Acquire),
+            None => ptr::null_mut(),
+        }
+    }
+
+    /// The cell of `index` (counted from the end of the flat block) if its segment is
+    /// installed; allocates nothing.
+    fn installed_cell(&self, index: u32) -> Option<&AtomicPtr<u8>> {
         let (k, off) = segment_of(index);
         // Acquire: pairs with the AcqRel CAS installing the segment.
         let seg = self.segments[k].load(Ordering::Acquire);
         if seg.is_null() {
-            return ptr::null_mut();
+            return None;
         }
         // SAFETY: `off < segment_len(k)` by `segment_of`, and the segment has that many
         // initialised entries (it is never freed while `self` lives).
-        let entry = unsafe { &*seg.add(off) };
-        // Acquire: as in `get`.
-        entry.load(Ordering::Acquire)
+        Some(unsafe { &*seg.add(off) })
     }
 
     /// The cell of `index`, allocating its segment if needed.
@@ -258,20 +266,14 @@ impl IdTable {
     /// Clears the entry for `index` if its cell exists (allocates nothing: an index whose
     /// segment was never installed has no entry to clear).
     pub(crate) fn clear(&self, index: u32) {
-        let cell = if let Some(c) = self.flat.cell(index as usize) {
-            c
-        } else {
-            let (k, off) = segment_of(index - self.flat.len as u32);
-            // Acquire: as in `get_segmented`.
-            let seg = self.segments[k].load(Ordering::Acquire);
-            if seg.is_null() {
-                return;
-            }
-            // SAFETY: as in `get_segmented`.
-            unsafe { &*seg.add(off) }
+        let cell = match self.flat.cell(index as usize) {
+            Some(c) => Some(c),
+            None => self.installed_cell(index - self.flat.len as u32),
         };
-        // Release: as in `set` (a reader that sees null treats the id as unused).
-        cell.store(ptr::null_mut(), Ordering::Release);
+        if let Some(cell) = cell {
+            // Release: as in `set` (a reader that sees null treats the id as unused).
+            cell.store(ptr::null_mut(), Ordering::Release);
+        }
     }
 
     /// Stores (or clears, with null) the entry for `index`.
@@ -330,9 +332,11 @@ impl IdTable {
 
     /// Clears every entry from `from` to `to` (exclusive access: used by renumbering).
     pub(crate) fn clear_range(&mut self, from: u32, to: u32) {
+        // Only written entries: clearing an unused one would touch (make resident) a page of
+        // the mapped block that no id reached.
         for i in from..to {
             if self.get(i).is_some() {
-                self.set(i, ptr::null_mut());
+                self.clear(i);
             }
         }
     }

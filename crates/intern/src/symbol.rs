@@ -72,11 +72,9 @@ impl Symbol {
     /// The symbol with id `id` (at least 1, at most [`ID_MASK`]) in epoch `epoch`.
     #[inline]
     pub(crate) const fn with_epoch(id: u32, epoch: u32) -> Symbol {
+        // Checked on the id bits alone: a non-zero epoch would otherwise hide an id of 0.
         assert!(id & ID_MASK != 0, "ids start at 1");
-        match NonZeroU32::new((epoch % EPOCHS) << ID_BITS | (id & ID_MASK)) {
-            Some(n) => Symbol(n),
-            None => panic!("ids start at 1"),
-        }
+        Symbol(NonZeroU32::new((epoch % EPOCHS) << ID_BITS | (id & ID_MASK)).unwrap())
     }
 
     /// Rebuilds a symbol from [`Symbol::as_u32`]; `None` when the id bits (the low 28) are 0,
