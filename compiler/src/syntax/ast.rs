@@ -1166,8 +1166,8 @@ const _: () = {
 // every arena page scales with these. Today's sizes: `Expr` and `Ty` 40 bytes
 // (their kinds are 32: the tag lives in `Path`'s spare byte, so every variant
 // other than `Path` must fit in the 24 bytes beside it, and the wider ones are
-// out of line), `Pat` 72,
-// `Item` 56 (`ItemKind` is one pointer), `Stmt` 16, `Path` 32.
+// out of line), `Pat` 72, `Item` 56 (`ItemKind` is one pointer), `Stmt` 16,
+// `Path` 32.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
     assert!(size_of::<Path<'static>>() == 32);

@@ -42,7 +42,7 @@ use super::ast::{
     Arm, AttrArgs, Attribute, Block, Closure, Expr, ExprField, ExprKind, FieldDef, FieldPat,
     FnItem, ForLoop, GenericArg, GenericArgs, GenericBound, GenericParam, GenericParamKind,
     Generics, Ident, Item, ItemKind, Lifetime, Local, MacCall, MethodCall, Param, ParamKind, Pat,
-    PatKind, Path, PathSegment, QSelf, SourceFile, Stmt, StructRest, Ty, TyKind, UseTree,
+    PatKind, Path, PathSegment, QPath, QSelf, SourceFile, Stmt, StructRest, Ty, TyKind, UseTree,
     UseTreeKind, Variant, VariantData, Visibility, WherePredicate, WhileLoop,
 };
 
@@ -473,6 +473,12 @@ pub fn walk_generic_arg<'a, V: Visitor<'a>>(v: &mut V, arg: &'a GenericArg<'a>) 
     }
 }
 
+/// `<T as Trait>::rest` of a type or an expression: the qualified self, then the path.
+pub fn walk_qpath<'a, V: Visitor<'a>>(v: &mut V, qpath: &'a QPath<'a>) {
+    v.visit_qself(qpath.qself);
+    v.visit_path(&qpath.path);
+}
+
 pub fn walk_qself<'a, V: Visitor<'a>>(v: &mut V, qself: &'a QSelf<'a>) {
     v.visit_ty(qself.ty);
     if let Some(t) = &qself.as_trait {
@@ -483,10 +489,7 @@ pub fn walk_qself<'a, V: Visitor<'a>>(v: &mut V, qself: &'a QSelf<'a>) {
 pub fn walk_ty<'a, V: Visitor<'a>>(v: &mut V, ty: &'a Ty<'a>) {
     match &ty.kind {
         TyKind::Path(path) => v.visit_path(path),
-        TyKind::QPath(q) => {
-            v.visit_qself(q.qself);
-            v.visit_path(&q.path);
-        }
+        TyKind::QPath(q) => walk_qpath(v, q),
         TyKind::Ref { lifetime, ty, .. } => {
             if let Some(l) = lifetime {
                 v.visit_lifetime(*l);
@@ -651,10 +654,7 @@ pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
             walk_opt_expr(v, *hi);
         }
         ExprKind::Path(path) => v.visit_path(path),
-        ExprKind::QPath(q) => {
-            v.visit_qself(q.qself);
-            v.visit_path(&q.path);
-        }
+        ExprKind::QPath(q) => walk_qpath(v, q),
         ExprKind::Break { label, expr } => {
             walk_opt_label(v, *label);
             walk_opt_expr(v, *expr);

@@ -18,8 +18,8 @@ use super::ty::{AllowPlus, PathMode};
 use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::ast::{
     Arm, Attribute, BinOp, Block, BlockKind, Closure, ClosureParam, Delim, Expr, ExprField,
-    ExprKind, ForLoop, Ident, Lifetime, Lit, Local, MacCall, MethodCall, Path, QPath, QSelf,
-    RangeLimits, Span, Stmt, StructExpr, StructRest, UnOp, WhileLoop,
+    ExprKind, ForLoop, Ident, Lifetime, Lit, Local, MacCall, MethodCall, Path, QSelf, RangeLimits,
+    Span, Stmt, StructExpr, StructRest, UnOp, WhileLoop,
 };
 use crate::syntax::token::{LitKind, TokenKind as T};
 use crate::syntax::{Intern, kw};
@@ -628,8 +628,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
                 if self.at(T::OpenBrace) && !r.no_struct {
                     return self.parse_struct_lit(Some(qself), path, start);
                 }
-                let q = self.alloc(QPath { qself, path });
-                Ok(self.mk(ExprKind::QPath(q), start))
+                Ok(self.mk(self.path_expr_kind(Some(qself), path), start))
             }
             _ if self.at_path_start() => {
                 let path = self.parse_path(PathMode::Expr)?;

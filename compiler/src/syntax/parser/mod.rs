@@ -43,7 +43,7 @@ use super::ast::{
     GenericParam, Generics, Ident, Item, Lifetime, Lit, Param, Pat, PathSegment, SourceFile, Span,
     Stmt, Ty, UseTree, Variant, WherePredicate,
 };
-use super::ast::{BareFnParam, Delim, Delimited, ExprKind, Path, QPath, QSelf, TyKind};
+use super::ast::{BareFnParam, Delim, Delimited, ExprKind, Path, QPath, QSelf};
 use super::diag::DiagSink;
 use super::token::{Token, TokenKind as T};
 use super::{Intern, LexStats, MAX_NESTING, STACK_BUDGET, Symbol};
@@ -337,14 +337,6 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
         match qself {
             None => ExprKind::Path(path),
             Some(qself) => ExprKind::QPath(self.alloc(QPath { qself, path })),
-        }
-    }
-
-    /// The type kind of a path, qualified if `qself` is given.
-    fn path_ty_kind(&self, qself: Option<&'a QSelf<'a>>, path: Path<'a>) -> TyKind<'a> {
-        match qself {
-            None => TyKind::Path(path),
-            Some(qself) => TyKind::QPath(self.alloc(QPath { qself, path })),
         }
     }
 

@@ -7,8 +7,8 @@ use super::{Closer, Elem, ListEnd, PResult, Parser, finish};
 use crate::syntax::Intern;
 use crate::syntax::ast::{
     BareFnParam, BareFnTy, BoundModifiers, Expr, ExprKind, GenericArg, GenericArgs, GenericBound,
-    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QSelf, Span, Ty,
-    TyKind, UnOp, WherePredicate,
+    GenericParam, GenericParamKind, Generics, Ident, Lifetime, Path, PathSegment, QPath, QSelf,
+    Span, Ty, TyKind, UnOp, WherePredicate,
 };
 use crate::syntax::token::TokenKind as T;
 use tern_arena::Kind;
@@ -594,7 +594,7 @@ impl<'a, I: Intern + ?Sized, K: Kind> Parser<'a, '_, I, K> {
             }
             T::Lt => {
                 let (qself, path) = self.parse_qpath(PathMode::Type)?;
-                self.path_ty_kind(Some(qself), path)
+                TyKind::QPath(self.alloc(QPath { qself, path }))
             }
             _ if self.at_path_start() => {
                 let path = self.parse_path(PathMode::Type)?;
