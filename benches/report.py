@@ -177,8 +177,8 @@ class Targets:
     def issue10(self):
         """Issue 10's rows that come from the criterion benches: the retire-all checkpoint
         against the keep-all floor, and the arena per allocation on the pool worker
-        against one `Bump` on the same thread (the same rows as issue 3's, restated)."""
-        self.rows = []
+        against one `Bump` on the same thread (the same rows as issue 3's, restated).
+        Call it on a fresh `Targets` (rows accumulate)."""
         d = self.ratio
         for t in (1, 2):
             self.add(10, f"retire everything, free at checkpoint, ÷ keep all then drop, {t} thr",

@@ -610,8 +610,9 @@ impl Interner {
     /// The miss path: allocate a node and an id, publish, or adopt the winner of a race.
     ///
     /// Unwinding leaves no trace: the node is allocated and its entry packed before the id (an
-    /// arena that refuses by panicking, or a node address packing rejects, holds no id), and from the id-table entry's write to the id's publication
-    /// a guard clears the entry and gives the id back if anything panics.
+    /// arena that refuses by panicking, or a node address packing rejects, holds no id), and
+    /// from the id-table entry's write to the id's publication a guard clears the entry and
+    /// gives the id back if anything panics.
     ///
     /// # Safety
     ///

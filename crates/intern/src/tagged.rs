@@ -17,13 +17,12 @@
 //!
 //! Pointers keep their provenance through `map_addr`: tags and lengths live in the address's
 //! unused high bits on 64-bit `x86_64` (not the x32 ABI, whose pointers are 32 bits), whose
-//! user-space addresses stay below 2^47 unless a program
-//! asks the kernel for more (5-level paging) or turns on linear address masking; such an
-//! address makes packing panic with a clear message, before the insert takes an id. Other
-//! targets pack nothing: on aarch64 the top byte may carry a tag of its own (Android's
-//! tagged pointers, MTE, hardware address sanitizer), and 32-bit targets have no spare bits. There value slots
-//! carry no tag and entries no length (string nodes then always carry their length, see
-//! `node`).
+//! user-space addresses stay below 2^47 unless a program asks the kernel for more (5-level
+//! paging) or turns on linear address masking; such an address makes packing panic with a
+//! clear message, before the insert takes an id. Other targets pack nothing: on aarch64 the
+//! top byte may carry a tag of its own (Android's tagged pointers, MTE, hardware address
+//! sanitizer), and 32-bit targets have no spare bits. There value slots carry no tag and
+//! entries no length (string nodes then always carry their length, see `node`).
 
 use core::ptr::{self, NonNull};
 

@@ -27,8 +27,8 @@ fn live() -> usize {
     GLOBAL.live_bytes()
 }
 
-/// Tests in this binary run on parallel harness threads but share the allocator's count: each holds this lock
-/// for its whole run so that its heap accounting sees only its own allocations.
+/// Tests in this binary run on parallel harness threads but share the allocator's count: each
+/// holds this lock for its whole run so that its heap accounting sees only its own allocations.
 static HEAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Waits until exiting threads' thread-local destructors have run (the live byte count stays
@@ -249,8 +249,7 @@ fn stress_small() {
 /// table's flat block, which is mapped from the kernel outside the allocator; `heap_bytes`
 /// beside it counts that block's touched pages) and rough single-thread timings beside a `std`
 /// `HashMap<&str, u32>` with `FxHash` (hashbrown inside) in the same run. Prints figures;
-/// asserts nothing about speed. The
-/// criterion benches in `benches/` are the reference numbers.
+/// asserts nothing about speed. The criterion benches in `benches/` are the reference numbers.
 #[test]
 #[ignore = "reads ~20 MB of sources; prints figures"]
 fn memory_per_symbol() {
